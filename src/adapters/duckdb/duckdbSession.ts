@@ -1,0 +1,73 @@
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+
+export interface DuckdbOptions {
+  /** e.g. '1GB'. DuckDB spills to `tempDirectory` beyond it instead of growing. */
+  readonly memoryLimit?: string;
+  readonly tempDirectory?: string;
+  readonly threads?: number;
+}
+
+export type Row = Record<string, unknown>;
+
+/** Converts DuckDB values to plain JSON-friendly ones (bigint → number, dates → strings). */
+function plain(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (Array.isArray(value)) return value.map(plain);
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    return Object.fromEntries(entries.map(([k, v]) => [k, plain(v)]));
+  }
+  return value;
+}
+
+/**
+ * One embedded DuckDB database and connection. Extensions are never downloaded: json and
+ * parquet are built into the npm binary, and the pipeline must run offline.
+ */
+export class DuckdbSession {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(options: DuckdbOptions = {}): Promise<DuckdbSession> {
+    const config: Record<string, string> = {
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'true',
+      // Every output the pipeline writes is explicitly ordered or keyed by record number, so
+      // DuckDB may parallelise scans and writes freely.
+      preserve_insertion_order: 'false',
+    };
+    if (options.memoryLimit) config.memory_limit = options.memoryLimit;
+    if (options.tempDirectory) config.temp_directory = options.tempDirectory;
+    if (options.threads) config.threads = String(options.threads);
+    const instance = await DuckDBInstance.create(':memory:', config);
+    const connection = await instance.connect();
+    return new DuckdbSession(instance, connection);
+  }
+
+  async run(sql: string): Promise<void> {
+    await this.connection.run(sql);
+  }
+
+  /** Rows as objects with JSON-friendly values. */
+  async all(sql: string): Promise<Row[]> {
+    const reader = await this.connection.runAndReadAll(sql);
+    return reader.getRowObjectsJson().map((row) => plain(row) as Row);
+  }
+
+  /** Typed-ish rows (DuckDB JS values), for callers that need exact types. */
+  async columns(sql: string): Promise<{ names: string[]; types: string[]; rows: Row[] }> {
+    const reader = await this.connection.runAndReadAll(sql);
+    return {
+      names: reader.columnNames(),
+      types: reader.columnTypes().map((t) => t.toString()),
+      rows: reader.getRowObjectsJson().map((row) => plain(row) as Row),
+    };
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}

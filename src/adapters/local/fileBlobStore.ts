@@ -1,0 +1,65 @@
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { BlobObject, BlobStore } from '../../ports/blobStore.ts';
+
+async function walk(dir: string): Promise<string[]> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const nested = await Promise.all(
+    entries.map((e) => (e.isDirectory() ? walk(join(dir, e.name)) : Promise.resolve([join(dir, e.name)]))),
+  );
+  return nested.flat();
+}
+
+/**
+ * The blob store of the local lake: URIs are absolute paths. Writes go to a temporary name
+ * first and are renamed into place, so a reader never sees half an object.
+ */
+export class FileBlobStore implements BlobStore {
+  async list(prefix: string): Promise<BlobObject[]> {
+    const dir = prefix.endsWith('/') ? prefix : dirname(prefix);
+    const files = (await walk(dir)).filter((f) => f.startsWith(prefix) && !f.endsWith('.partial'));
+    files.sort();
+    return Promise.all(files.map(async (uri) => ({ uri, size: (await stat(uri)).size })));
+  }
+
+  async read(uri: string): Promise<Readable> {
+    await stat(uri); // fail here, with ENOENT, rather than later inside a pipeline
+    return createReadStream(uri, { highWaterMark: 1 << 20 });
+  }
+
+  async upload(localPath: string, uri: string): Promise<void> {
+    await mkdir(dirname(uri), { recursive: true });
+    await copyFile(localPath, `${uri}.partial`);
+    await rename(`${uri}.partial`, uri);
+  }
+
+  async putText(uri: string, text: string): Promise<void> {
+    await mkdir(dirname(uri), { recursive: true });
+    await writeFile(`${uri}.partial`, text);
+    await rename(`${uri}.partial`, uri);
+  }
+
+  async getText(uri: string): Promise<string | undefined> {
+    try {
+      return await readFile(uri, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    const objects = await this.list(prefix);
+    if (prefix.endsWith('/')) await rm(prefix, { recursive: true, force: true });
+    else await Promise.all(objects.map((o) => rm(o.uri, { force: true })));
+    return objects.length;
+  }
+}

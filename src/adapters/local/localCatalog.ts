@@ -1,0 +1,151 @@
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import type { TableDefinition } from '../../domain/contract/tableSchema.ts';
+import type { PartitionValues } from '../../domain/lake/lakeLayout.ts';
+import type { Catalog, CatalogPartition, CatalogTable, PartitionPublication } from '../../ports/catalog.ts';
+
+const columnSchema = z.object({
+  name: z.string(),
+  type: z.enum(['string', 'date', 'double', 'bigint', 'array<string>']),
+  comment: z.string(),
+});
+
+const tableSchema = z.object({
+  definition: z.object({
+    name: z.string(),
+    zone: z.enum(['curated', 'results']),
+    description: z.string(),
+    columns: z.array(columnSchema),
+    nullable: z.array(z.string()).optional(),
+    partitionKeys: z.array(columnSchema),
+  }),
+  location: z.string(),
+  partitions: z.array(
+    z.object({
+      values: z.object({ source: z.string(), dt: z.string() }),
+      location: z.string(),
+      updatedAt: z.string(),
+    }),
+  ),
+});
+
+const catalogFileSchema = z.object({
+  database: z.string(),
+  version: z.number().int(),
+  tables: z.record(z.string(), tableSchema),
+});
+
+type CatalogFile = z.infer<typeof catalogFileSchema>;
+
+export class CatalogLockTimeoutError extends Error {
+  override readonly name = 'CatalogLockTimeoutError';
+}
+
+/**
+ * Glue's model (database → tables with columns and partition keys → partitions with
+ * locations) in one JSON file of the lake. Every change is a read-modify-write under an
+ * exclusive lock file and lands with an atomic rename, so concurrent loaders (the Map over
+ * partitions) never lose each other's partitions and readers never see a half-written file.
+ */
+export class LocalCatalog implements Catalog {
+  readonly path: string;
+
+  constructor(
+    lakeRoot: string,
+    readonly database: string,
+  ) {
+    this.path = join(lakeRoot, 'catalog', `${database}.json`);
+  }
+
+  private async load(): Promise<CatalogFile> {
+    try {
+      return catalogFileSchema.parse(JSON.parse(await readFile(this.path, 'utf8')));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { database: this.database, version: 0, tables: {} };
+      throw error;
+    }
+  }
+
+  private async withLock<T>(change: (file: CatalogFile) => T): Promise<T> {
+    await mkdir(dirname(this.path), { recursive: true });
+    const lock = `${this.path}.lock`;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const handle = await open(lock, 'wx');
+        await handle.close();
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        // A lock older than the deadline was left by a killed process: take it over.
+        const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+        if (age > 30_000) await rm(lock, { force: true });
+        else if (Date.now() > deadline) {
+          throw new CatalogLockTimeoutError(`The local catalog ${this.path} stayed locked for 30 s (${lock}).`);
+        } else await sleep(10);
+      }
+    }
+    try {
+      const file = await this.load();
+      const result = change(file);
+      file.version++;
+      const temporary = `${this.path}.${process.pid}.partial`;
+      await writeFile(temporary, `${JSON.stringify(file, null, 2)}\n`);
+      await rename(temporary, this.path);
+      return result;
+    } finally {
+      await rm(lock, { force: true });
+    }
+  }
+
+  async ensureTable(table: TableDefinition, location: string): Promise<void> {
+    await this.withLock((file) => {
+      const existing = file.tables[table.name];
+      file.tables[table.name] = {
+        definition: structuredClone(table) as CatalogFile['tables'][string]['definition'],
+        location,
+        partitions: existing?.partitions ?? [],
+      };
+    });
+  }
+
+  async listTables(): Promise<CatalogTable[]> {
+    const file = await this.load();
+    return Object.values(file.tables).map((t) => ({
+      name: t.definition.name,
+      location: t.location,
+      definition: t.definition,
+    }));
+  }
+
+  async listPartitions(table: string): Promise<CatalogPartition[]> {
+    const file = await this.load();
+    return (file.tables[table]?.partitions ?? []).map((p) => ({ values: p.values, location: p.location }));
+  }
+
+  async getPartition(table: string, values: PartitionValues): Promise<CatalogPartition | undefined> {
+    return (await this.listPartitions(table)).find((p) => p.values.source === values.source && p.values.dt === values.dt);
+  }
+
+  async publish(publications: readonly PartitionPublication[]): Promise<(string | undefined)[]> {
+    return this.withLock((file) =>
+      publications.map(({ table, values, location }) => {
+        const entry = file.tables[table.name];
+        if (!entry) throw new Error(`Table ${table.name} is not in the catalog: ensureTable first`);
+        const existing = entry.partitions.find((p) => p.values.source === values.source && p.values.dt === values.dt);
+        const updatedAt = new Date().toISOString();
+        if (existing) {
+          const previous = existing.location;
+          existing.location = location;
+          existing.updatedAt = updatedAt;
+          return previous;
+        }
+        entry.partitions.push({ values: { source: values.source, dt: values.dt }, location, updatedAt });
+        entry.partitions.sort((a, b) => `${a.values.source}/${a.values.dt}`.localeCompare(`${b.values.source}/${b.values.dt}`));
+        return undefined;
+      }),
+    );
+  }
+}

@@ -1,0 +1,10 @@
+import { defaultRules, defineSource, identityFields } from './sourceContract.ts';
+
+/** The export shared in the original assignment (Swiss offers, prices in EUR/CHF text). */
+export const pricehubble = defineSource({
+  name: 'pricehubble',
+  description: 'Swiss residential offers scraped by the PriceHubble crawler',
+  fields: identityFields,
+  rules: defaultRules,
+  quality: { maxRejectedShare: 0.5 },
+});

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+/** Names end up in S3 keys, partition values and SQL: keep them to a safe alphabet. */
+export const sourceNamePattern = /^[a-z][a-z0-9_]{1,40}$/;
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
+
+/**
+ * A source is a website the company scrapes: its name, where each field is in its raw
+ * records, and the rules its offers must satisfy. Adding a source is adding one of these.
+ */
+export const sourceContractSchema = z
+  .object({
+    name: z.string().regex(sourceNamePattern, 'lower-case letters, digits and _ only, starting with a letter'),
+    description: z.string().min(1),
+    /** JSON key in the raw record for each contract field. */
+    fields: z
+      .object({
+        id: z.string().min(1),
+        raw_price: z.string().min(1),
+        living_area: z.string().min(1),
+        property_type: z.string().min(1),
+        municipality: z.string().min(1),
+        scraping_date: z.string().min(1),
+      })
+      .strict(),
+    rules: z
+      .object({
+        propertyTypes: z.array(z.string().regex(/^[a-z]+$/)).min(1),
+        livingArea: z.object({ min: z.number().positive(), max: z.number().positive() }).strict(),
+        pricePerSquareMeter: z.object({ min: z.number().positive(), max: z.number().positive() }).strict(),
+        /** Offers scraped before this day are rejected (`scraping_date_before_minimum`). Off when null. */
+        minScrapingDate: isoDate.nullable(),
+      })
+      .strict(),
+    quality: z
+      .object({
+        /** A run whose rejected share is above this fails with DataQualityError. */
+        maxRejectedShare: z.number().min(0).max(1),
+      })
+      .strict(),
+  })
+  .strict()
+  .refine((c) => c.rules.livingArea.min <= c.rules.livingArea.max, 'livingArea.min must be <= max')
+  .refine(
+    (c) => c.rules.pricePerSquareMeter.min <= c.rules.pricePerSquareMeter.max,
+    'pricePerSquareMeter.min must be <= max',
+  );
+
+export type SourceContract = z.infer<typeof sourceContractSchema>;
+export type ContractField = keyof SourceContract['fields'];
+
+/** The rules of the original assignment; a source overrides only what differs. */
+export const defaultRules: SourceContract['rules'] = {
+  propertyTypes: ['apartment', 'house'],
+  livingArea: { min: 10, max: 500 },
+  pricePerSquareMeter: { min: 500, max: 15000 },
+  minScrapingDate: null,
+};
+
+export const identityFields: SourceContract['fields'] = {
+  id: 'id',
+  raw_price: 'raw_price',
+  living_area: 'living_area',
+  property_type: 'property_type',
+  municipality: 'municipality',
+  scraping_date: 'scraping_date',
+};
+
+/** Validates a contract at module load, so a bad contract file fails every test that imports it. */
+export function defineSource(contract: SourceContract): SourceContract {
+  return sourceContractSchema.parse(contract);
+}

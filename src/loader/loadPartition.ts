@@ -1,0 +1,289 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { DuckdbSession, type DuckdbOptions } from '../adapters/duckdb/duckdbSession.ts';
+import {
+  checkedCountSql,
+  checkRecordsSql,
+  findDuplicatesSql,
+  reasonCountsSql,
+  writeListingsSql,
+  writeRejectedSql,
+} from '../domain/contract/listingRules.ts';
+import { priceMacrosSql } from '../domain/contract/priceParsing.ts';
+import { sqlString } from '../domain/contract/sqlLiteral.ts';
+import { curatedTables, duckdbType, listingsRejectedTable, listingsTable } from '../domain/contract/tableSchema.ts';
+import { type StagingStats, stageRecords } from '../domain/ingest/recordStager.ts';
+import {
+  type LakeZones,
+  manifestUri,
+  type PartitionValues,
+  partitionPrefix,
+  runIdOf,
+  runPrefix,
+  tableLocation,
+} from '../domain/lake/lakeLayout.ts';
+import type { SourceContract } from '../domain/sources/sourceContract.ts';
+import type { BlobStore } from '../ports/blobStore.ts';
+import type { Catalog } from '../ports/catalog.ts';
+import type { Logger } from '../ports/logger.ts';
+import { ConservationError, NoRawDataError, RawObjectReadError } from './loaderErrors.ts';
+
+export interface LoadRequest {
+  readonly source: SourceContract;
+  /** Run date: the `dt` partition, YYYY-MM-DD. */
+  readonly date: string;
+  readonly runId: string;
+}
+
+export interface LoaderPorts {
+  readonly blobs: BlobStore;
+  readonly catalog: Catalog;
+  readonly zones: LakeZones;
+  readonly log: Logger;
+  /** Task-local scratch disk (staged records, Parquet before upload, DuckDB spill). */
+  readonly workDir: string;
+  readonly duckdb?: DuckdbOptions;
+}
+
+export interface RawObjectSummary {
+  readonly uri: string;
+  readonly format: string;
+  readonly compressed: boolean;
+  readonly records: number;
+  readonly blankLines: number;
+  readonly truncated: boolean;
+}
+
+export interface LoadSummary {
+  readonly runId: string;
+  readonly source: string;
+  readonly dt: string;
+  readonly read: number;
+  readonly kept: number;
+  readonly rejected: number;
+  readonly rejectedByReason: Record<string, number>;
+  readonly objects: readonly RawObjectSummary[];
+  readonly published: { readonly table: string; readonly location: string; readonly previous: string | null }[];
+  readonly manifest: string;
+  readonly durationMs: number;
+  /** Milliseconds per phase: where the time went. */
+  readonly phasesMs: Record<string, number>;
+}
+
+const gzipMagic = [0x1f, 0x8b];
+
+/** Peeks at the first bytes to decide whether to gunzip, without consuming them. */
+async function* decompressed(stream: Readable, seen: { compressed: boolean }): AsyncGenerator<Buffer> {
+  const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let first = await iterator.next();
+  while (!first.done && first.value.length === 0) first = await iterator.next();
+  if (first.done) return;
+  const head: Buffer = first.value;
+  const rest = async function* (): AsyncGenerator<Buffer> {
+    yield head;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  };
+  if (head[0] === gzipMagic[0] && head[1] === gzipMagic[1]) {
+    seen.compressed = true;
+    const gunzip = createGunzip();
+    const feeding = pipeline(rest(), gunzip).catch((error: unknown) => gunzip.destroy(error as Error));
+    for await (const chunk of gunzip) yield chunk as Buffer;
+    await feeding;
+  } else {
+    yield* rest();
+  }
+}
+
+/**
+ * Loads one partition (a source and a day): stage every raw object, apply the contract in
+ * DuckDB, write zstd Parquet under a fresh run prefix, check conservation, publish the
+ * partition in the catalog, write the run manifest, then remove superseded run prefixes.
+ * Until the publish, readers keep seeing the previous partition; if anything fails, the run
+ * prefix is removed and the catalog is untouched.
+ */
+export async function loadPartition(request: LoadRequest, ports: LoaderPorts): Promise<LoadSummary> {
+  const started = performance.now();
+  const phasesMs: Record<string, number> = {};
+  let phaseStart = started;
+  const phaseDone = (phase: string): void => {
+    const now = performance.now();
+    phasesMs[phase] = Math.round(now - phaseStart);
+    phaseStart = now;
+  };
+  const values: PartitionValues = { source: request.source.name, dt: request.date };
+  const log = ports.log.child({ runId: request.runId, source: values.source, dt: values.dt });
+  const { blobs, zones, catalog } = ports;
+
+  const rawPrefix = `${zones.raw}source=${values.source}/dt=${values.dt}/`;
+  const rawObjects = (await blobs.list(rawPrefix));
+  if (rawObjects.length === 0) {
+    throw new NoRawDataError(
+      `No raw objects under ${rawPrefix}. Land the day's files there (etl run --input FILE --date ${values.dt}) ` +
+        'or check that the scraper delivered.',
+    );
+  }
+  log.info('loader started', { rawObjects: rawObjects.length, rawPrefix });
+
+  await mkdir(ports.workDir, { recursive: true });
+  const work = await mkdtemp(join(ports.workDir, `load-${request.runId}-`));
+  const outputs = {
+    listings: runPrefix(zones, listingsTable, values, request.runId),
+    rejected: runPrefix(zones, listingsRejectedTable, values, request.runId),
+  };
+  let session: DuckdbSession | undefined;
+  let uploaded = false;
+  try {
+    // 1. Stage every raw object to local disk, one record per line.
+    const objects: RawObjectSummary[] = [];
+    const stagedFiles: string[] = [];
+    for (const [index, object] of rawObjects.entries()) {
+      const stagedPath = join(work, `staged-${index}.txt`);
+      const stats: StagingStats = { format: 'empty', records: 0, blankLines: 0, truncated: false };
+      try {
+        const seen = { compressed: false };
+        await pipeline(stageRecords(decompressed(await blobs.read(object.uri), seen), stats), createWriteStream(stagedPath));
+        objects.push({ uri: object.uri, compressed: seen.compressed, ...stats });
+      } catch (error) {
+        throw new RawObjectReadError(
+          `Could not read raw object ${object.uri}: ${(error as Error).message}. ` +
+            'The file is damaged (a truncated or corrupt gzip, say): replace it in the raw zone and re-run this date. ' +
+            'Nothing was published.',
+          { cause: error },
+        );
+      }
+      if (stats.records > 0) stagedFiles.push(stagedPath);
+      log.info('raw object staged', { object: object.uri, ...stats });
+    }
+    const stagedRecords = objects.reduce((sum, o) => sum + o.records, 0);
+    phaseDone('stage');
+
+    // 2. Apply the contract in DuckDB and write Parquet locally.
+    const spill = join(work, 'spill');
+    session = await DuckdbSession.open({ tempDirectory: spill, ...ports.duckdb });
+    for (const macro of priceMacrosSql) await session.run(macro);
+    const stagedObjectNames = objects.filter((o) => o.records > 0).map((o) => o.uri);
+    const localListings = join(work, 'listings.parquet');
+    const localRejected = join(work, 'listings_rejected.parquet');
+    let kept = 0;
+    let rejected = 0;
+    let read = 0;
+    const rejectedByReason: Record<string, number> = {};
+    if (stagedFiles.length > 0) {
+      const cleaning = { stagedFiles, runId: request.runId };
+      await session.run(checkRecordsSql(request.source, cleaning));
+      await session.run(findDuplicatesSql());
+      phaseDone("checkAndDedupe");
+      const copiedKept = await session.all(writeListingsSql(request.runId, localListings));
+      const copiedRejected = await session.all(writeRejectedSql(request.runId, localRejected, stagedObjectNames));
+      kept = Number(copiedKept[0]?.Count ?? Number.NaN);
+      rejected = Number(copiedRejected[0]?.Count ?? Number.NaN);
+      read = Number((await session.all(checkedCountSql))[0]?.read);
+      for (const row of await session.all(reasonCountsSql)) rejectedByReason[String(row.reason)] = Number(row.records);
+    } else {
+      await writeEmptyOutputs(session, localListings, localRejected);
+    }
+
+    phaseDone('clean');
+    // 3. Conservation: what was staged is what was written, and the engine agrees.
+    if (!(stagedRecords === kept + rejected && read === stagedRecords)) {
+      throw new ConservationError(
+        `Conservation failed for ${values.source}/${values.dt}: staged ${stagedRecords} records, the engine read ${read}, ` +
+          `wrote ${kept} kept + ${rejected} rejected. Nothing was published; this is a bug, please report it with the ` +
+          `run id ${request.runId}.`,
+      );
+    }
+    log.info('contract applied', { read: stagedRecords, kept, rejected, rejectedByReason });
+
+    // 4. Upload under the fresh run prefix.
+    uploaded = true;
+    await blobs.upload(localListings, `${outputs.listings}part-00000.zstd.parquet`);
+    await blobs.upload(localRejected, `${outputs.rejected}part-00000.zstd.parquet`);
+    phaseDone('upload');
+
+    // 5. Publish: readers switch to the new run in one catalog change.
+    for (const table of curatedTables) await catalog.ensureTable(table, tableLocation(zones, table));
+    const previous = await catalog.publish([
+      { table: listingsTable, values, location: outputs.listings },
+      { table: listingsRejectedTable, values, location: outputs.rejected },
+    ]);
+    const published = [
+      { table: listingsTable.name, location: outputs.listings, previous: previous[0] ?? null },
+      { table: listingsRejectedTable.name, location: outputs.rejected, previous: previous[1] ?? null },
+    ];
+    log.info('partition published', { published });
+    phaseDone('publish');
+
+    // 6. Manifest, then clean up what no reader can see any more.
+    const manifest = manifestUri(zones, values, request.runId);
+    const summary: LoadSummary = {
+      runId: request.runId,
+      source: values.source,
+      dt: values.dt,
+      read: stagedRecords,
+      kept,
+      rejected,
+      rejectedByReason,
+      objects,
+      published,
+      manifest,
+      durationMs: Math.round(performance.now() - started),
+      phasesMs,
+    };
+    await blobs.putText(manifest, `${JSON.stringify(summary, null, 2)}\n`);
+    await removeSupersededRuns(blobs, zones, values, request.runId, previous, log);
+    return summary;
+  } catch (error) {
+    if (uploaded) {
+      // Never published: the run prefix is garbage. Best effort; a later run cleans up too.
+      await Promise.all([blobs.deletePrefix(outputs.listings), blobs.deletePrefix(outputs.rejected)]).catch(() => {});
+    }
+    log.error('loader failed', { error: (error as Error).name, message: (error as Error).message });
+    throw error;
+  } finally {
+    session?.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** A day whose objects hold only blank lines still publishes: empty tables say "no offers". */
+async function writeEmptyOutputs(session: DuckdbSession, listings: string, rejected: string): Promise<void> {
+  for (const [table, path] of [
+    [listingsTable, listings],
+    [listingsRejectedTable, rejected],
+  ] as const) {
+    const columns = table.columns.map((c) => `NULL::${duckdbType(c.type)} AS ${c.name}`).join(', ');
+    await session.run(`COPY (SELECT ${columns} WHERE false) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`);
+  }
+}
+
+/**
+ * Deletes run prefixes of this partition other than the new one and the one it replaced:
+ * the replaced one stays one run longer for queries that started before the publish.
+ */
+async function removeSupersededRuns(
+  blobs: BlobStore,
+  zones: LakeZones,
+  values: PartitionValues,
+  runId: string,
+  previous: readonly (string | undefined)[],
+  log: Logger,
+): Promise<void> {
+  const keep = new Set([runId, ...previous.map((p) => (p ? runIdOf(p) : undefined))]);
+  for (const table of curatedTables) {
+    const objects = await blobs.list(partitionPrefix(zones, table, values));
+    const runs = new Set(objects.map((o) => /\/run=([^/]+)\//.exec(o.uri)?.[1]).filter((r) => r !== undefined));
+    for (const run of runs) {
+      if (keep.has(run)) continue;
+      const removed = await blobs.deletePrefix(runPrefix(zones, table, values, run));
+      log.info('superseded run removed', { table: table.name, run, objects: removed });
+    }
+  }
+}
