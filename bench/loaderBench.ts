@@ -44,7 +44,7 @@ async function generate(rows: number): Promise<string> {
   for (const line of messyOfferLines(rows, 42)) {
     batch.push(line);
     if (batch.length === 10_000) {
-      if (!out.write(`${batch.join('\n')}\n`)) await new Promise((r) => out.once('drain', r));
+      if (!out.write(`${batch.join('\n')}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
       batch = [];
     }
   }

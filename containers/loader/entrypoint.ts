@@ -16,7 +16,13 @@ const environmentSchema = z.object({
   RUN_ID: z.string().regex(runIdPattern, 'a run id like 20240115T060000Z-3f9a1c'),
   SOURCE: z.string().min(1),
   RUN_DATE: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD'),
+  /** The lake root (a directory or s3://bucket/prefix); LAKE_<ZONE> override single zones (the deployed buckets). */
   LAKE: z.string().min(1),
+  LAKE_RAW: z.string().optional(),
+  LAKE_CURATED: z.string().optional(),
+  LAKE_RESULTS: z.string().optional(),
+  LAKE_MANIFESTS: z.string().optional(),
+  LAKE_ATHENA_RESULTS: z.string().optional(),
   CATALOG: z.enum(['local', 'glue']).default('local'),
   CATALOG_DATABASE: z.string().optional(),
   WORK_DIR: z.string().default(join(tmpdir(), 'listings-loader')),
@@ -36,7 +42,16 @@ async function main(): Promise<void> {
   }
   const env = parsed.data;
   const log = new JsonLogger({ component: 'loader', runId: env.RUN_ID });
-  const lake = connectLake(env.LAKE, env.CATALOG, env.CATALOG_DATABASE);
+  const overrides = Object.fromEntries(
+    Object.entries({
+      raw: env.LAKE_RAW,
+      curated: env.LAKE_CURATED,
+      results: env.LAKE_RESULTS,
+      manifests: env.LAKE_MANIFESTS,
+      athenaResults: env.LAKE_ATHENA_RESULTS,
+    }).filter(([, uri]) => uri !== undefined),
+  );
+  const lake = connectLake(env.LAKE, env.CATALOG, env.CATALOG_DATABASE, overrides);
   const summary = await loadPartition(
     { source: sourceNamed(env.SOURCE), date: env.RUN_DATE, runId: env.RUN_ID },
     {

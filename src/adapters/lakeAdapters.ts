@@ -21,8 +21,16 @@ export class UnsupportedLakeError extends Error {
 
 export const localDatabaseName = 'listings_local';
 
+/** Zone URIs given one by one (the deployed buckets), each may override the root's default. */
+export type ZoneOverrides = Partial<LakeZones>;
+
 /** Chooses the adapters for a lake location: a directory, or (later) `s3://bucket/prefix`. */
-export function connectLake(lake: string, catalogKind: CatalogKind = 'local', database = localDatabaseName): LakeConnection {
+export function connectLake(
+  lake: string,
+  catalogKind: CatalogKind = 'local',
+  database = localDatabaseName,
+  zoneOverrides: ZoneOverrides = {},
+): LakeConnection {
   if (lake.startsWith('s3://')) {
     throw new UnsupportedLakeError(`S3 lakes are not supported yet (${lake}): use a local directory.`);
   }
@@ -32,7 +40,7 @@ export function connectLake(lake: string, catalogKind: CatalogKind = 'local', da
   const root = resolve(lake);
   return {
     root,
-    zones: zonesUnder(root),
+    zones: { ...zonesUnder(root), ...zoneOverrides },
     blobs: new FileBlobStore(),
     catalog: new LocalCatalog(root, database),
     catalogKind,

@@ -20,7 +20,8 @@ import { type StagingStats, stageRecords } from '../domain/ingest/recordStager.t
 import {
   type LakeZones,
   manifestUri,
-  type PartitionValues,
+  rawPrefix,
+  type SourceDay,
   partitionPrefix,
   runIdOf,
   runPrefix,
@@ -118,19 +119,19 @@ export async function loadPartition(request: LoadRequest, ports: LoaderPorts): P
     phasesMs[phase] = Math.round(now - phaseStart);
     phaseStart = now;
   };
-  const values: PartitionValues = { source: request.source.name, dt: request.date };
+  const values: SourceDay = { source: request.source.name, dt: request.date };
   const log = ports.log.child({ runId: request.runId, source: values.source, dt: values.dt });
   const { blobs, zones, catalog } = ports;
 
-  const rawPrefix = `${zones.raw}source=${values.source}/dt=${values.dt}/`;
-  const rawObjects = (await blobs.list(rawPrefix));
+  const rawObjectsPrefix = rawPrefix(zones, values);
+  const rawObjects = await blobs.list(rawObjectsPrefix);
   if (rawObjects.length === 0) {
     throw new NoRawDataError(
-      `No raw objects under ${rawPrefix}. Land the day's files there (etl run --input FILE --date ${values.dt}) ` +
+      `No raw objects under ${rawObjectsPrefix}. Land the day's files there (etl run --input FILE --date ${values.dt}) ` +
         'or check that the scraper delivered.',
     );
   }
-  log.info('loader started', { rawObjects: rawObjects.length, rawPrefix });
+  log.info('loader started', { rawObjects: rawObjects.length, rawPrefix: rawObjectsPrefix });
 
   await mkdir(ports.workDir, { recursive: true });
   const work = await mkdtemp(join(ports.workDir, `load-${request.runId}-`));
@@ -271,7 +272,7 @@ async function writeEmptyOutputs(session: DuckdbSession, listings: string, rejec
 async function removeSupersededRuns(
   blobs: BlobStore,
   zones: LakeZones,
-  values: PartitionValues,
+  values: SourceDay,
   runId: string,
   previous: readonly (string | undefined)[],
   log: Logger,

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { TableDefinition } from '../../domain/contract/tableSchema.ts';
-import type { PartitionValues } from '../../domain/lake/lakeLayout.ts';
+import { type PartitionValues, partitionPath, samePartition } from '../../domain/lake/lakeLayout.ts';
 import type { Catalog, CatalogPartition, CatalogTable, PartitionPublication } from '../../ports/catalog.ts';
 
 const columnSchema = z.object({
@@ -24,7 +24,7 @@ const tableSchema = z.object({
   location: z.string(),
   partitions: z.array(
     z.object({
-      values: z.object({ source: z.string(), dt: z.string() }),
+      values: z.record(z.string(), z.string()),
       location: z.string(),
       updatedAt: z.string(),
     }),
@@ -126,7 +126,7 @@ export class LocalCatalog implements Catalog {
   }
 
   async getPartition(table: string, values: PartitionValues): Promise<CatalogPartition | undefined> {
-    return (await this.listPartitions(table)).find((p) => p.values.source === values.source && p.values.dt === values.dt);
+    return (await this.listPartitions(table)).find((p) => samePartition(p.values, values));
   }
 
   async publish(publications: readonly PartitionPublication[]): Promise<(string | undefined)[]> {
@@ -134,7 +134,7 @@ export class LocalCatalog implements Catalog {
       publications.map(({ table, values, location }) => {
         const entry = file.tables[table.name];
         if (!entry) throw new Error(`Table ${table.name} is not in the catalog: ensureTable first`);
-        const existing = entry.partitions.find((p) => p.values.source === values.source && p.values.dt === values.dt);
+        const existing = entry.partitions.find((p) => samePartition(p.values, values));
         const updatedAt = new Date().toISOString();
         if (existing) {
           const previous = existing.location;
@@ -142,8 +142,8 @@ export class LocalCatalog implements Catalog {
           existing.updatedAt = updatedAt;
           return previous;
         }
-        entry.partitions.push({ values: { source: values.source, dt: values.dt }, location, updatedAt });
-        entry.partitions.sort((a, b) => `${a.values.source}/${a.values.dt}`.localeCompare(`${b.values.source}/${b.values.dt}`));
+        entry.partitions.push({ values: { ...values }, location, updatedAt });
+        entry.partitions.sort((a, b) => partitionPath(a.values, table).localeCompare(partitionPath(b.values, table)));
         return undefined;
       }),
     );

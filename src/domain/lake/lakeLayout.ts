@@ -24,17 +24,26 @@ export function zonesUnder(root: string): LakeZones {
   };
 }
 
-export interface PartitionValues {
-  readonly source: string;
-  readonly dt: string;
+/** A partition's key values, by partition key name (in the table's partitionKeys order). */
+export type PartitionValues = Readonly<Record<string, string>>;
+
+/** The values of a source's day, the partition the loader writes. (A type, not an interface: it must fit PartitionValues.) */
+export type SourceDay = { readonly source: string; readonly dt: string };
+
+/** Hive-style path of a partition: `source=x/dt=2024-01-15/`, keys in the table's order. */
+export function partitionPath(values: PartitionValues, table?: TableDefinition): string {
+  const keys = table ? table.partitionKeys.map((k) => k.name) : Object.keys(values);
+  return keys.map((key) => `${key}=${values[key] ?? ''}`).join('/') + '/';
 }
 
-export function partitionPath(values: PartitionValues): string {
-  return `source=${values.source}/dt=${values.dt}/`;
+/** The same partition, whatever order its values were given in. */
+export function samePartition(a: PartitionValues, b: PartitionValues): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
-export function rawPrefix(zones: LakeZones, values: PartitionValues): string {
-  return `${zones.raw}${partitionPath(values)}`;
+export function rawPrefix(zones: LakeZones, day: SourceDay): string {
+  return `${zones.raw}source=${day.source}/dt=${day.dt}/`;
 }
 
 export function tableLocation(zones: LakeZones, table: TableDefinition): string {
@@ -42,7 +51,7 @@ export function tableLocation(zones: LakeZones, table: TableDefinition): string 
 }
 
 export function partitionPrefix(zones: LakeZones, table: TableDefinition, values: PartitionValues): string {
-  return `${tableLocation(zones, table)}${partitionPath(values)}`;
+  return `${tableLocation(zones, table)}${partitionPath(values, table)}`;
 }
 
 /** A run writes here, then publishes by pointing the catalog partition at it. */
@@ -50,8 +59,8 @@ export function runPrefix(zones: LakeZones, table: TableDefinition, values: Part
   return `${partitionPrefix(zones, table, values)}run=${runId}/`;
 }
 
-export function manifestUri(zones: LakeZones, values: PartitionValues, runId: string): string {
-  return `${zones.manifests}${partitionPath(values)}run=${runId}.json`;
+export function manifestUri(zones: LakeZones, day: SourceDay, runId: string): string {
+  return `${zones.manifests}source=${day.source}/dt=${day.dt}/run=${runId}.json`;
 }
 
 /** The run id a run prefix belongs to, or undefined if the URI is not a run prefix. */

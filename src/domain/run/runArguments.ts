@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { sourceNamePattern } from '../sources/sourceContract.ts';
+import { newRunId, runIdPattern } from './runId.ts';
+
+/**
+ * What a person, a script or the schedule passes to StartExecution, and the plan ParseArgs
+ * turns it into. Names end up in S3 keys and SQL, so they are checked against allow-lists.
+ */
+
+const isoDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), {
+    message: 'not a real calendar date',
+  });
+
+export const runArgumentsSchema = z
+  .object({
+    /** One day to (re)load. */
+    date: isoDay.optional(),
+    /** A backfill: every day from `from` to `to`, inclusive. */
+    from: isoDay.optional(),
+    to: isoDay.optional(),
+    /** Defaults to every known source. */
+    sources: z.array(z.string().regex(sourceNamePattern)).min(1).optional(),
+    /** Defaults to every registered use case; [] runs none. */
+    useCases: z.array(z.string().regex(/^[a-z][a-z0-9_]{1,60}$/)).optional(),
+    /** Set by the EventBridge schedule: `<aws.scheduler.scheduled-time>`. */
+    scheduledTime: z.string().datetime({ offset: true }).optional(),
+    /** Optional: reuse a run id (re-driving a run); generated otherwise. */
+    runId: z.string().regex(runIdPattern).optional(),
+  })
+  .strict()
+  .refine((a) => !(a.date && (a.from || a.to)), { message: 'give either date or from/to, not both' })
+  .refine((a) => (a.from === undefined) === (a.to === undefined), { message: 'from and to go together' })
+  .refine((a) => !(a.from && a.to && a.from > a.to), { message: 'from must not be after to' });
+
+export type RunArguments = z.infer<typeof runArgumentsSchema>;
+
+export interface PlannedPartition {
+  readonly source: string;
+  readonly dt: string;
+}
+
+/** ParseArgs' output: everything later states need, and the input that re-runs this run. */
+export interface RunPlan {
+  readonly runId: string;
+  readonly environment: string;
+  readonly dates: readonly string[];
+  readonly partitions: readonly PlannedPartition[];
+  readonly useCases: readonly string[];
+  readonly rerunInput: RunArguments;
+}
+
+export interface PlanContext {
+  readonly environment: string;
+  /** Execution start, the fallback when neither a date nor a scheduled time is given. */
+  readonly executionStartTime: string;
+  /** IANA zone of the schedule: the "day" of a scheduled run is its day there. */
+  readonly timeZone: string;
+  readonly knownSources: readonly string[];
+  readonly knownUseCases: readonly string[];
+  /** Longest backfill one execution may plan (the Map's fan-out is bounded). */
+  readonly maxDays: number;
+}
+
+export class InvalidRunArgumentsError extends Error {
+  override readonly name = 'InvalidRunArgumentsError';
+}
+
+/** The calendar day of an instant in a time zone. */
+export function dayIn(instant: string, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+    .formatToParts(new Date(instant));
+  const get = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+function daysBetween(from: string, to: string): string[] {
+  const days: string[] = [];
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) {
+    days.push(new Date(t).toISOString().slice(0, 10));
+  }
+  return days;
+}
+
+/** Validates raw execution input and plans the run. Throws InvalidRunArgumentsError. */
+export function planRun(input: unknown, context: PlanContext): RunPlan {
+  const parsed = runArgumentsSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message))
+      .join('; ');
+    throw new InvalidRunArgumentsError(`Invalid run arguments: ${problems}. Input was ${JSON.stringify(input)}.`);
+  }
+  const args = parsed.data;
+  const unknownSources = (args.sources ?? []).filter((s) => !context.knownSources.includes(s));
+  if (unknownSources.length > 0) {
+    throw new InvalidRunArgumentsError(
+      `Unknown source(s) ${unknownSources.join(', ')}; known: ${context.knownSources.join(', ')}.`,
+    );
+  }
+  const unknownUseCases = (args.useCases ?? []).filter((u) => !context.knownUseCases.includes(u));
+  if (unknownUseCases.length > 0) {
+    throw new InvalidRunArgumentsError(
+      `Unknown use case(s) ${unknownUseCases.join(', ')}; known: ${context.knownUseCases.join(', ')}.`,
+    );
+  }
+  const defaultDay = dayIn(args.scheduledTime ?? context.executionStartTime, context.timeZone);
+  const dates = args.from && args.to ? daysBetween(args.from, args.to) : [args.date ?? defaultDay];
+  if (dates.length > context.maxDays) {
+    throw new InvalidRunArgumentsError(
+      `The range ${args.from}..${args.to} has ${dates.length} days; one execution loads at most ${context.maxDays}. ` +
+        'Split the backfill into several executions.',
+    );
+  }
+  const sources = args.sources ?? context.knownSources;
+  const useCases = args.useCases ?? context.knownUseCases;
+  const rerunInput: RunArguments =
+    dates.length === 1
+      ? { date: dates[0] as string, sources: [...sources], useCases: [...useCases] }
+      : { from: dates[0] as string, to: dates.at(-1) as string, sources: [...sources], useCases: [...useCases] };
+  return {
+    runId: args.runId ?? newRunId(new Date(context.executionStartTime)),
+    environment: context.environment,
+    dates,
+    partitions: dates.flatMap((dt) => sources.map((source) => ({ source, dt }))),
+    useCases,
+    rerunInput,
+  };
+}
