@@ -49,7 +49,9 @@ async function generate(rows: number): Promise<string> {
     }
   }
   if (batch.length > 0) out.write(`${batch.join('\n')}\n`);
-  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+  );
   execFileSync('mv', [`${path}.partial`, path]);
   return path;
 }

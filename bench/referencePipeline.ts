@@ -31,7 +31,8 @@ CREATE TEMP TABLE checked AS
 SELECT *, len(reasons) = 0 AND row_number() OVER (PARTITION BY CASE WHEN len(reasons) = 0 THEN id END
                                                ORDER BY scraping_date DESC) > 1 AS duplicate
 FROM (${judgedRecordsSql(pricehubble, fields)})`);
-const kept = await session.all(`COPY (SELECT id, scraping_date, property_type, municipality, price, living_area,
+const kept =
+  await session.all(`COPY (SELECT id, scraping_date, property_type, municipality, price, living_area,
   price_per_square_meter, 'reference' AS run_id FROM checked WHERE len(reasons) = 0 AND NOT duplicate ORDER BY id)
   TO ${sqlString(join(outDir, 'listings.parquet'))} (FORMAT parquet, COMPRESSION zstd)`);
 const rejected = await session.all(`COPY (SELECT id, reasons, 'reference' AS run_id FROM checked

@@ -60,11 +60,19 @@ async function main(): Promise<void> {
       zones: lake.zones,
       log,
       workDir: env.WORK_DIR,
-      duckdb: { memoryLimit: env.DUCKDB_MEMORY_LIMIT, ...(env.DUCKDB_THREADS ? { threads: env.DUCKDB_THREADS } : {}) },
+      duckdb: {
+        memoryLimit: env.DUCKDB_MEMORY_LIMIT,
+        ...(env.DUCKDB_THREADS ? { threads: env.DUCKDB_THREADS } : {}),
+      },
     },
   );
   const peakRssBytes = process.resourceUsage().maxRSS * 1024;
-  log.info('loader finished', { read: summary.read, kept: summary.kept, rejected: summary.rejected, peakRssBytes });
+  log.info('loader finished', {
+    read: summary.read,
+    kept: summary.kept,
+    rejected: summary.rejected,
+    peakRssBytes,
+  });
   process.stdout.write(`${JSON.stringify({ ...summary, peakRssBytes })}\n`);
 }
 

@@ -2,6 +2,10 @@ import { resolve } from 'node:path';
 import { type LakeZones, zonesUnder } from '../domain/lake/lakeLayout.ts';
 import type { BlobStore } from '../ports/blobStore.ts';
 import type { Catalog } from '../ports/catalog.ts';
+import { type AwsClientOptions, createGlueClient, createS3Client } from './aws/awsClients.ts';
+import { GlueCatalog } from './aws/glueCatalog.ts';
+import { S3BlobStore } from './aws/s3BlobStore.ts';
+import { isS3Uri, parseS3Uri } from './aws/s3Uri.ts';
 import { FileBlobStore } from './local/fileBlobStore.ts';
 import { LocalCatalog } from './local/localCatalog.ts';
 
@@ -20,29 +24,53 @@ export class UnsupportedLakeError extends Error {
 }
 
 export const localDatabaseName = 'listings_local';
+/** The Glue database when none is given (the deployed stacks pass theirs, per environment). */
+export const glueDatabaseName = 'listings';
 
 /** Zone URIs given one by one (the deployed buckets), each may override the root's default. */
 export type ZoneOverrides = Partial<LakeZones>;
 
-/** Chooses the adapters for a lake location: a directory, or (later) `s3://bucket/prefix`. */
+/**
+ * Chooses the adapters for a lake location: a directory (files + the local catalog), or
+ * `s3://bucket/prefix` (S3 + Glue). The catalog defaults to the one that fits the location.
+ * For S3, region, credentials and endpoint come from the standard AWS environment unless
+ * `aws` pins them; only the bucket has to exist beforehand.
+ */
 export function connectLake(
   lake: string,
-  catalogKind: CatalogKind = 'local',
-  database = localDatabaseName,
+  catalogKind?: CatalogKind,
+  database?: string,
   zoneOverrides: ZoneOverrides = {},
+  aws: AwsClientOptions = {},
 ): LakeConnection {
-  if (lake.startsWith('s3://')) {
-    throw new UnsupportedLakeError(`S3 lakes are not supported yet (${lake}): use a local directory.`);
+  if (isS3Uri(lake)) {
+    const kind = catalogKind ?? 'glue';
+    if (kind !== 'glue') {
+      throw new UnsupportedLakeError(
+        `The ${kind} catalog cannot describe an S3 lake (${lake}): use the glue catalog (CATALOG=glue).`,
+      );
+    }
+    parseS3Uri(lake); // fails early, with the rules, on a malformed bucket name
+    const root = lake.replace(/\/+$/, '');
+    const zones = { ...zonesUnder(root), ...zoneOverrides };
+    return {
+      root,
+      zones,
+      blobs: new S3BlobStore(createS3Client(aws)),
+      catalog: new GlueCatalog(createGlueClient(aws), database ?? glueDatabaseName, { zones }),
+      catalogKind: kind,
+    };
   }
-  if (catalogKind !== 'local') {
-    throw new UnsupportedLakeError(`The ${catalogKind} catalog needs an s3:// lake; ${lake} is a directory.`);
+  const kind = catalogKind ?? 'local';
+  if (kind !== 'local') {
+    throw new UnsupportedLakeError(`The ${kind} catalog needs an s3:// lake; ${lake} is a directory.`);
   }
   const root = resolve(lake);
   return {
     root,
     zones: { ...zonesUnder(root), ...zoneOverrides },
     blobs: new FileBlobStore(),
-    catalog: new LocalCatalog(root, database),
-    catalogKind,
+    catalog: new LocalCatalog(root, database ?? localDatabaseName),
+    catalogKind: kind,
   };
 }

@@ -4,33 +4,24 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { DuckdbSession, type DuckdbOptions } from '../adapters/duckdb/duckdbSession.ts';
-import {
-  checkedCountSql,
-  checkRecordsSql,
-  findDuplicatesSql,
-  reasonCountsSql,
-  writeListingsSql,
-  writeRejectedSql,
-} from '../domain/contract/listingRules.ts';
-import { priceMacrosSql } from '../domain/contract/priceParsing.ts';
-import { sqlString } from '../domain/contract/sqlLiteral.ts';
-import { curatedTables, duckdbType, listingsRejectedTable, listingsTable } from '../domain/contract/tableSchema.ts';
+import type { DuckdbOptions } from '../adapters/duckdb/duckdbSession.ts';
+import { curatedTables, listingsRejectedTable, listingsTable } from '../domain/contract/tableSchema.ts';
 import { type StagingStats, stageRecords } from '../domain/ingest/recordStager.ts';
 import {
   type LakeZones,
   manifestUri,
-  rawPrefix,
-  type SourceDay,
   partitionPrefix,
+  rawPrefix,
   runIdOf,
   runPrefix,
+  type SourceDay,
   tableLocation,
 } from '../domain/lake/lakeLayout.ts';
 import type { SourceContract } from '../domain/sources/sourceContract.ts';
 import type { BlobStore } from '../ports/blobStore.ts';
 import type { Catalog } from '../ports/catalog.ts';
 import type { Logger } from '../ports/logger.ts';
+import { applyContract } from './applyContract.ts';
 import { ConservationError, NoRawDataError, RawObjectReadError } from './loaderErrors.ts';
 
 export interface LoadRequest {
@@ -68,7 +59,11 @@ export interface LoadSummary {
   readonly rejected: number;
   readonly rejectedByReason: Record<string, number>;
   readonly objects: readonly RawObjectSummary[];
-  readonly published: { readonly table: string; readonly location: string; readonly previous: string | null }[];
+  readonly published: {
+    readonly table: string;
+    readonly location: string;
+    readonly previous: string | null;
+  }[];
   readonly manifest: string;
   readonly durationMs: number;
   /** Milliseconds per phase: where the time went. */
@@ -118,6 +113,11 @@ export async function loadPartition(request: LoadRequest, ports: LoaderPorts): P
     const now = performance.now();
     phasesMs[phase] = Math.round(now - phaseStart);
     phaseStart = now;
+    log.info('phase done', {
+      phase,
+      ms: phasesMs[phase],
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    });
   };
   const values: SourceDay = { source: request.source.name, dt: request.date };
   const log = ports.log.child({ runId: request.runId, source: values.source, dt: values.dt });
@@ -139,18 +139,20 @@ export async function loadPartition(request: LoadRequest, ports: LoaderPorts): P
     listings: runPrefix(zones, listingsTable, values, request.runId),
     rejected: runPrefix(zones, listingsRejectedTable, values, request.runId),
   };
-  let session: DuckdbSession | undefined;
   let uploaded = false;
   try {
     // 1. Stage every raw object to local disk, one record per line.
     const objects: RawObjectSummary[] = [];
-    const stagedFiles: string[] = [];
+    const staged: { path: string; object: string }[] = [];
     for (const [index, object] of rawObjects.entries()) {
       const stagedPath = join(work, `staged-${index}.txt`);
       const stats: StagingStats = { format: 'empty', records: 0, blankLines: 0, truncated: false };
       try {
         const seen = { compressed: false };
-        await pipeline(stageRecords(decompressed(await blobs.read(object.uri), seen), stats), createWriteStream(stagedPath));
+        await pipeline(
+          stageRecords(decompressed(await blobs.read(object.uri), seen), stats),
+          createWriteStream(stagedPath),
+        );
         objects.push({ uri: object.uri, compressed: seen.compressed, ...stats });
       } catch (error) {
         throw new RawObjectReadError(
@@ -160,39 +162,26 @@ export async function loadPartition(request: LoadRequest, ports: LoaderPorts): P
           { cause: error },
         );
       }
-      if (stats.records > 0) stagedFiles.push(stagedPath);
+      if (stats.records > 0) staged.push({ path: stagedPath, object: object.uri });
       log.info('raw object staged', { object: object.uri, ...stats });
     }
     const stagedRecords = objects.reduce((sum, o) => sum + o.records, 0);
     phaseDone('stage');
 
     // 2. Apply the contract in DuckDB and write Parquet locally.
-    const spill = join(work, 'spill');
-    session = await DuckdbSession.open({ tempDirectory: spill, ...ports.duckdb });
-    for (const macro of priceMacrosSql) await session.run(macro);
-    const stagedObjectNames = objects.filter((o) => o.records > 0).map((o) => o.uri);
     const localListings = join(work, 'listings.parquet');
     const localRejected = join(work, 'listings_rejected.parquet');
-    let kept = 0;
-    let rejected = 0;
-    let read = 0;
-    const rejectedByReason: Record<string, number> = {};
-    if (stagedFiles.length > 0) {
-      const cleaning = { stagedFiles, runId: request.runId };
-      await session.run(checkRecordsSql(request.source, cleaning));
-      await session.run(findDuplicatesSql());
-      phaseDone("checkAndDedupe");
-      const copiedKept = await session.all(writeListingsSql(request.runId, localListings));
-      const copiedRejected = await session.all(writeRejectedSql(request.runId, localRejected, stagedObjectNames));
-      kept = Number(copiedKept[0]?.Count ?? Number.NaN);
-      rejected = Number(copiedRejected[0]?.Count ?? Number.NaN);
-      read = Number((await session.all(checkedCountSql))[0]?.read);
-      for (const row of await session.all(reasonCountsSql)) rejectedByReason[String(row.reason)] = Number(row.records);
-    } else {
-      await writeEmptyOutputs(session, localListings, localRejected);
-    }
+    const { read, kept, rejected, rejectedByReason } = await applyContract({
+      source: request.source,
+      runId: request.runId,
+      staged,
+      workDir: work,
+      listingsPath: localListings,
+      rejectedPath: localRejected,
+      ...(ports.duckdb ? { duckdb: ports.duckdb } : {}),
+      onPhase: phaseDone,
+    });
 
-    phaseDone('clean');
     // 3. Conservation: what was staged is what was written, and the engine agrees.
     if (!(stagedRecords === kept + rejected && read === stagedRecords)) {
       throw new ConservationError(
@@ -244,24 +233,14 @@ export async function loadPartition(request: LoadRequest, ports: LoaderPorts): P
   } catch (error) {
     if (uploaded) {
       // Never published: the run prefix is garbage. Best effort; a later run cleans up too.
-      await Promise.all([blobs.deletePrefix(outputs.listings), blobs.deletePrefix(outputs.rejected)]).catch(() => {});
+      await Promise.all([blobs.deletePrefix(outputs.listings), blobs.deletePrefix(outputs.rejected)]).catch(
+        () => {},
+      );
     }
     log.error('loader failed', { error: (error as Error).name, message: (error as Error).message });
     throw error;
   } finally {
-    session?.close();
     await rm(work, { recursive: true, force: true });
-  }
-}
-
-/** A day whose objects hold only blank lines still publishes: empty tables say "no offers". */
-async function writeEmptyOutputs(session: DuckdbSession, listings: string, rejected: string): Promise<void> {
-  for (const [table, path] of [
-    [listingsTable, listings],
-    [listingsRejectedTable, rejected],
-  ] as const) {
-    const columns = table.columns.map((c) => `NULL::${duckdbType(c.type)} AS ${c.name}`).join(', ');
-    await session.run(`COPY (SELECT ${columns} WHERE false) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`);
   }
 }
 
@@ -280,7 +259,9 @@ async function removeSupersededRuns(
   const keep = new Set([runId, ...previous.map((p) => (p ? runIdOf(p) : undefined))]);
   for (const table of curatedTables) {
     const objects = await blobs.list(partitionPrefix(zones, table, values));
-    const runs = new Set(objects.map((o) => /\/run=([^/]+)\//.exec(o.uri)?.[1]).filter((r) => r !== undefined));
+    const runs = new Set(
+      objects.map((o) => /\/run=([^/]+)\//.exec(o.uri)?.[1]).filter((r) => r !== undefined),
+    );
     for (const run of runs) {
       if (keep.has(run)) continue;
       const removed = await blobs.deletePrefix(runPrefix(zones, table, values, run));

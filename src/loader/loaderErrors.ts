@@ -13,3 +13,12 @@ export class RawObjectReadError extends Error {
 export class ConservationError extends Error {
   override readonly name = 'ConservationError';
 }
+
+/** DuckDB failed while applying the contract (most often: out of memory). */
+export class CleaningEngineError extends Error {
+  override readonly name = 'CleaningEngineError';
+}
+
+export class RawLandingConflictError extends Error {
+  override readonly name = 'RawLandingConflictError';
+}

@@ -28,7 +28,11 @@ export const parquetFormats = {
 } as const;
 
 export function glueTableInput(table: TableDefinition, location: string): GlueTableInput {
-  const column = (c: TableDefinition['columns'][number]) => ({ Name: c.name, Type: glueType(c.type), Comment: c.comment });
+  const column = (c: TableDefinition['columns'][number]) => ({
+    Name: c.name,
+    Type: glueType(c.type),
+    Comment: c.comment,
+  });
   return {
     Name: table.name,
     Description: table.description,
@@ -40,7 +44,10 @@ export function glueTableInput(table: TableDefinition, location: string): GlueTa
       Location: location,
       InputFormat: parquetFormats.InputFormat,
       OutputFormat: parquetFormats.OutputFormat,
-      SerdeInfo: { SerializationLibrary: parquetFormats.SerializationLibrary, Parameters: { 'serialization.format': '1' } },
+      SerdeInfo: {
+        SerializationLibrary: parquetFormats.SerializationLibrary,
+        Parameters: { 'serialization.format': '1' },
+      },
       Compressed: true,
     },
   };

@@ -1,10 +1,12 @@
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
 export interface DuckdbOptions {
   /** e.g. '1GB'. DuckDB spills to `tempDirectory` beyond it instead of growing. */
   readonly memoryLimit?: string;
   readonly tempDirectory?: string;
   readonly threads?: number;
+  /** A database file: tables are then compressed and can be evicted, not only spilled. In memory when absent. */
+  readonly databasePath?: string;
 }
 
 export type Row = Record<string, unknown>;
@@ -41,7 +43,7 @@ export class DuckdbSession {
     if (options.memoryLimit) config.memory_limit = options.memoryLimit;
     if (options.tempDirectory) config.temp_directory = options.tempDirectory;
     if (options.threads) config.threads = String(options.threads);
-    const instance = await DuckDBInstance.create(':memory:', config);
+    const instance = await DuckDBInstance.create(options.databasePath ?? ':memory:', config);
     const connection = await instance.connect();
     return new DuckdbSession(instance, connection);
   }

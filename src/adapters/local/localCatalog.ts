@@ -63,7 +63,8 @@ export class LocalCatalog implements Catalog {
     try {
       return catalogFileSchema.parse(JSON.parse(await readFile(this.path, 'utf8')));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { database: this.database, version: 0, tables: {} };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        return { database: this.database, version: 0, tables: {} };
       throw error;
     }
   }
@@ -80,10 +81,15 @@ export class LocalCatalog implements Catalog {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         // A lock older than the deadline was left by a killed process: take it over.
-        const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+        const age = await stat(lock).then(
+          (s) => Date.now() - s.mtimeMs,
+          () => 0,
+        );
         if (age > 30_000) await rm(lock, { force: true });
         else if (Date.now() > deadline) {
-          throw new CatalogLockTimeoutError(`The local catalog ${this.path} stayed locked for 30 s (${lock}).`);
+          throw new CatalogLockTimeoutError(
+            `The local catalog ${this.path} stayed locked for 30 s (${lock}).`,
+          );
         } else await sleep(10);
       }
     }
@@ -143,7 +149,9 @@ export class LocalCatalog implements Catalog {
           return previous;
         }
         entry.partitions.push({ values: { ...values }, location, updatedAt });
-        entry.partitions.sort((a, b) => partitionPath(a.values, table).localeCompare(partitionPath(b.values, table)));
+        entry.partitions.sort((a, b) =>
+          partitionPath(a.values, table).localeCompare(partitionPath(b.values, table)),
+        );
         return undefined;
       }),
     );

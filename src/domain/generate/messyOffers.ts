@@ -17,12 +17,45 @@ export function seededRandom(seed: number): () => number {
 }
 
 const municipalities = [
-  'Zürich', 'Genève', 'Basel', 'Lausanne', 'Bern', 'Winterthur', 'Luzern', 'St. Gallen', 'Lugano', 'Biel/Bienne',
-  'Thun', 'Köniz', 'La Chaux-de-Fonds', 'Fribourg', 'Schaffhausen', 'Chur', 'Vernier', 'Neuchâtel', 'Uster', 'Sion',
-  'Pont-de-la-Morge (Sion)', 'Hérémence', 'Solothurn', 'Volketswil', 'Meisterschwanden', 'Le Sentier',
+  'Zürich',
+  'Genève',
+  'Basel',
+  'Lausanne',
+  'Bern',
+  'Winterthur',
+  'Luzern',
+  'St. Gallen',
+  'Lugano',
+  'Biel/Bienne',
+  'Thun',
+  'Köniz',
+  'La Chaux-de-Fonds',
+  'Fribourg',
+  'Schaffhausen',
+  'Chur',
+  'Vernier',
+  'Neuchâtel',
+  'Uster',
+  'Sion',
+  'Pont-de-la-Morge (Sion)',
+  'Hérémence',
+  'Solothurn',
+  'Volketswil',
+  'Meisterschwanden',
+  'Le Sentier',
 ];
 
-const propertyTypes = ['apartment', 'house', 'apartment', 'house', 'Apartment', ' house ', 'studio', 'maisonnette', 'HOUSE'];
+const propertyTypes = [
+  'apartment',
+  'house',
+  'apartment',
+  'house',
+  'Apartment',
+  ' house ',
+  'studio',
+  'maisonnette',
+  'HOUSE',
+];
 
 function groupThousands(value: number, separator: string): string {
   return Math.round(value)
@@ -80,10 +113,17 @@ export function* messyOfferLines(rows: number, seed = 1): Generator<string> {
       raw_price:
         defect < 0.03 ? pick(random, unparseablePrices) : pick(random, priceSpellings)(area * pricePerSqm),
       living_area:
-        defect > 0.97 ? Math.round(random() * 2000) / 10 : random() < 0.1 ? `${area.toFixed(1)}` : Math.round(area),
+        defect > 0.97
+          ? Math.round(random() * 2000) / 10
+          : random() < 0.1
+            ? `${area.toFixed(1)}`
+            : Math.round(area),
       property_type: pick(random, propertyTypes),
       municipality: pick(random, municipalities),
-      scraping_date: defect > 0.03 && defect < 0.045 ? pick(random, ['2021-02-30', '17.02.2021', '2021/02/17']) : isoDate(random),
+      scraping_date:
+        defect > 0.03 && defect < 0.045
+          ? pick(random, ['2021-02-30', '17.02.2021', '2021/02/17'])
+          : isoDate(random),
     };
     if (defect > 0.045 && defect < 0.055) delete record.municipality;
     if (random() < 0.05) record.url = `https://example.invalid/offer/${i}`; // extra fields occur

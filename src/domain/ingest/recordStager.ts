@@ -32,6 +32,14 @@ const separatorStandIn = 0x1a; // SUB: keeps the text invalid JSON, as \x01 was
 const bom = Buffer.from([0xef, 0xbb, 0xbf]);
 export const replacementCharacter = '\ufffd';
 
+/**
+ * Longest record staged as is. Longer ones are cut to `truncatedRecordBytes` plus a marker
+ * (which keeps them invalid JSON, so they are rejected as malformed, with their start kept
+ * for people to look at): one runaway line must not fail a run or blow the engine's buffers.
+ */
+export const maxRecordBytes = 1 << 20;
+const truncatedRecordBytes = 64 * 1024;
+
 function isBlank(line: Buffer): boolean {
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
@@ -67,6 +75,14 @@ function flattenLineBreaks(text: string): string {
 /** Makes one record's bytes safe to stage. */
 function sanitize(line: Buffer): Buffer {
   let text = line;
+  if (text.length > maxRecordBytes) {
+    // toString drops a character cut in half; the marker cannot occur in valid JSON
+    const start = text
+      .subarray(0, truncatedRecordBytes)
+      .toString('utf8')
+      .replace(/\ufffd$/, '');
+    text = Buffer.from(`${start} …[record truncated: ${line.length} bytes]`, 'utf8');
+  }
   if (text.length > 0 && text[text.length - 1] === carriageReturn) text = text.subarray(0, text.length - 1);
   if (!isUtf8(text)) text = Buffer.from(text.toString('utf8'), 'utf8');
   if (text.includes(carriageReturn) || text.includes(newline)) {
@@ -129,7 +145,10 @@ async function* withoutBom(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer>
  * Stages every record of `input`. Yields staged chunks; `stats` is complete once the
  * generator has finished.
  */
-export async function* stageRecords(input: AsyncIterable<Buffer>, stats: StagingStats): AsyncGenerator<Buffer> {
+export async function* stageRecords(
+  input: AsyncIterable<Buffer>,
+  stats: StagingStats,
+): AsyncGenerator<Buffer> {
   const iterator = withoutBom(input)[Symbol.asyncIterator]();
   const buffered: Buffer[] = [];
   let format: RawFormat | undefined;
@@ -203,6 +222,13 @@ async function* stageLines(input: AsyncIterable<Buffer>, stats: StagingStats): A
         const first = region[start];
         if (end === start || ((first === 0x20 || first === 0x09) && isBlank(region.subarray(start, end)))) {
           stats.blankLines++;
+        } else if (end - start > maxRecordBytes) {
+          stats.records++;
+          const cut = sanitize(region.subarray(start, end));
+          at = writeNumber(out, at, lineNumber);
+          out[at++] = fieldSeparator;
+          at += cut.copy(out, at);
+          out[at++] = newline;
         } else {
           stats.records++;
           at = writeNumber(out, at, lineNumber);
@@ -240,9 +266,18 @@ async function* unwrapJsonString(input: AsyncIterable<string>, stats: StagingSta
   let opened = false;
   let closed = false;
   let pending = ''; // an escape sequence cut by a chunk boundary
-  const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+  const simple: Record<string, string> = {
+    '"': '"',
+    '\\': '\\',
+    '/': '/',
+    b: '\b',
+    f: '\f',
+    n: '\n',
+    r: '\r',
+    t: '\t',
+  };
   for await (const chunk of input) {
-    let text = pending + chunk;
+    const text = pending + chunk;
     pending = '';
     let out = '';
     let i = 0;

@@ -33,7 +33,7 @@ export type SourceDay = { readonly source: string; readonly dt: string };
 /** Hive-style path of a partition: `source=x/dt=2024-01-15/`, keys in the table's order. */
 export function partitionPath(values: PartitionValues, table?: TableDefinition): string {
   const keys = table ? table.partitionKeys.map((k) => k.name) : Object.keys(values);
-  return keys.map((key) => `${key}=${values[key] ?? ''}`).join('/') + '/';
+  return `${keys.map((key) => `${key}=${values[key] ?? ''}`).join('/')}/`;
 }
 
 /** The same partition, whatever order its values were given in. */
@@ -55,7 +55,12 @@ export function partitionPrefix(zones: LakeZones, table: TableDefinition, values
 }
 
 /** A run writes here, then publishes by pointing the catalog partition at it. */
-export function runPrefix(zones: LakeZones, table: TableDefinition, values: PartitionValues, runId: string): string {
+export function runPrefix(
+  zones: LakeZones,
+  table: TableDefinition,
+  values: PartitionValues,
+  runId: string,
+): string {
   return `${partitionPrefix(zones, table, values)}run=${runId}/`;
 }
 

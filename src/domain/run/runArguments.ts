@@ -10,9 +10,13 @@ import { newRunId, runIdPattern } from './runId.ts';
 const isoDay = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), {
-    message: 'not a real calendar date',
-  });
+  .refine(
+    (d) =>
+      !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d),
+    {
+      message: 'not a real calendar date',
+    },
+  );
 
 export const runArgumentsSchema = z
   .object({
@@ -70,8 +74,12 @@ export class InvalidRunArgumentsError extends Error {
 
 /** The calendar day of an instant in a time zone. */
 export function dayIn(instant: string, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
-    .formatToParts(new Date(instant));
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(new Date(instant));
   const get = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
@@ -91,7 +99,9 @@ export function planRun(input: unknown, context: PlanContext): RunPlan {
     const problems = parsed.error.issues
       .map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message))
       .join('; ');
-    throw new InvalidRunArgumentsError(`Invalid run arguments: ${problems}. Input was ${JSON.stringify(input)}.`);
+    throw new InvalidRunArgumentsError(
+      `Invalid run arguments: ${problems}. Input was ${JSON.stringify(input)}.`,
+    );
   }
   const args = parsed.data;
   const unknownSources = (args.sources ?? []).filter((s) => !context.knownSources.includes(s));
@@ -119,7 +129,12 @@ export function planRun(input: unknown, context: PlanContext): RunPlan {
   const rerunInput: RunArguments =
     dates.length === 1
       ? { date: dates[0] as string, sources: [...sources], useCases: [...useCases] }
-      : { from: dates[0] as string, to: dates.at(-1) as string, sources: [...sources], useCases: [...useCases] };
+      : {
+          from: dates[0] as string,
+          to: dates.at(-1) as string,
+          sources: [...sources],
+          useCases: [...useCases],
+        };
   return {
     runId: args.runId ?? newRunId(new Date(context.executionStartTime)),
     environment: context.environment,

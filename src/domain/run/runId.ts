@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 
 /** Sortable, S3-key-safe, unique: `20240115T060000Z-3f9a1c`. */
 export function newRunId(now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 

@@ -11,7 +11,9 @@ const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
  */
 export const sourceContractSchema = z
   .object({
-    name: z.string().regex(sourceNamePattern, 'lower-case letters, digits and _ only, starting with a letter'),
+    name: z
+      .string()
+      .regex(sourceNamePattern, 'lower-case letters, digits and _ only, starting with a letter'),
     description: z.string().min(1),
     /** JSON key in the raw record for each contract field. */
     fields: z

@@ -1,0 +1,443 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  BatchCreatePartitionCommand,
+  BatchGetPartitionCommand,
+  type BatchGetPartitionCommandOutput,
+  BatchUpdatePartitionCommand,
+  CreateDatabaseCommand,
+  CreateTableCommand,
+  GetDatabaseCommand,
+  GetPartitionCommand,
+  GetTableCommand,
+  type GlueClient,
+  type PartitionInput,
+  paginateGetPartitions,
+  paginateGetTables,
+  type Table,
+  UpdatePartitionCommand,
+  UpdateTableCommand,
+} from '@aws-sdk/client-glue';
+import type { ColumnDefinition, ColumnType, TableDefinition } from '../../domain/contract/tableSchema.ts';
+import { glueType } from '../../domain/contract/tableSchema.ts';
+import type { LakeZones, PartitionValues } from '../../domain/lake/lakeLayout.ts';
+import { partitionPath } from '../../domain/lake/lakeLayout.ts';
+import type { Catalog, CatalogPartition, CatalogTable, PartitionPublication } from '../../ports/catalog.ts';
+import { type GlueTableInput, glueTableInput } from './glueTableInput.ts';
+
+export interface GlueCatalogOptions {
+  /** The lake's zones, to tell which zone a table found in Glue belongs to (listTables). */
+  readonly zones?: LakeZones;
+}
+
+export class GlueCatalogError extends Error {
+  override readonly name = 'GlueCatalogError';
+}
+
+export class GluePublishError extends Error {
+  override readonly name = 'GluePublishError';
+}
+
+/** Glue's per-request limits: BatchGetPartition 1000 keys, Batch{Create,Update}Partition 100 entries. */
+const batchGetLimit = 1000;
+const batchWriteLimit = 100;
+const unprocessedRetries = 5;
+
+const columnTypes = {
+  string: true,
+  date: true,
+  double: true,
+  bigint: true,
+  'array<string>': true,
+} satisfies Record<ColumnType, true>;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
+}
+
+function errorName(error: unknown): string | undefined {
+  return (error as { name?: string } | null)?.name;
+}
+
+/** Values in the table's partition key order, as Glue stores them. */
+function valueList(table: TableDefinition, values: PartitionValues): string[] {
+  return table.partitionKeys.map((key) => {
+    const value = values[key.name];
+    if (value === undefined) {
+      throw new GlueCatalogError(
+        `Partition ${JSON.stringify(values)} of ${table.name} has no value for the partition key ${key.name}.`,
+      );
+    }
+    return value;
+  });
+}
+
+/** A partition has the table's columns and SerDe, and its own location. */
+function partitionInput(table: TableDefinition, values: PartitionValues, location: string): PartitionInput {
+  const { StorageDescriptor } = glueTableInput(table, location);
+  return { Values: valueList(table, values), StorageDescriptor };
+}
+
+function columnOf(column: { Name?: string; Type?: string; Comment?: string }): ColumnDefinition | undefined {
+  const type = column.Type?.toLowerCase();
+  if (!column.Name || !type || !Object.hasOwn(columnTypes, type)) return undefined;
+  return { name: column.Name, type: type as ColumnType, comment: column.Comment ?? '' };
+}
+
+/** What ensureTable compares: the parts of a table the pipeline defines. */
+function comparable(
+  input: {
+    Description?: string;
+    PartitionKeys?: { Name?: string; Type?: string; Comment?: string }[];
+    StorageDescriptor?: {
+      Columns?: { Name?: string; Type?: string; Comment?: string }[];
+      Location?: string;
+      InputFormat?: string;
+      OutputFormat?: string;
+      SerdeInfo?: { SerializationLibrary?: string; Parameters?: Record<string, string> };
+    };
+    Parameters?: Record<string, string>;
+  },
+  parameterKeys: readonly string[],
+): string {
+  const columns = (list: { Name?: string; Type?: string; Comment?: string }[] | undefined) =>
+    (list ?? []).map((c) => [c.Name, c.Type?.toLowerCase(), c.Comment ?? '']);
+  const sd = input.StorageDescriptor;
+  return JSON.stringify([
+    input.Description ?? '',
+    columns(input.PartitionKeys),
+    columns(sd?.Columns),
+    sd?.Location,
+    sd?.InputFormat,
+    sd?.OutputFormat,
+    sd?.SerdeInfo?.SerializationLibrary,
+    sd?.SerdeInfo?.Parameters ?? {},
+    // Glue and Athena add their own table parameters; only the pipeline's are compared.
+    parameterKeys.map((key) => input.Parameters?.[key]),
+  ]);
+}
+
+interface PendingPublication {
+  readonly index: number;
+  readonly table: TableDefinition;
+  readonly values: PartitionValues;
+  readonly valueList: string[];
+  readonly location: string;
+}
+
+/**
+ * The AWS Glue Data Catalog as the lake's catalog. Tables are created from the same
+ * TableInput the CDK stack deploys (glueTableInput); publishing a run points partitions at
+ * its prefix with batch calls, so a day's tables switch over in a handful of requests.
+ */
+export class GlueCatalog implements Catalog {
+  private databaseReady = false;
+
+  constructor(
+    private readonly client: GlueClient,
+    readonly database: string,
+    private readonly options: GlueCatalogOptions = {},
+  ) {}
+
+  private async ensureDatabase(): Promise<void> {
+    if (this.databaseReady) return;
+    try {
+      // Read first: a deployed stack owns the database, and the role need not be allowed to create one.
+      await this.client.send(new GetDatabaseCommand({ Name: this.database }));
+    } catch (error) {
+      if (errorName(error) !== 'EntityNotFoundException') throw error;
+      try {
+        await this.client.send(
+          new CreateDatabaseCommand({
+            DatabaseInput: {
+              Name: this.database,
+              Description: 'Listings pipeline: curated tables and use-case results',
+            },
+          }),
+        );
+      } catch (createError) {
+        // Another loader of the same run created it in between: that is what we wanted.
+        if (errorName(createError) !== 'AlreadyExistsException') throw createError;
+      }
+    }
+    this.databaseReady = true;
+  }
+
+  private async getTable(name: string): Promise<Table | undefined> {
+    try {
+      return (await this.client.send(new GetTableCommand({ DatabaseName: this.database, Name: name }))).Table;
+    } catch (error) {
+      if (errorName(error) === 'EntityNotFoundException') return undefined;
+      throw error;
+    }
+  }
+
+  async ensureTable(table: TableDefinition, location: string): Promise<void> {
+    await this.ensureDatabase();
+    const desired = glueTableInput(table, location);
+    const existing = await this.getTable(table.name);
+    if (!existing) {
+      try {
+        await this.client.send(new CreateTableCommand({ DatabaseName: this.database, TableInput: desired }));
+        return;
+      } catch (error) {
+        if (errorName(error) !== 'AlreadyExistsException') throw error;
+      }
+      // Created concurrently: fall through and update it like any existing table.
+      return this.updateIfChanged(desired, await this.getTable(table.name));
+    }
+    return this.updateIfChanged(desired, existing);
+  }
+
+  private async updateIfChanged(desired: GlueTableInput, existing: Table | undefined): Promise<void> {
+    const parameterKeys = Object.keys(desired.Parameters);
+    // Unchanged tables are left alone: every UpdateTable archives a table version, and Glue caps them.
+    if (existing && comparable(existing, parameterKeys) === comparable(desired, parameterKeys)) return;
+    await this.client.send(
+      new UpdateTableCommand({
+        DatabaseName: this.database,
+        TableInput: { ...desired, Parameters: { ...existing?.Parameters, ...desired.Parameters } },
+      }),
+    );
+  }
+
+  /**
+   * Tables the pipeline can describe. Glue has no zones and no nullability: the zone is the
+   * lake zone the location lies in (curated when unknown) and `nullable` is left out. Tables
+   * with column types outside the pipeline's model (made by someone else) are skipped.
+   */
+  async listTables(): Promise<CatalogTable[]> {
+    const tables: CatalogTable[] = [];
+    for await (const page of paginateGetTables({ client: this.client }, { DatabaseName: this.database })) {
+      for (const table of page.TableList ?? []) {
+        const catalogTable = this.catalogTableOf(table);
+        if (catalogTable) tables.push(catalogTable);
+      }
+    }
+    return tables.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  private catalogTableOf(table: Table): CatalogTable | undefined {
+    const columns = (table.StorageDescriptor?.Columns ?? []).map(columnOf);
+    const partitionKeys = (table.PartitionKeys ?? []).map(columnOf);
+    if (!table.Name || columns.includes(undefined) || partitionKeys.includes(undefined)) return undefined;
+    const location = table.StorageDescriptor?.Location ?? '';
+    const zones = this.options.zones;
+    const zone = zones && location.startsWith(zones.results) ? 'results' : 'curated';
+    return {
+      name: table.Name,
+      location,
+      definition: {
+        name: table.Name,
+        zone,
+        description: table.Description ?? '',
+        columns: columns.filter((c) => c !== undefined),
+        partitionKeys: partitionKeys.filter((c) => c !== undefined),
+      },
+    };
+  }
+
+  private async partitionKeysOf(tableName: string): Promise<string[]> {
+    const table = await this.getTable(tableName);
+    if (!table) {
+      throw new GlueCatalogError(
+        `Table ${tableName} is not in the Glue database ${this.database}: ensureTable first.`,
+      );
+    }
+    return (table.PartitionKeys ?? []).map((k) => k.Name ?? '');
+  }
+
+  async listPartitions(table: string): Promise<CatalogPartition[]> {
+    const keys = await this.partitionKeysOf(table);
+    const partitions: CatalogPartition[] = [];
+    // The paginator follows NextToken; moto answers everything in one page (it ignores MaxResults).
+    const pages = paginateGetPartitions(
+      { client: this.client },
+      { DatabaseName: this.database, TableName: table },
+    );
+    for await (const page of pages) {
+      for (const partition of page.Partitions ?? []) {
+        const values = Object.fromEntries(keys.map((key, i) => [key, partition.Values?.[i] ?? '']));
+        partitions.push({ values, location: partition.StorageDescriptor?.Location ?? '' });
+      }
+    }
+    return partitions.sort((a, b) => partitionPath(a.values).localeCompare(partitionPath(b.values)));
+  }
+
+  async getPartition(table: string, values: PartitionValues): Promise<CatalogPartition | undefined> {
+    const keys = await this.partitionKeysOf(table);
+    const list = keys.map((key) => values[key]);
+    if (list.some((v) => v === undefined) || Object.keys(values).length !== keys.length) {
+      throw new GlueCatalogError(
+        `Partition ${JSON.stringify(values)} does not match the partition keys of ${table} (${keys.join(', ')}).`,
+      );
+    }
+    try {
+      const response = await this.client.send(
+        new GetPartitionCommand({
+          DatabaseName: this.database,
+          TableName: table,
+          PartitionValues: list as string[],
+        }),
+      );
+      const location = response.Partition?.StorageDescriptor?.Location;
+      return location === undefined ? undefined : { values: { ...values }, location };
+    } catch (error) {
+      if (errorName(error) === 'EntityNotFoundException') return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Per table: read the current partitions (BatchGetPartition), create the missing ones
+   * (BatchCreatePartition) and repoint the others (BatchUpdatePartition). Glue has no
+   * transaction across tables, so tables switch one after the other, in the given order.
+   */
+  async publish(publications: readonly PartitionPublication[]): Promise<(string | undefined)[]> {
+    await this.ensureDatabase();
+    const previous: (string | undefined)[] = publications.map(() => undefined);
+    const byTable = new Map<string, PendingPublication[]>();
+    publications.forEach(({ table, values, location }, index) => {
+      const pending = byTable.get(table.name) ?? [];
+      pending.push({ index, table, values, valueList: valueList(table, values), location });
+      byTable.set(table.name, pending);
+    });
+    for (const [tableName, pending] of byTable) {
+      const current = await this.currentLocations(tableName, pending);
+      const toCreate = pending.filter((p) => !current.has(JSON.stringify(p.valueList)));
+      const toUpdate = pending.filter((p) => current.has(JSON.stringify(p.valueList)));
+      for (const p of toUpdate) previous[p.index] = current.get(JSON.stringify(p.valueList));
+      const raced = await this.createPartitions(tableName, toCreate);
+      // Created by a concurrent run between our read and our create: repoint it, remember its location.
+      for (const p of raced) previous[p.index] = await this.updateOne(tableName, p);
+      await this.updatePartitions(tableName, toUpdate);
+    }
+    return previous;
+  }
+
+  private async currentLocations(
+    tableName: string,
+    pending: readonly PendingPublication[],
+  ): Promise<Map<string, string>> {
+    const locations = new Map<string, string>();
+    for (const batch of chunks(pending, batchGetLimit)) {
+      let keys = batch.map((p) => ({ Values: p.valueList }));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > unprocessedRetries) {
+          throw new GlueCatalogError(
+            `Glue left ${keys.length} partitions of ${tableName} unprocessed after ${unprocessedRetries} retries ` +
+              '(BatchGetPartition). Glue is throttling: re-run the load.',
+          );
+        }
+        if (attempt > 0) await sleep(100 * 2 ** attempt);
+        let response: BatchGetPartitionCommandOutput;
+        try {
+          response = await this.client.send(
+            new BatchGetPartitionCommand({
+              DatabaseName: this.database,
+              TableName: tableName,
+              PartitionsToGet: keys,
+            }),
+          );
+        } catch (error) {
+          if (errorName(error) === 'EntityNotFoundException') {
+            throw new GlueCatalogError(
+              `Table ${tableName} is not in the Glue database ${this.database}: ensureTable first.`,
+              { cause: error },
+            );
+          }
+          throw error;
+        }
+        for (const partition of response.Partitions ?? []) {
+          locations.set(JSON.stringify(partition.Values ?? []), partition.StorageDescriptor?.Location ?? '');
+        }
+        keys = (response.UnprocessedKeys ?? []).map((k) => ({ Values: k.Values ?? [] }));
+      }
+    }
+    return locations;
+  }
+
+  /** Returns the publications whose partition already existed (a concurrent create). */
+  private async createPartitions(
+    tableName: string,
+    pending: readonly PendingPublication[],
+  ): Promise<PendingPublication[]> {
+    const raced: PendingPublication[] = [];
+    for (const batch of chunks(pending, batchWriteLimit)) {
+      const response = await this.client.send(
+        new BatchCreatePartitionCommand({
+          DatabaseName: this.database,
+          TableName: tableName,
+          PartitionInputList: batch.map((p) => partitionInput(p.table, p.values, p.location)),
+        }),
+      );
+      const failures: string[] = [];
+      for (const error of response.Errors ?? []) {
+        const failed = batch.find(
+          (p) => JSON.stringify(p.valueList) === JSON.stringify(error.PartitionValues ?? []),
+        );
+        if (failed && error.ErrorDetail?.ErrorCode === 'AlreadyExistsException') raced.push(failed);
+        else
+          failures.push(
+            `${JSON.stringify(error.PartitionValues)}: ${error.ErrorDetail?.ErrorCode} ${error.ErrorDetail?.ErrorMessage}`,
+          );
+      }
+      if (failures.length > 0) {
+        throw new GluePublishError(
+          `Could not create ${failures.length} partitions of ${this.database}.${tableName} (${failures.slice(0, 5).join('; ')}). ` +
+            'Partitions listed before them may already point at this run; re-running the date repoints them all.',
+        );
+      }
+    }
+    return raced;
+  }
+
+  private async updatePartitions(tableName: string, pending: readonly PendingPublication[]): Promise<void> {
+    for (const batch of chunks(pending, batchWriteLimit)) {
+      const response = await this.client.send(
+        new BatchUpdatePartitionCommand({
+          DatabaseName: this.database,
+          TableName: tableName,
+          Entries: batch.map((p) => ({
+            PartitionValueList: p.valueList,
+            PartitionInput: partitionInput(p.table, p.values, p.location),
+          })),
+        }),
+      );
+      const errors = response.Errors ?? [];
+      if (errors.length > 0) {
+        const detail = errors
+          .slice(0, 5)
+          .map(
+            (e) =>
+              `${JSON.stringify(e.PartitionValueList)}: ${e.ErrorDetail?.ErrorCode} ${e.ErrorDetail?.ErrorMessage}`,
+          )
+          .join('; ');
+        throw new GluePublishError(
+          `Could not repoint ${errors.length} partitions of ${this.database}.${tableName} (${detail}). ` +
+            'They still point at their previous run; re-run the date.',
+        );
+      }
+    }
+  }
+
+  private async updateOne(tableName: string, p: PendingPublication): Promise<string | undefined> {
+    const current = await this.client.send(
+      new GetPartitionCommand({
+        DatabaseName: this.database,
+        TableName: tableName,
+        PartitionValues: p.valueList,
+      }),
+    );
+    await this.client.send(
+      new UpdatePartitionCommand({
+        DatabaseName: this.database,
+        TableName: tableName,
+        PartitionValueList: p.valueList,
+        PartitionInput: partitionInput(p.table, p.values, p.location),
+      }),
+    );
+    return current.Partition?.StorageDescriptor?.Location;
+  }
+}

@@ -1,0 +1,172 @@
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  NoSuchKey,
+  PutObjectCommand,
+  paginateListObjectsV2,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { BlobObject, BlobStore } from '../../ports/blobStore.ts';
+import { parseS3Uri, s3Uri } from './s3Uri.ts';
+
+export interface S3BlobStoreOptions {
+  /** Keys per ListObjectsV2 page (S3's maximum, 1000, by default; smaller in tests). */
+  readonly listPageSize?: number;
+  /** Multipart part size in bytes, at least 5 MiB (S3's minimum for all but the last part). */
+  readonly partSize?: number;
+  /** Parts uploaded in parallel per file. */
+  readonly uploadConcurrency?: number;
+}
+
+export class BlobNotFoundError extends Error {
+  override readonly name = 'BlobNotFoundError';
+}
+
+export class S3DeleteError extends Error {
+  override readonly name = 'S3DeleteError';
+}
+
+export class UnsafeDeleteError extends Error {
+  override readonly name = 'UnsafeDeleteError';
+}
+
+/** DeleteObjects takes at most 1000 keys per request. */
+const deleteBatchSize = 1000;
+const minimumPartSize = 5 * 1024 * 1024;
+
+function contentTypeOf(key: string): string {
+  if (key.endsWith('.json')) return 'application/json';
+  if (key.endsWith('.parquet')) return 'application/vnd.apache.parquet';
+  return 'text/plain; charset=utf-8';
+}
+
+function isNoSuchKey(error: unknown): boolean {
+  return error instanceof NoSuchKey || (error as { name?: string } | null)?.name === 'NoSuchKey';
+}
+
+/**
+ * The lake's zones in S3. Retries with backoff on throttling (SlowDown, 503) and 5xx are the
+ * client's (see awsClients.ts), so every call here, each multipart part included, gets them.
+ * A read that fails after its first byte is not retried: the caller sees the stream error.
+ */
+export class S3BlobStore implements BlobStore {
+  private readonly listPageSize: number;
+  private readonly partSize: number;
+  private readonly uploadConcurrency: number;
+
+  constructor(
+    private readonly client: S3Client,
+    options: S3BlobStoreOptions = {},
+  ) {
+    this.listPageSize = options.listPageSize ?? 1000;
+    this.partSize = Math.max(options.partSize ?? 8 * 1024 * 1024, minimumPartSize);
+    this.uploadConcurrency = options.uploadConcurrency ?? 4;
+  }
+
+  async list(prefix: string): Promise<BlobObject[]> {
+    const { bucket, key } = parseS3Uri(prefix);
+    const objects: { key: string; size: number }[] = [];
+    const pages = paginateListObjectsV2(
+      { client: this.client, pageSize: this.listPageSize },
+      { Bucket: bucket, Prefix: key },
+    );
+    for await (const page of pages) {
+      for (const object of page.Contents ?? []) {
+        if (object.Key !== undefined) objects.push({ key: object.Key, size: object.Size ?? 0 });
+      }
+    }
+    // S3 lists in UTF-8 byte order; the port promises code-unit order, as the local store sorts.
+    objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return objects.map((o) => ({ uri: s3Uri(bucket, o.key), size: o.size }));
+  }
+
+  async read(uri: string): Promise<Readable> {
+    const { bucket, key } = parseS3Uri(uri);
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const body = response.Body;
+      // In Node the SDK hands back the HTTP response itself: a Readable we can stream from.
+      if (!(body instanceof Readable)) {
+        throw new TypeError(`GetObject ${uri} returned no Node stream; is this running outside Node?`);
+      }
+      return body;
+    } catch (error) {
+      if (isNoSuchKey(error)) throw new BlobNotFoundError(`No object at ${uri}.`, { cause: error });
+      throw error;
+    }
+  }
+
+  async upload(localPath: string, uri: string): Promise<void> {
+    const { bucket, key } = parseS3Uri(uri);
+    // lib-storage sends one PutObject for small files and a multipart upload for large ones;
+    // a failed multipart upload is aborted (leavePartsOnError false) so no parts linger.
+    const upload = new Upload({
+      client: this.client,
+      params: {
+        Bucket: bucket,
+        Key: key,
+        Body: createReadStream(localPath),
+        ContentType: contentTypeOf(key),
+      },
+      partSize: this.partSize,
+      queueSize: this.uploadConcurrency,
+      leavePartsOnError: false,
+    });
+    await upload.done();
+  }
+
+  async putText(uri: string, text: string): Promise<void> {
+    const { bucket, key } = parseS3Uri(uri);
+    await this.client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: contentTypeOf(key) }),
+    );
+  }
+
+  async getText(uri: string): Promise<string | undefined> {
+    const { bucket, key } = parseS3Uri(uri);
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return await response.Body?.transformToString('utf8');
+    } catch (error) {
+      // Only a missing key means "absent". Without s3:ListBucket, S3 says AccessDenied instead:
+      // that stays an error, it is a permissions problem to fix, not an empty object.
+      if (isNoSuchKey(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    const { bucket, key } = parseS3Uri(prefix);
+    if (key === '') {
+      throw new UnsafeDeleteError(
+        `Refusing to delete everything in bucket ${bucket} (${prefix}): deletePrefix needs a key prefix.`,
+      );
+    }
+    const keys = (await this.list(prefix)).map((o) => parseS3Uri(o.uri).key);
+    for (let start = 0; start < keys.length; start += deleteBatchSize) {
+      const batch = keys.slice(start, start + deleteBatchSize);
+      const response = await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: bucket,
+          Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+        }),
+      );
+      // DeleteObjects answers 200 even when some keys failed: the failures are in Errors.
+      const errors = response.Errors ?? [];
+      if (errors.length > 0) {
+        const sample = errors
+          .slice(0, 5)
+          .map((e) => `${e.Key}: ${e.Code} ${e.Message}`)
+          .join('; ');
+        throw new S3DeleteError(
+          `Could not delete ${errors.length} of ${batch.length} objects under ${prefix} (${sample}). ` +
+            'Check the role has s3:DeleteObject on the bucket, then delete the prefix again.',
+        );
+      }
+    }
+    return keys.length;
+  }
+}
