@@ -80,9 +80,10 @@ function partitionInput(table: TableDefinition, values: PartitionValues, locatio
 }
 
 function columnOf(column: { Name?: string; Type?: string; Comment?: string }): ColumnDefinition | undefined {
-  const type = column.Type?.toLowerCase();
-  if (!column.Name || !type || !Object.hasOwn(columnTypes, type)) return undefined;
-  return { name: column.Name, type: type as ColumnType, comment: column.Comment ?? '' };
+  const glue = column.Type?.toLowerCase();
+  const type = (Object.keys(columnTypes) as ColumnType[]).find((t) => glueType(t) === glue);
+  if (!column.Name || !type) return undefined;
+  return { name: column.Name, type, comment: column.Comment ?? '' };
 }
 
 /** What ensureTable compares: the parts of a table the pipeline defines. */

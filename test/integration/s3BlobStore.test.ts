@@ -1,0 +1,211 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { createS3Client } from '../../src/adapters/aws/awsClients.ts';
+import { BlobNotFoundError, S3BlobStore } from '../../src/adapters/aws/s3BlobStore.ts';
+import { FaultProxy, s3InternalError, s3SlowDown } from './faultProxy.ts';
+import { awsTestOptions, createBucket, describeWithMoto, requireMoto, resetMoto } from './moto.ts';
+
+const bucket = 'lake-test';
+
+/** Puts many small objects quickly: a few requests at a time. */
+async function putObjects(s3: S3Client, keys: readonly string[]): Promise<void> {
+  const queue = [...keys];
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let key = queue.shift(); key !== undefined; key = queue.shift()) {
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }));
+      }
+    }),
+  );
+}
+
+async function sha256Of(stream: AsyncIterable<Buffer>): Promise<{ hash: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of stream) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { hash: hash.digest('hex'), size };
+}
+
+describeWithMoto('S3BlobStore against moto_server', () => {
+  let proxy: FaultProxy;
+  let s3: S3Client;
+  let scratch: string;
+
+  beforeAll(async () => {
+    // Every call goes through the proxy: it counts requests and injects faults when told to.
+    proxy = await FaultProxy.start(requireMoto());
+    scratch = await mkdtemp(join(tmpdir(), 's3-blob-store-'));
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await rm(scratch, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    await resetMoto();
+    proxy.clear();
+    s3 = createS3Client(awsTestOptions(proxy.endpoint));
+    await createBucket(s3, bucket);
+    proxy.clear();
+  });
+  afterEach(() => s3.destroy());
+
+  it('lists every object under a prefix, across pages, sorted, and nothing beside it', async () => {
+    const keys = Array.from(
+      { length: 23 },
+      (_, i) => `raw/source=a/dt=2024-01-15/part-${String(22 - i).padStart(3, '0')}.json`,
+    );
+    await putObjects(s3, [
+      ...keys,
+      'raw/source=a/dt=2024-01-150/other.json',
+      'raw/source=b/x.json',
+      'rawish.json',
+    ]);
+    proxy.clear();
+    const store = new S3BlobStore(s3, { listPageSize: 5 });
+
+    const listed = await store.list(`s3://${bucket}/raw/source=a/dt=2024-01-15/`);
+
+    expect(listed.map((o) => o.uri)).toEqual([...keys].sort().map((k) => `s3://${bucket}/${k}`));
+    expect(listed[0]?.size).toBe(keys.at(-1)?.length);
+    // 23 keys in pages of 5: five ListObjectsV2 calls, each following the continuation token.
+    const listCalls = proxy.requests.filter((r) => r.method === 'GET' && r.url.includes('list-type=2'));
+    expect(listCalls).toHaveLength(5);
+    expect(listCalls.slice(1).every((r) => r.url.includes('continuation-token='))).toBe(true);
+    expect(await store.list(`s3://${bucket}/nothing-here/`)).toEqual([]);
+  });
+
+  it('lists more than 1000 keys (S3 pages of 1000) and deletes them in DeleteObjects batches of 1000', async () => {
+    const keys = Array.from(
+      { length: 1003 },
+      (_, i) => `curated/listings/run=r1/part-${String(i).padStart(5, '0')}.parquet`,
+    );
+    await putObjects(s3, [...keys, 'curated/listings/run=r2/keep.parquet']);
+    proxy.clear();
+    const store = new S3BlobStore(s3);
+
+    expect(await store.list(`s3://${bucket}/curated/listings/run=r1/`)).toHaveLength(1003);
+    expect(proxy.requests.filter((r) => r.url.includes('list-type=2'))).toHaveLength(2);
+    proxy.clear();
+
+    expect(await store.deletePrefix(`s3://${bucket}/curated/listings/run=r1/`)).toBe(1003);
+    expect(proxy.requests.filter((r) => r.method === 'POST' && r.url.includes('delete'))).toHaveLength(2);
+    expect(await store.list(`s3://${bucket}/curated/listings/run=r1/`)).toEqual([]);
+    expect((await store.list(`s3://${bucket}/curated/`)).map((o) => o.uri)).toEqual([
+      `s3://${bucket}/curated/listings/run=r2/keep.parquet`,
+    ]);
+  });
+
+  it('uploads a large file as a multipart upload and streams it back unchanged', async () => {
+    const path = join(scratch, 'big.bin');
+    const content = randomBytes(12 * 1024 * 1024 + 123);
+    await writeFile(path, content);
+    const store = new S3BlobStore(s3, { partSize: 5 * 1024 * 1024 });
+    const uri = `s3://${bucket}/curated/listings/run=r1/part-00000.zstd.parquet`;
+
+    await store.upload(path, uri);
+
+    const initiations = proxy.requests.filter((r) => r.method === 'POST' && /[?&]uploads(=|&|$)/.test(r.url));
+    const parts = proxy.requests.filter((r) => r.method === 'PUT' && r.url.includes('partNumber='));
+    expect(initiations).toHaveLength(1);
+    expect(parts).toHaveLength(3);
+    const stream = await store.read(uri);
+    expect(await sha256Of(stream)).toEqual({
+      hash: createHash('sha256').update(content).digest('hex'),
+      size: content.length,
+    });
+    expect(await store.list(`s3://${bucket}/curated/`)).toEqual([{ uri, size: content.length }]);
+  });
+
+  it('uploads a small file in one PutObject', async () => {
+    const path = join(scratch, 'small.txt');
+    await writeFile(path, 'tiny');
+    const store = new S3BlobStore(s3);
+
+    await store.upload(path, `s3://${bucket}/small.txt`);
+
+    expect(proxy.requests.filter((r) => r.url.includes('partNumber='))).toHaveLength(0);
+    expect(await store.getText(`s3://${bucket}/small.txt`)).toBe('tiny');
+  });
+
+  it('puts and gets text, and says undefined for a missing key', async () => {
+    const store = new S3BlobStore(s3);
+    const uri = `s3://${bucket}/manifests/source=pricehubble/dt=2024-01-15/run=r1.json`;
+
+    await store.putText(uri, '{"municipality":"Zürich"}\n');
+
+    expect(await store.getText(uri)).toBe('{"municipality":"Zürich"}\n');
+    expect(await store.getText(`s3://${bucket}/manifests/missing.json`)).toBeUndefined();
+  });
+
+  it('fails a read of a missing key with BlobNotFoundError', async () => {
+    const store = new S3BlobStore(s3);
+    await expect(store.read(`s3://${bucket}/raw/missing.json`)).rejects.toMatchObject({
+      name: 'BlobNotFoundError',
+      message: expect.stringContaining(`s3://${bucket}/raw/missing.json`),
+    });
+    await expect(store.read(`s3://${bucket}/raw/missing.json`)).rejects.toBeInstanceOf(BlobNotFoundError);
+  });
+
+  it('deletes only under the prefix, returns the count, and refuses a whole bucket', async () => {
+    await putObjects(s3, ['runs/run=a/1', 'runs/run=a/2', 'runs/run=ab/1', 'runs/run=b/1']);
+    const store = new S3BlobStore(s3);
+
+    expect(await store.deletePrefix(`s3://${bucket}/runs/run=a/`)).toBe(2);
+    expect(await store.deletePrefix(`s3://${bucket}/runs/run=a/`)).toBe(0);
+
+    expect((await store.list(`s3://${bucket}/runs/`)).map((o) => o.uri)).toEqual([
+      `s3://${bucket}/runs/run=ab/1`,
+      `s3://${bucket}/runs/run=b/1`,
+    ]);
+    await expect(store.deletePrefix(`s3://${bucket}/`)).rejects.toMatchObject({ name: 'UnsafeDeleteError' });
+  });
+
+  it('retries S3 throttling (503 SlowDown) with backoff, then succeeds', async () => {
+    const store = new S3BlobStore(s3);
+    proxy.fail(2, s3SlowDown);
+
+    await store.putText(`s3://${bucket}/throttled.txt`, 'made it');
+
+    const puts = proxy.requests.filter((r) => r.method === 'PUT');
+    expect(puts.map((r) => r.faulted)).toEqual([true, true, false]);
+    proxy.fail(1, s3SlowDown);
+    expect(await store.getText(`s3://${bucket}/throttled.txt`)).toBe('made it');
+  });
+
+  it('gives up after maxAttempts with the SlowDown error', async () => {
+    const store = new S3BlobStore(s3); // maxAttempts 3 in the test options
+    proxy.fail(10, s3SlowDown);
+
+    await expect(store.putText(`s3://${bucket}/never.txt`, 'x')).rejects.toMatchObject({
+      name: 'SlowDown',
+      $metadata: { httpStatusCode: 503, attempts: 3 },
+    });
+    expect(proxy.requests.filter((r) => r.method === 'PUT')).toHaveLength(3);
+  });
+
+  it('retries a 500 on one multipart part without failing the upload', async () => {
+    const path = join(scratch, 'parts.bin');
+    const content = randomBytes(11 * 1024 * 1024);
+    await writeFile(path, content);
+    const store = new S3BlobStore(s3, { partSize: 5 * 1024 * 1024 });
+    proxy.fail(1, s3InternalError, (r) => r.url.includes('partNumber=2'));
+    proxy.fail(1, s3SlowDown, (r) => r.url.includes('partNumber=3'));
+    const uri = `s3://${bucket}/parts.bin`;
+
+    await store.upload(path, uri);
+
+    const faulted = proxy.requests.filter((r) => r.faulted).map((r) => /partNumber=(\d+)/.exec(r.url)?.[1]);
+    expect(faulted.sort()).toEqual(['2', '3']);
+    expect(await sha256Of(await store.read(uri))).toEqual({
+      hash: createHash('sha256').update(content).digest('hex'),
+      size: content.length,
+    });
+  });
+});
