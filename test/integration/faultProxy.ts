@@ -13,6 +13,8 @@ export interface RecordedRequest {
   /** X-Amz-Target of JSON-protocol services (Glue, Athena), e.g. `AWSGlue.BatchGetPartition`. */
   readonly target: string | undefined;
   readonly bodySize: number;
+  /** The request body as text when small (JSON-protocol requests), for matching on parameters. */
+  readonly bodyText: string;
   /** Whether the proxy answered with an injected fault instead of forwarding. */
   readonly faulted: boolean;
 }
@@ -28,6 +30,12 @@ export interface FaultRule {
   readonly response: InjectedResponse;
   /** How many matching requests fail; afterwards they pass through. */
   remaining: number;
+}
+
+/** Changes moto's answer to matching requests before the SDK sees it (for states moto never reaches). */
+export interface RewriteRule {
+  readonly matches: (request: RecordedRequest) => boolean;
+  readonly rewrite: (body: string) => string;
 }
 
 export const s3SlowDown: InjectedResponse = {
@@ -64,6 +72,7 @@ async function bodyOf(request: IncomingMessage): Promise<Buffer> {
 export class FaultProxy {
   readonly requests: RecordedRequest[] = [];
   private readonly rules: FaultRule[] = [];
+  private readonly rewrites: RewriteRule[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -84,6 +93,7 @@ export class FaultProxy {
           url: request.url ?? '/',
           target: Array.isArray(target) ? target[0] : target,
           bodySize: body.length,
+          bodyText: body.length <= 65_536 ? body.toString('utf8') : '',
         };
         const rule = proxy?.rules.find((r) => r.remaining > 0 && r.matches({ ...seen, faulted: false }));
         proxy?.requests.push({ ...seen, faulted: rule !== undefined });
@@ -105,8 +115,20 @@ export class FaultProxy {
             headers,
           },
           (upstreamResponse) => {
-            response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
-            upstreamResponse.pipe(response);
+            const rewrite = proxy?.rewrites.find((r) => r.matches({ ...seen, faulted: false }));
+            if (!rewrite) {
+              response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+              upstreamResponse.pipe(response);
+              return;
+            }
+            void bodyOf(upstreamResponse).then((original) => {
+              const changed = Buffer.from(rewrite.rewrite(original.toString('utf8')));
+              const headers = { ...upstreamResponse.headers, 'content-length': String(changed.length) };
+              // Checksums of the original body would no longer match.
+              delete headers['x-amz-crc32'];
+              response.writeHead(upstreamResponse.statusCode ?? 502, headers);
+              response.end(changed);
+            });
           },
         );
         forwarded.on('error', (error) => {
@@ -135,8 +157,14 @@ export class FaultProxy {
     this.rules.push({ matches, response, remaining: times });
   }
 
+  /** moto's answers to matching requests are passed through `rewrite` first. */
+  rewriteResponses(matches: (request: RecordedRequest) => boolean, rewrite: (body: string) => string): void {
+    this.rewrites.push({ matches, rewrite });
+  }
+
   clear(): void {
     this.rules.length = 0;
+    this.rewrites.length = 0;
     this.requests.length = 0;
   }
 
