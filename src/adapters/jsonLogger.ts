@@ -13,6 +13,10 @@ export class JsonLogger implements Logger {
     this.sink(JSON.stringify({ time: new Date().toISOString(), level, message, ...this.fields, ...fields }));
   }
 
+  debug(message: string, fields?: Record<string, unknown>): void {
+    this.write('debug', message, fields);
+  }
+
   info(message: string, fields?: Record<string, unknown>): void {
     this.write('info', message, fields);
   }

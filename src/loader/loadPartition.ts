@@ -113,7 +113,7 @@ export async function loadPartition(request: LoadRequest, ports: LoaderPorts): P
     const now = performance.now();
     phasesMs[phase] = Math.round(now - phaseStart);
     phaseStart = now;
-    log.info('phase done', {
+    log.debug('phase done', {
       phase,
       ms: phasesMs[phase],
       peakRssBytes: process.resourceUsage().maxRSS * 1024,

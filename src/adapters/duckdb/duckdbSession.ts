@@ -54,18 +54,30 @@ export class DuckdbSession {
 
   /** Rows as objects with JSON-friendly values. */
   async all(sql: string): Promise<Row[]> {
-    const reader = await this.connection.runAndReadAll(sql);
-    return reader.getRowObjectsJson().map((row) => plain(row) as Row);
+    return (await this.columns(sql)).rows;
   }
 
-  /** Typed-ish rows (DuckDB JS values), for callers that need exact types. */
+  /**
+   * Column names, DuckDB type names and rows with JSON-friendly values: dates as
+   * 'YYYY-MM-DD', whole numbers as numbers while they are exact (DuckDB's JSON form gives
+   * every BIGINT as a string), lists as arrays.
+   */
   async columns(sql: string): Promise<{ names: string[]; types: string[]; rows: Row[] }> {
     const reader = await this.connection.runAndReadAll(sql);
-    return {
-      names: reader.columnNames(),
-      types: reader.columnTypes().map((t) => t.toString()),
-      rows: reader.getRowObjectsJson().map((row) => plain(row) as Row),
-    };
+    const names = reader.columnNames();
+    const types = reader.columnTypes().map((t) => t.toString());
+    const integerColumns = names.filter((_, i) =>
+      /^(U?(BIG|SMALL|TINY|HUGE)?INT(EGER)?|UHUGEINT)$/.test(types[i] ?? ''),
+    );
+    const rows = reader.getRowObjectsJson().map((json) => {
+      const row = plain(json) as Row;
+      for (const name of integerColumns) {
+        const value = row[name];
+        if (typeof value === 'string' && Number.isSafeInteger(Number(value))) row[name] = Number(value);
+      }
+      return row;
+    });
+    return { names, types, rows };
   }
 
   close(): void {

@@ -1,0 +1,55 @@
+import { sqlIdentifier, sqlString } from '../../domain/contract/sqlLiteral.ts';
+import {
+  type ColumnDefinition,
+  duckdbType,
+  type TableDefinition,
+} from '../../domain/contract/tableSchema.ts';
+import type { Catalog } from '../../ports/catalog.ts';
+import type { QueryEngine, QueryResult } from '../../ports/queryEngine.ts';
+import { type DuckdbOptions, DuckdbSession } from './duckdbSession.ts';
+import { trinoCompatibilityMacrosSql } from './trinoCompatibility.ts';
+
+/** A table's columns as typed NULLs, for a view over a table that has no partition yet. */
+function emptyRelation(definition: TableDefinition): string {
+  const column = (c: ColumnDefinition): string => `NULL::${duckdbType(c.type)} AS ${sqlIdentifier(c.name)}`;
+  return `SELECT ${[...definition.columns, ...definition.partitionKeys].map(column).join(', ')} WHERE false`;
+}
+
+/**
+ * The local query engine: DuckDB with one view per catalog table. A view reads only the
+ * published partitions (the locations the catalog points at), so a run that has not
+ * published is invisible, exactly as in Athena. Partition keys come from the catalog, not
+ * from file paths.
+ */
+export class LocalQueryEngine implements QueryEngine {
+  private constructor(private readonly session: DuckdbSession) {}
+
+  static async open(catalog: Catalog, options: DuckdbOptions = {}): Promise<LocalQueryEngine> {
+    const session = await DuckdbSession.open(options);
+    for (const macro of trinoCompatibilityMacrosSql) await session.run(macro);
+    for (const table of await catalog.listTables()) {
+      const partitions = await catalog.listPartitions(table.name);
+      const selects = partitions.map((p) => {
+        const keys = table.definition.partitionKeys
+          .map(
+            (k) => `${sqlString(p.values[k.name] ?? '')}::${duckdbType(k.type)} AS ${sqlIdentifier(k.name)}`,
+          )
+          .join(', ');
+        return `SELECT *, ${keys} FROM read_parquet(${sqlString(`${p.location}*.parquet`)}, hive_partitioning = false)`;
+      });
+      const body =
+        selects.length > 0 ? selects.join('\nUNION ALL BY NAME\n') : emptyRelation(table.definition);
+      await session.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(table.name)} AS ${body}`);
+    }
+    return new LocalQueryEngine(session);
+  }
+
+  async query(sql: string): Promise<QueryResult> {
+    const result = await this.session.columns(sql);
+    return { columns: result.names, rows: result.rows };
+  }
+
+  close(): void {
+    this.session.close();
+  }
+}

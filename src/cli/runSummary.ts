@@ -1,0 +1,36 @@
+import type { LoadSummary } from '../loader/loadPartition.ts';
+
+/** What `etl run --json` prints: the run's outcome, for scripts and people alike. */
+export interface RunSummary {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly runId: string | null;
+  readonly lake: string;
+  /** The execution input (re-running with it repeats the run). */
+  readonly input: Record<string, unknown>;
+  readonly totals: {
+    readonly read: number;
+    readonly kept: number;
+    readonly rejected: number;
+    readonly rejectedByReason: Record<string, number>;
+  };
+  readonly partitions: readonly LoadSummary[];
+  /** States the execution went through, by their names in the definition, in order. */
+  readonly states: readonly string[];
+  readonly error: { readonly name: string; readonly message: string; readonly state: string | null } | null;
+  readonly durationMs: number;
+}
+
+export function totalsOf(partitions: readonly LoadSummary[]): RunSummary['totals'] {
+  const rejectedByReason: Record<string, number> = {};
+  for (const p of partitions) {
+    for (const [reason, count] of Object.entries(p.rejectedByReason)) {
+      rejectedByReason[reason] = (rejectedByReason[reason] ?? 0) + count;
+    }
+  }
+  return {
+    read: partitions.reduce((sum, p) => sum + p.read, 0),
+    kept: partitions.reduce((sum, p) => sum + p.kept, 0),
+    rejected: partitions.reduce((sum, p) => sum + p.rejected, 0),
+    rejectedByReason,
+  };
+}
