@@ -8,6 +8,7 @@ export const stateNames = {
   load: 'Load',
   runUseCases: 'RunUseCases',
   runSqlUseCase: 'RunSqlUseCase',
+  publishUseCase: 'PublishUseCase',
   summarize: 'Summarize',
   notifyFailure: 'NotifyFailure',
   succeeded: 'Succeeded',
