@@ -117,28 +117,39 @@ class StagedWriter {
   }
 }
 
-/** Reads ahead to the first meaningful byte to tell the format. */
-function detectFormat(head: Buffer): RawFormat | undefined {
-  for (let i = 0; i < head.length; i++) {
-    const c = head[i];
-    if (c === 0x20 || c === 0x09 || c === newline || c === carriageReturn) continue;
-    if (c === 0x5b) return 'json-array';
-    if (c === 0x22) return 'json-string-array';
-    return 'json-lines';
-  }
-  return undefined;
+const isWhitespace = (c: number | undefined): boolean =>
+  c === 0x20 || c === 0x09 || c === newline || c === carriageReturn;
+
+/**
+ * Reads ahead to the first meaningful bytes to tell the format; undefined while more bytes
+ * are needed. A JSON string counts as the export format only when it holds an array
+ * (`"[`); any other first line is JSON Lines, whose records are judged one by one.
+ */
+function detectFormat(head: Buffer, ended: boolean): RawFormat | undefined {
+  let i = 0;
+  while (i < head.length && isWhitespace(head[i])) i++;
+  if (i === head.length) return ended ? 'empty' : undefined;
+  if (head[i] === 0x5b) return 'json-array';
+  if (head[i] !== 0x22) return 'json-lines';
+  let j = i + 1;
+  while (j < head.length && isWhitespace(head[j])) j++;
+  if (j === head.length) return ended ? 'json-lines' : undefined;
+  return head[j] === 0x5b ? 'json-string-array' : 'json-lines';
 }
 
 async function* withoutBom(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  let first = true;
+  let head: Buffer | undefined = Buffer.alloc(0); // until three bytes are known
   for await (const chunk of input) {
-    if (first && chunk.length > 0) {
-      first = false;
-      yield chunk.subarray(0, 3).equals(bom) ? chunk.subarray(3) : chunk;
-    } else if (!first) {
+    if (head === undefined) {
       yield chunk;
+      continue;
     }
+    head = Buffer.concat([head, chunk]);
+    if (head.length < bom.length) continue;
+    yield head.subarray(0, bom.length).equals(bom) ? head.subarray(bom.length) : head;
+    head = undefined;
   }
+  if (head !== undefined && head.length > 0 && !bom.subarray(0, head.length).equals(head)) yield head;
 }
 
 /**
@@ -154,15 +165,14 @@ export async function* stageRecords(
   let format: RawFormat | undefined;
   while (format === undefined) {
     const next = await iterator.next();
-    if (next.done) break;
-    buffered.push(next.value);
-    format = detectFormat(next.value);
+    if (!next.done) buffered.push(next.value);
+    format = detectFormat(Buffer.concat(buffered), next.done === true);
   }
-  stats.format = format ?? 'empty';
+  stats.format = format;
   stats.records = 0;
   stats.blankLines = 0;
   stats.truncated = false;
-  if (format === undefined) return;
+  if (format === 'empty') return;
 
   async function* replay(): AsyncGenerator<Buffer> {
     yield* buffered;

@@ -1,0 +1,87 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckdbSession } from '../../src/adapters/duckdb/duckdbSession.ts';
+import { sqlString } from '../../src/domain/contract/sqlLiteral.ts';
+import { type StagingStats, stageRecords } from '../../src/domain/ingest/recordStager.ts';
+import { pricehubble } from '../../src/domain/sources/pricehubble.ts';
+import type { SourceContract } from '../../src/domain/sources/sourceContract.ts';
+import { applyContract, type ContractOutcome } from '../../src/loader/applyContract.ts';
+
+export interface ContractResult {
+  outcome: ContractOutcome;
+  kept: Record<string, unknown>[];
+  rejected: Record<string, unknown>[];
+  keptTypes: Record<string, string>;
+}
+
+async function* once(text: string): AsyncGenerator<Buffer> {
+  yield Buffer.from(text, 'utf8');
+}
+
+/**
+ * Stages each object's text, applies the contract and reads both Parquet outputs back.
+ * Objects are read in the order given (object_index = position).
+ */
+export async function runContract(
+  objects: readonly string[],
+  source: SourceContract = pricehubble,
+): Promise<ContractResult> {
+  const work = await mkdtemp(join(tmpdir(), 'contract-test-'));
+  try {
+    const staged: { path: string; object: string }[] = [];
+    for (const [index, text] of objects.entries()) {
+      const stats: StagingStats = { format: 'empty', records: 0, blankLines: 0, truncated: false };
+      const parts: Buffer[] = [];
+      for await (const chunk of stageRecords(once(text), stats)) parts.push(chunk);
+      const path = join(work, `staged-${index}.txt`);
+      await writeFile(path, Buffer.concat(parts));
+      if (stats.records > 0) staged.push({ path, object: `object-${index}` });
+    }
+    const listingsPath = join(work, 'listings.parquet');
+    const rejectedPath = join(work, 'rejected.parquet');
+    const outcome = await applyContract({
+      source,
+      runId: '20240115T060000Z-000000',
+      staged,
+      workDir: work,
+      listingsPath,
+      rejectedPath,
+    });
+    const session = await DuckdbSession.open();
+    try {
+      const kept = await session.columns(
+        `SELECT * FROM read_parquet(${sqlString(listingsPath)}) ORDER BY id`,
+      );
+      const rejected = await session.all(
+        `SELECT * FROM read_parquet(${sqlString(rejectedPath)}) ORDER BY source_object, record_number`,
+      );
+      return {
+        outcome,
+        kept: kept.rows,
+        rejected,
+        keptTypes: Object.fromEntries(kept.names.map((n, i) => [n, kept.types[i] ?? ''])),
+      };
+    } finally {
+      session.close();
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** A valid offer; override what a test is about. */
+export function offer(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: 'a1',
+    raw_price: '530 000€/mo.',
+    living_area: 84,
+    property_type: 'apartment',
+    municipality: 'Solothurn',
+    scraping_date: '2021-02-17',
+    ...overrides,
+  };
+}
+
+export const jsonLines = (records: readonly unknown[]): string =>
+  `${records.map((r) => JSON.stringify(r)).join('\n')}\n`;
