@@ -123,7 +123,10 @@ export class FaultProxy {
             }
             void bodyOf(upstreamResponse).then((original) => {
               const changed = Buffer.from(rewrite.rewrite(original.toString('utf8')));
-              const headers = { ...upstreamResponse.headers, 'content-length': String(changed.length) };
+              const headers: Record<string, string | string[] | undefined> = {
+                ...upstreamResponse.headers,
+                'content-length': String(changed.length),
+              };
               // Checksums of the original body would no longer match.
               delete headers['x-amz-crc32'];
               response.writeHead(upstreamResponse.statusCode ?? 502, headers);
