@@ -1,5 +1,5 @@
 import { type CatalogKind, connectLake } from '../adapters/lakeAdapters.ts';
-import { planRun, type RunArguments } from '../domain/run/runArguments.ts';
+import { planRun, type RunArguments, type RunPlan } from '../domain/run/runArguments.ts';
 import { sourceNamed, sources } from '../domain/sources/registry.ts';
 import { landRawFiles } from '../loader/landRawFiles.ts';
 import { type LoadSummary, loadPartition } from '../loader/loadPartition.ts';
@@ -40,22 +40,35 @@ export function runArgumentsOf(options: RunOptions): RunArguments {
 export async function runPipeline(options: RunOptions, log: Logger): Promise<RunSummary> {
   const started = performance.now();
   const input = runArgumentsOf(options);
-  const plan = planRun(input, {
-    environment: 'local',
-    executionStartTime: new Date().toISOString(),
-    timeZone: localTimeZone,
-    knownSources: sources.map((s) => s.name),
-    knownUseCases: [],
-    maxDays: localMaxDays,
-  });
-  if (options.inputs.length > 0 && plan.dates.length !== 1) {
-    throw new UsageError('--input lands files for one day: give --date YYYY-MM-DD (not --from/--to).');
-  }
   const lake = connectLake(options.lake, options.catalog);
   const states: string[] = [];
   const partitions: LoadSummary[] = [];
-  log.info(`Run ${plan.runId}: ${plan.partitions.length} partition(s) in ${lake.root}`);
+  let plan: RunPlan | undefined;
+  const summary = (status: RunSummary['status'], error: RunSummary['error']): RunSummary => ({
+    status,
+    runId: plan?.runId ?? null,
+    lake: lake.root,
+    input: { ...(plan?.rerunInput ?? input) },
+    totals: totalsOf(partitions),
+    partitions,
+    states,
+    error,
+    durationMs: Math.round(performance.now() - started),
+  });
   try {
+    states.push('ParseArgs');
+    plan = planRun(input, {
+      environment: 'local',
+      executionStartTime: new Date().toISOString(),
+      timeZone: localTimeZone,
+      knownSources: sources.map((s) => s.name),
+      knownUseCases: [],
+      maxDays: localMaxDays,
+    });
+    if (options.inputs.length > 0 && plan.dates.length !== 1) {
+      throw new UsageError('--input lands files for one day: give --date YYYY-MM-DD (not --from/--to).');
+    }
+    log.info(`Run ${plan.runId}: ${plan.partitions.length} partition(s) in ${lake.root}`);
     if (options.inputs.length > 0) {
       const [dt] = plan.dates as [string];
       for (const source of new Set(plan.partitions.map((p) => p.source))) {
@@ -80,21 +93,8 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
     }
     return summary('SUCCEEDED', null);
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     const failure = error instanceof Error ? error : new Error(String(error));
     return summary('FAILED', { name: failure.name, message: failure.message, state: states.at(-1) ?? null });
-  }
-
-  function summary(status: RunSummary['status'], error: RunSummary['error']): RunSummary {
-    return {
-      status,
-      runId: plan.runId,
-      lake: lake.root,
-      input: { ...plan.rerunInput },
-      totals: totalsOf(partitions),
-      partitions,
-      states,
-      error,
-      durationMs: Math.round(performance.now() - started),
-    };
   }
 }
