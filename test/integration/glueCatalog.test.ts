@@ -250,4 +250,90 @@ describeWithMoto('GlueCatalog against moto_server', () => {
       runLocation('listings', '2024-01-15', 'r1'),
     );
   });
+
+  it('copes with another loader creating the database and table at the same moment', async () => {
+    await new GlueCatalog(glue, database).ensureTable(listingsTable, listingsLocation);
+    proxy.clear();
+    // Both look missing when read, and exist by the time this catalog tries to create them.
+    const notFound = jsonServiceError(400, 'EntityNotFoundException', 'not found');
+    proxy.fail(1, notFound, (r) => r.target === 'AWSGlue.GetDatabase');
+    proxy.fail(1, notFound, (r) => r.target === 'AWSGlue.GetTable');
+
+    await catalog.ensureTable(listingsTable, listingsLocation);
+
+    expect(targets()).toEqual(['GetDatabase', 'CreateDatabase', 'GetTable', 'CreateTable', 'GetTable']);
+    expect((await catalog.listTables()).map((t) => t.name)).toEqual(['listings']);
+  });
+
+  it('repoints a partition that another run created between the read and the create', async () => {
+    await catalog.ensureTable(listingsTable, listingsLocation);
+    await catalog.publish([
+      {
+        table: listingsTable,
+        values: day('2024-01-15'),
+        location: runLocation('listings', '2024-01-15', 'r1'),
+      },
+    ]);
+    proxy.clear();
+    // This run reads "no partition yet" (the other run's create had not landed), then its create collides.
+    proxy.rewriteResponses(
+      (r) => r.target === 'AWSGlue.BatchGetPartition',
+      () => JSON.stringify({ Partitions: [], UnprocessedKeys: [] }),
+    );
+
+    const previous = await catalog.publish([
+      {
+        table: listingsTable,
+        values: day('2024-01-15'),
+        location: runLocation('listings', '2024-01-15', 'r2'),
+      },
+    ]);
+
+    expect(previous).toEqual([runLocation('listings', '2024-01-15', 'r1')]);
+    expect(targets()).toEqual([
+      'BatchGetPartition',
+      'BatchCreatePartition',
+      'GetPartition',
+      'UpdatePartition',
+    ]);
+    expect((await catalog.getPartition('listings', day('2024-01-15')))?.location).toBe(
+      runLocation('listings', '2024-01-15', 'r2'),
+    );
+  });
+
+  it('asks again for partitions Glue left unprocessed', async () => {
+    await catalog.ensureTable(listingsTable, listingsLocation);
+    await catalog.publish([
+      {
+        table: listingsTable,
+        values: day('2024-01-15'),
+        location: runLocation('listings', '2024-01-15', 'r1'),
+      },
+    ]);
+    proxy.clear();
+    let answered = 0;
+    proxy.rewriteResponses(
+      (r) => r.target === 'AWSGlue.BatchGetPartition',
+      (body) => {
+        answered++;
+        if (answered > 1) return body;
+        // Glue under load: nothing processed, every key handed back.
+        return JSON.stringify({
+          Partitions: [],
+          UnprocessedKeys: [{ Values: ['pricehubble', '2024-01-15'] }],
+        });
+      },
+    );
+
+    const previous = await catalog.publish([
+      {
+        table: listingsTable,
+        values: day('2024-01-15'),
+        location: runLocation('listings', '2024-01-15', 'r2'),
+      },
+    ]);
+
+    expect(previous).toEqual([runLocation('listings', '2024-01-15', 'r1')]);
+    expect(targets()).toEqual(['BatchGetPartition', 'BatchGetPartition', 'BatchUpdatePartition']);
+  });
 });

@@ -18,11 +18,15 @@ let server: MotoServer | undefined;
 export async function setup(project: TestProject): Promise<void> {
   const executable = await findOnPath('moto_server');
   if (!executable) {
-    const message =
-      'moto_server is not on PATH: the AWS integration tests (test/integration) are SKIPPED. ' +
-      'Install it with `pip install "moto[server]"` to run them.';
-    if (process.env.CI === 'true') throw new Error(`${message} In CI (CI=true) this is an error.`);
-    console.warn(`\n⚠️  ${message}\n`);
+    const install = 'Install it with `pip install "moto[server]"` (the AWS API emulator).';
+    if (process.env.CI === 'true') {
+      throw new Error(
+        `moto_server is not on PATH, and in CI (CI=true) the AWS integration tests must run. ${install}`,
+      );
+    }
+    console.warn(
+      `\n⚠️  moto_server is not on PATH: the AWS integration tests (test/integration) are SKIPPED. ${install}\n`,
+    );
     project.provide('motoEndpoint', null);
     return;
   }

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ListMultipartUploadsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createS3Client } from '../../src/adapters/aws/awsClients.ts';
 import { BlobNotFoundError, S3BlobStore } from '../../src/adapters/aws/s3BlobStore.ts';
@@ -207,5 +207,21 @@ describeWithMoto('S3BlobStore against moto_server', () => {
       hash: createHash('sha256').update(content).digest('hex'),
       size: content.length,
     });
+  });
+
+  it('aborts a multipart upload whose part keeps failing, leaving no object and no parts', async () => {
+    const path = join(scratch, 'doomed.bin');
+    await writeFile(path, randomBytes(11 * 1024 * 1024));
+    const store = new S3BlobStore(s3, { partSize: 5 * 1024 * 1024 });
+    proxy.fail(10, s3InternalError, (r) => r.url.includes('partNumber=2'));
+    const uri = `s3://${bucket}/doomed.bin`;
+
+    await expect(store.upload(path, uri)).rejects.toMatchObject({ name: 'InternalError' });
+
+    const aborts = proxy.requests.filter((r) => r.method === 'DELETE' && r.url.includes('uploadId='));
+    expect(aborts).toHaveLength(1);
+    const { Uploads } = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    expect(Uploads ?? []).toEqual([]);
+    expect(await store.list(uri)).toEqual([]);
   });
 });
