@@ -13,6 +13,7 @@ export interface ContractResult {
   kept: Record<string, unknown>[];
   rejected: Record<string, unknown>[];
   keptTypes: Record<string, string>;
+  rejectedTypes: Record<string, string>;
 }
 
 async function* once(text: string): AsyncGenerator<Buffer> {
@@ -53,14 +54,15 @@ export async function runContract(
       const kept = await session.columns(
         `SELECT * FROM read_parquet(${sqlString(listingsPath)}) ORDER BY id`,
       );
-      const rejected = await session.all(
+      const rejected = await session.columns(
         `SELECT * FROM read_parquet(${sqlString(rejectedPath)}) ORDER BY source_object, record_number`,
       );
       return {
         outcome,
         kept: kept.rows,
-        rejected,
+        rejected: rejected.rows,
         keptTypes: Object.fromEntries(kept.names.map((n, i) => [n, kept.types[i] ?? ''])),
+        rejectedTypes: Object.fromEntries(rejected.names.map((n, i) => [n, rejected.types[i] ?? ''])),
       };
     } finally {
       session.close();
