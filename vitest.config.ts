@@ -5,6 +5,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    reporters: ['default', './test/support/closingLineReporter.ts'],
     projects: [
       {
         extends: true,
