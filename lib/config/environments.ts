@@ -1,0 +1,284 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { z } from 'zod';
+
+/**
+ * The one place for per-environment settings of the deployed pipeline. Everything a stack
+ * needs to differ between dev, preprod and prod is here, validated before any construct
+ * is created, so a typo fails `cdk synth` with a message instead of a broken deploy.
+ *
+ * Account, region and alert e-mails come from the CDK context or the environment
+ * (see {@link loadEnvironmentConfig}); the rest is reviewed code.
+ */
+
+export const environmentNames = ['dev', 'preprod', 'prod'] as const;
+export type EnvironmentName = (typeof environmentNames)[number];
+
+/**
+ * Used when no account is configured. No AWS account has this id, so a deploy that forgot
+ * to set the account fails at the CLI instead of landing in whatever account the current
+ * credentials belong to, while `cdk synth` still works offline.
+ */
+export const placeholderAccount = '000000000000';
+
+const mib = 1024 * 1024;
+
+/** Fargate's valid CPU units and, for each, the task memory range and step in MiB. */
+const fargateMemoryByCpu: Readonly<Record<number, { min: number; max: number; step: number }>> = {
+  256: { min: 512, max: 2048, step: 512 },
+  512: { min: 1024, max: 4096, step: 1024 },
+  1024: { min: 2048, max: 8192, step: 1024 },
+  2048: { min: 4096, max: 16384, step: 1024 },
+  4096: { min: 8192, max: 30720, step: 1024 },
+  8192: { min: 16384, max: 61440, step: 4096 },
+  16384: { min: 32768, max: 122880, step: 8192 },
+};
+
+function isValidFargateSize(cpu: number, memoryMiB: number): boolean {
+  const range = fargateMemoryByCpu[cpu];
+  if (!range || memoryMiB < range.min || memoryMiB > range.max) return false;
+  // 256 CPU allows 512, 1024, 2048: all multiples of 512 within the range.
+  return memoryMiB % range.step === 0;
+}
+
+/** DuckDB's `memory_limit` syntax as the loader passes it on: e.g. `2GB`, `1536MB`. */
+const duckdbMemoryPattern = /^(\d+)(MB|GB)$/;
+
+/** The limit in MiB (DuckDB's MB/GB are 1000-based, close enough for a ratio check). */
+function duckdbMemoryMiB(limit: string): number {
+  const match = duckdbMemoryPattern.exec(limit);
+  if (!match) return Number.NaN;
+  return Number(match[1]) * (match[2] === 'GB' ? 1024 : 1);
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const retentionDays = new Set(Object.values(RetentionDays).filter((v): v is number => typeof v === 'number'));
+
+export const pipelineConfigSchema = z
+  .object({
+    name: z.enum(environmentNames),
+    /** 12-digit AWS account id; {@link placeholderAccount} until configured. */
+    account: z.string().regex(/^\d{12}$/, 'an AWS account id has 12 digits'),
+    region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'an AWS region like eu-central-2'),
+    /**
+     * Given explicitly so the VPC needs no context lookup (synth stays offline and
+     * deterministic). Two are enough: the loader is a batch task, not a service.
+     */
+    availabilityZones: z.array(z.string().min(1)).min(2),
+    schedule: z.object({
+      /** EventBridge Scheduler cron, evaluated in `timeZone` (so 06:00 stays 06:00 across DST). */
+      cron: z
+        .string()
+        .regex(/^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$/, 'cron(min hour day-of-month month day-of-week year)'),
+      timeZone: z.string().refine(isTimeZone, 'an IANA time zone like Europe/Zurich'),
+      enabled: z.boolean(),
+    }),
+    loader: z.object({
+      /** Fargate CPU units (1024 = 1 vCPU). */
+      cpu: z.number().int(),
+      memoryMiB: z.number().int(),
+      /** DuckDB `memory_limit`: about half the task, the rest is Node, buffers and the OS. */
+      duckdbMemoryLimit: z.string().regex(duckdbMemoryPattern, 'like 2GB or 1536MB'),
+      /** One partition's load must finish within this; a hung task should not block the run for a day. */
+      timeoutMinutes: z
+        .number()
+        .int()
+        .min(5)
+        .max(24 * 60),
+      /** Task disk: inputs are downloaded, staged and written as Parquet locally (no httpfs in DuckDB). */
+      ephemeralStorageGiB: z.number().int().min(21).max(200),
+    }),
+    logRetentionDays: z
+      .number()
+      .int()
+      .refine((d) => retentionDays.has(d), 'one of CloudWatch Logs retention values'),
+    /** Who hears about failures: SNS e-mail subscriptions (each must be confirmed once). */
+    alertEmails: z.array(z.email()),
+    /** prod keeps buckets, key, catalog and logs when the stack is deleted; others clean up. */
+    retainData: z.boolean(),
+    maxConcurrency: z.object({
+      /** Parallel loader tasks: bounded by Fargate quotas and the raw bucket's request rate. */
+      loads: z.number().int().min(1).max(40),
+      /** Parallel Athena queries: bounded by the account's active DML query quota. */
+      useCases: z.number().int().min(1).max(20),
+    }),
+    /** Longest date range one execution may plan (ParseArgs enforces it). */
+    maxBackfillDays: z.number().int().min(1).max(366),
+    /** Athena's per-query bytes-scanned cut-off (minimum 10 MB): a runaway query is cancelled, not billed. */
+    athenaBytesScannedCutoff: z
+      .number()
+      .int()
+      .min(10 * mib),
+  })
+  .superRefine((config, ctx) => {
+    if (!isValidFargateSize(config.loader.cpu, config.loader.memoryMiB)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['loader'],
+        message: `cpu ${config.loader.cpu} with ${config.loader.memoryMiB} MiB is not a Fargate task size`,
+      });
+    }
+    const ratio = duckdbMemoryMiB(config.loader.duckdbMemoryLimit) / config.loader.memoryMiB;
+    if (!(ratio >= 0.3 && ratio <= 0.75)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['loader', 'duckdbMemoryLimit'],
+        message: `${config.loader.duckdbMemoryLimit} is ${Math.round(ratio * 100)}% of the task memory; keep it near half (30-75%)`,
+      });
+    }
+    if (config.name === 'prod' && !config.retainData) {
+      ctx.addIssue({ code: 'custom', path: ['retainData'], message: 'prod must retain its data' });
+    }
+  });
+
+/** A validated environment configuration. */
+export type PipelineConfig = z.infer<typeof pipelineConfigSchema>;
+
+/** The parts that are reviewed code, per environment; account, region and e-mails are resolved at synth. */
+type ReviewedSettings = Omit<
+  PipelineConfig,
+  'name' | 'account' | 'region' | 'availabilityZones' | 'alertEmails'
+>;
+
+const gib = 1024 * mib;
+
+/** Every morning at 06:00 Zurich time: the raw files of the day have landed by then. */
+const dailySchedule = { cron: 'cron(0 6 * * ? *)', timeZone: 'Europe/Zurich' } as const;
+
+const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
+  dev: {
+    // dev runs on demand (manual executions); switch on to try the schedule.
+    schedule: { ...dailySchedule, enabled: false },
+    loader: {
+      cpu: 1024,
+      memoryMiB: 4096,
+      duckdbMemoryLimit: '2GB',
+      timeoutMinutes: 60,
+      ephemeralStorageGiB: 30,
+    },
+    logRetentionDays: RetentionDays.TWO_WEEKS,
+    retainData: false,
+    maxConcurrency: { loads: 4, useCases: 2 },
+    maxBackfillDays: 31,
+    athenaBytesScannedCutoff: 1 * gib,
+  },
+  preprod: {
+    schedule: { ...dailySchedule, enabled: true },
+    loader: {
+      cpu: 2048,
+      memoryMiB: 8192,
+      duckdbMemoryLimit: '4GB',
+      timeoutMinutes: 120,
+      ephemeralStorageGiB: 100,
+    },
+    logRetentionDays: RetentionDays.ONE_MONTH,
+    retainData: false,
+    maxConcurrency: { loads: 8, useCases: 4 },
+    maxBackfillDays: 92,
+    athenaBytesScannedCutoff: 10 * gib,
+  },
+  prod: {
+    schedule: { ...dailySchedule, enabled: true },
+    loader: {
+      cpu: 2048,
+      memoryMiB: 8192,
+      duckdbMemoryLimit: '4GB',
+      timeoutMinutes: 120,
+      ephemeralStorageGiB: 100,
+    },
+    logRetentionDays: RetentionDays.THREE_MONTHS,
+    retainData: true,
+    maxConcurrency: { loads: 8, useCases: 4 },
+    maxBackfillDays: 366,
+    athenaBytesScannedCutoff: 50 * gib,
+  },
+};
+
+/** Zurich: the data and the people are there (and the schedule's time zone). */
+const defaultRegion = 'eu-central-2';
+
+/** Where deploy-time values come from: CDK context (`-c key=value`) first, then environment variables. */
+export interface ConfigSources {
+  /** e.g. `(key) => app.node.tryGetContext(key)`. */
+  readonly context?: (key: string) => unknown;
+  /** e.g. `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The context key and environment variable of one setting, e.g. `listings:prod:account` / `LISTINGS_PROD_ACCOUNT`. */
+export function settingKeys(
+  environment: EnvironmentName,
+  setting: 'account' | 'region' | 'alertEmails' | 'availabilityZones',
+) {
+  const envSuffix = setting.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+  return {
+    context: `listings:${environment}:${setting}`,
+    env: `LISTINGS_${environment.toUpperCase()}_${envSuffix}`,
+  };
+}
+
+function lookup(sources: ConfigSources, keys: { context: string; env: string }): unknown {
+  const fromContext = sources.context?.(keys.context);
+  if (fromContext !== undefined && fromContext !== '') return fromContext;
+  const fromEnv = sources.env?.[keys.env];
+  return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+}
+
+/** Lists may be given as arrays (cdk.json) or comma-separated strings (`-c`, env vars). */
+function asList(value: unknown): unknown {
+  return typeof value === 'string'
+    ? value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0)
+    : value;
+}
+
+export class InvalidEnvironmentConfigError extends Error {
+  override readonly name = 'InvalidEnvironmentConfigError';
+}
+
+/**
+ * The validated configuration of one environment. Throws {@link InvalidEnvironmentConfigError}
+ * listing every problem.
+ */
+export function loadEnvironmentConfig(
+  environment: EnvironmentName,
+  sources: ConfigSources = {},
+): PipelineConfig {
+  const region = lookup(sources, settingKeys(environment, 'region')) ?? defaultRegion;
+  const candidate = {
+    name: environment,
+    ...reviewedSettings[environment],
+    account: lookup(sources, settingKeys(environment, 'account')) ?? placeholderAccount,
+    region,
+    availabilityZones: asList(lookup(sources, settingKeys(environment, 'availabilityZones'))) ?? [
+      `${String(region)}a`,
+      `${String(region)}b`,
+    ],
+    alertEmails: asList(lookup(sources, settingKeys(environment, 'alertEmails'))) ?? [
+      // example.com never delivers: a placeholder that is harmless if deployed by mistake.
+      `listings-alerts+${environment}@example.com`,
+    ],
+  };
+  const parsed = pipelineConfigSchema.safeParse(candidate);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`)
+      .join('; ');
+    throw new InvalidEnvironmentConfigError(`Configuration of ${environment} is invalid: ${problems}`);
+  }
+  return parsed.data;
+}
+
+/** The stack name of an environment: what `cdk deploy` takes. */
+export function stackNameOf(environment: EnvironmentName): string {
+  return `Listings-${environment}`;
+}

@@ -1,0 +1,151 @@
+import { Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { curatedTables, type TableDefinition } from '../src/domain/contract/tableSchema.ts';
+import { AlertTopic } from './alertTopic.ts';
+import { AnalystAccess } from './analystAccess.ts';
+import { AthenaWorkgroup } from './athenaWorkgroup.ts';
+import { BatchCompute } from './batchCompute.ts';
+import type { PipelineConfig } from './config/environments.ts';
+import { DataLakeBuckets } from './dataLakeBuckets.ts';
+import { GlueCatalog } from './glueCatalog.ts';
+import { LoaderTask } from './loaderTask.ts';
+import { acknowledgeAwsSolutionsFindings } from './nag/awsSolutionsAcknowledgements.ts';
+import { PipelineAlarms } from './pipelineAlarms.ts';
+import { PipelineFunctions } from './pipelineFunctions.ts';
+import { grantPipelinePermissions } from './pipelinePermissions.ts';
+import { PipelineSchedule } from './pipelineSchedule.ts';
+import { PipelineStateMachine } from './pipelineStateMachine.ts';
+
+export interface ListingsPipelineStackProps extends StackProps {
+  readonly config: PipelineConfig;
+  /** Tables the use cases write (from the use-case registry); none until use cases exist. */
+  readonly resultTables?: readonly TableDefinition[];
+}
+
+/**
+ * One environment of the listings pipeline: the lake, the catalog, the loader, the Lambdas,
+ * the state machine with its schedule, alerts and the analysts' access.
+ */
+export class ListingsPipelineStack extends Stack {
+  readonly lake: DataLakeBuckets;
+  readonly catalog: GlueCatalog;
+  readonly workgroup: AthenaWorkgroup;
+  readonly alerts: AlertTopic;
+  readonly compute: BatchCompute;
+  readonly loader: LoaderTask;
+  readonly functions: PipelineFunctions;
+  readonly pipeline: PipelineStateMachine;
+  readonly analystAccess: AnalystAccess;
+
+  constructor(scope: Construct, id: string, props: ListingsPipelineStackProps) {
+    super(scope, id, {
+      ...props,
+      env: { account: props.config.account, region: props.config.region },
+      terminationProtection: props.config.retainData,
+    });
+    const { config } = props;
+    const resultTables = props.resultTables ?? [];
+    Tags.of(this).add('project', 'listings-pipeline');
+    Tags.of(this).add('environment', config.name);
+
+    const retention = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logs = { logRetention: config.logRetentionDays, logRemovalPolicy: retention };
+    const glueDatabaseName = `listings_${config.name}`;
+    const athenaWorkgroupName = `listings-${config.name}`;
+
+    this.lake = new DataLakeBuckets(this, 'Lake', { retainData: config.retainData });
+    this.catalog = new GlueCatalog(this, 'Catalog', {
+      databaseName: glueDatabaseName,
+      zones: this.lake.zones,
+      curatedTables,
+      resultTables,
+      retainData: config.retainData,
+    });
+    this.workgroup = new AthenaWorkgroup(this, 'Athena', {
+      name: athenaWorkgroupName,
+      resultsBucket: this.lake.athenaResults,
+      key: this.lake.key,
+      bytesScannedCutoffPerQuery: config.athenaBytesScannedCutoff,
+      recursiveDelete: !config.retainData,
+    });
+    this.alerts = new AlertTopic(this, 'Alerts', {
+      environmentName: config.name,
+      emails: config.alertEmails,
+      removalPolicy: retention,
+    });
+
+    const lakeEnvironment = this.lake.lakeEnvironment();
+    this.compute = new BatchCompute(this, 'Compute', {
+      availabilityZones: config.availabilityZones,
+      ...logs,
+    });
+    this.loader = new LoaderTask(this, 'Loader', {
+      loader: config.loader,
+      ...logs,
+      environment: {
+        ENVIRONMENT: config.name,
+        // The loader wants a root; every zone is overridden by its bucket below.
+        LAKE: this.lake.zones.curated,
+        ...lakeEnvironment,
+        CATALOG: 'glue',
+        CATALOG_DATABASE: glueDatabaseName,
+        AWS_REGION: this.region,
+      },
+    });
+    this.functions = new PipelineFunctions(this, 'Functions', {
+      ...logs,
+      environment: {
+        ENVIRONMENT: config.name,
+        TIME_ZONE: config.schedule.timeZone,
+        ...lakeEnvironment,
+        GLUE_DATABASE: glueDatabaseName,
+        ATHENA_WORKGROUP: athenaWorkgroupName,
+        TOPIC_ARN: this.alerts.topic.topicArn,
+        MAX_BACKFILL_DAYS: String(config.maxBackfillDays),
+        CONSOLE_REGION: this.region,
+      },
+    });
+
+    this.pipeline = new PipelineStateMachine(this, 'Pipeline', {
+      environmentName: config.name,
+      functions: this.functions,
+      compute: this.compute,
+      loader: this.loader,
+      athenaWorkgroupName,
+      glueDatabaseName,
+      athenaResultsUri: this.lake.zones.athenaResults,
+      maxConcurrency: config.maxConcurrency,
+      loadTimeout: Duration.minutes(config.loader.timeoutMinutes),
+      ...logs,
+    });
+    new PipelineSchedule(this, 'Schedule', {
+      environmentName: config.name,
+      stateMachine: this.pipeline.stateMachine,
+      schedule: config.schedule,
+    });
+    new PipelineAlarms(this, 'Alarms', {
+      stateMachine: this.pipeline.stateMachine,
+      topic: this.alerts.topic,
+    });
+
+    grantPipelinePermissions({
+      lake: this.lake,
+      catalog: this.catalog,
+      workgroup: this.workgroup,
+      alerts: this.alerts,
+      loader: this.loader,
+      functions: this.functions,
+      stateMachineRole: this.pipeline.stateMachine,
+      curatedTables,
+      resultTables,
+    });
+    this.analystAccess = new AnalystAccess(this, 'Analysts', {
+      environmentName: config.name,
+      lake: this.lake,
+      catalog: this.catalog,
+      workgroup: this.workgroup,
+    });
+
+    acknowledgeAwsSolutionsFindings(this);
+  }
+}
