@@ -113,7 +113,7 @@ function comparable(
     sd?.InputFormat,
     sd?.OutputFormat,
     sd?.SerdeInfo?.SerializationLibrary,
-    sd?.SerdeInfo?.Parameters ?? {},
+    Object.entries(sd?.SerdeInfo?.Parameters ?? {}).sort(([a], [b]) => a.localeCompare(b)),
     // Glue and Athena add their own table parameters; only the pipeline's are compared.
     parameterKeys.map((key) => input.Parameters?.[key]),
   ]);
