@@ -6,6 +6,7 @@ import {
   checkRecordsSql,
   findDuplicatesSql,
   reasonCountsSql,
+  rejectedExamplesSql,
   writeListingsSql,
   writeRejectedSql,
 } from '../domain/contract/listingRules.ts';
@@ -29,12 +30,20 @@ export interface ContractRun {
   readonly onPhase?: (phase: string) => void;
 }
 
+export interface RejectedExample {
+  readonly sourceObject: string;
+  readonly recordNumber: number;
+  readonly rawRecord: string;
+}
+
 export interface ContractOutcome {
   /** Records the engine read back from the staged files. */
   readonly read: number;
   readonly kept: number;
   readonly rejected: number;
   readonly rejectedByReason: Record<string, number>;
+  /** A few rejected records per reason, for summaries and data-quality errors. */
+  readonly examplesByReason: Record<string, RejectedExample[]>;
 }
 
 /**
@@ -48,7 +57,7 @@ export async function applyContract(run: ContractRun): Promise<ContractOutcome> 
     session = await DuckdbSession.open({ tempDirectory: join(run.workDir, 'spill'), ...run.duckdb });
     if (run.staged.length === 0) {
       await writeEmptyOutputs(session, run.listingsPath, run.rejectedPath);
-      return { read: 0, kept: 0, rejected: 0, rejectedByReason: {} };
+      return { read: 0, kept: 0, rejected: 0, rejectedByReason: {}, examplesByReason: {} };
     }
     for (const macro of priceMacrosSql) await session.run(macro);
     const cleaning = { stagedFiles: run.staged.map((s) => s.path), runId: run.runId };
@@ -70,12 +79,23 @@ export async function applyContract(run: ContractRun): Promise<ContractOutcome> 
     const rejectedByReason: Record<string, number> = {};
     for (const row of await session.all(reasonCountsSql))
       rejectedByReason[String(row.reason)] = Number(row.records);
+    const examplesByReason: Record<string, RejectedExample[]> = {};
+    for (const row of await session.all(rejectedExamplesSql(2, run.staged.map((s) => s.object)))) {
+      const reason = String(row.reason);
+      examplesByReason[reason] ??= [];
+      examplesByReason[reason].push({
+        sourceObject: String(row.source_object),
+        recordNumber: Number(row.record_number),
+        rawRecord: String(row.raw_record),
+      });
+    }
     run.onPhase?.('write');
     return {
       read: Number(read[0]?.read),
       kept: Number(kept[0]?.Count),
       rejected: Number(rejected[0]?.Count),
       rejectedByReason,
+      examplesByReason,
     };
   } catch (error) {
     throw engineError(error as Error, run.duckdb?.memoryLimit);

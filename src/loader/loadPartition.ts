@@ -17,12 +17,14 @@ import {
   type SourceDay,
   tableLocation,
 } from '../domain/lake/lakeLayout.ts';
+import { dataQualityProblem } from '../domain/quality/dataQualityGate.ts';
 import type { SourceContract } from '../domain/sources/sourceContract.ts';
 import type { BlobStore } from '../ports/blobStore.ts';
 import type { Catalog } from '../ports/catalog.ts';
 import type { Logger } from '../ports/logger.ts';
-import { applyContract } from './applyContract.ts';
-import { ConservationError, NoRawDataError, RawObjectReadError } from './loaderErrors.ts';
+import { applyContract, type RejectedExample } from './applyContract.ts';
+import { ConservationError, DataQualityError, NoRawDataError, RawObjectReadError } from './loaderErrors.ts';
+import { removeSupersededRuns } from './supersededRuns.ts';
 
 export interface LoadRequest {
   readonly source: SourceContract;
@@ -58,6 +60,7 @@ export interface LoadSummary {
   readonly kept: number;
   readonly rejected: number;
   readonly rejectedByReason: Record<string, number>;
+  readonly examplesByReason: Record<string, RejectedExample[]>;
   readonly objects: readonly RawObjectSummary[];
   readonly published: {
     readonly table: string;
@@ -171,7 +174,7 @@ export async function loadPartition(request: LoadRequest, ports: LoaderPorts): P
     // 2. Apply the contract in DuckDB and write Parquet locally.
     const localListings = join(work, 'listings.parquet');
     const localRejected = join(work, 'listings_rejected.parquet');
-    const { read, kept, rejected, rejectedByReason } = await applyContract({
+    const { read, kept, rejected, rejectedByReason, examplesByReason } = await applyContract({
       source: request.source,
       runId: request.runId,
       staged,
@@ -191,6 +194,8 @@ export async function loadPartition(request: LoadRequest, ports: LoaderPorts): P
       );
     }
     log.info('contract applied', { read: stagedRecords, kept, rejected, rejectedByReason });
+    const problem = dataQualityProblem(request.source, values.dt, { read, rejectedByReason, examplesByReason });
+    if (problem) throw new DataQualityError(problem);
 
     // 4. Upload under the fresh run prefix.
     uploaded = true;
@@ -221,6 +226,7 @@ export async function loadPartition(request: LoadRequest, ports: LoaderPorts): P
       kept,
       rejected,
       rejectedByReason,
+      examplesByReason,
       objects,
       published,
       manifest,
@@ -228,7 +234,14 @@ export async function loadPartition(request: LoadRequest, ports: LoaderPorts): P
       phasesMs,
     };
     await blobs.putText(manifest, `${JSON.stringify(summary, null, 2)}\n`);
-    await removeSupersededRuns(blobs, zones, values, request.runId, previous, log);
+    await removeSupersededRuns(
+      { blobs, zones, log },
+      [
+        { table: listingsTable, values, previous: previous[0] },
+        { table: listingsRejectedTable, values, previous: previous[1] },
+      ],
+      request.runId,
+    );
     return summary;
   } catch (error) {
     if (uploaded) {
@@ -241,31 +254,5 @@ export async function loadPartition(request: LoadRequest, ports: LoaderPorts): P
     throw error;
   } finally {
     await rm(work, { recursive: true, force: true });
-  }
-}
-
-/**
- * Deletes run prefixes of this partition other than the new one and the one it replaced:
- * the replaced one stays one run longer for queries that started before the publish.
- */
-async function removeSupersededRuns(
-  blobs: BlobStore,
-  zones: LakeZones,
-  values: SourceDay,
-  runId: string,
-  previous: readonly (string | undefined)[],
-  log: Logger,
-): Promise<void> {
-  const keep = new Set([runId, ...previous.map((p) => (p ? runIdOf(p) : undefined))]);
-  for (const table of curatedTables) {
-    const objects = await blobs.list(partitionPrefix(zones, table, values));
-    const runs = new Set(
-      objects.map((o) => /\/run=([^/]+)\//.exec(o.uri)?.[1]).filter((r) => r !== undefined),
-    );
-    for (const run of runs) {
-      if (keep.has(run)) continue;
-      const removed = await blobs.deletePrefix(runPrefix(zones, table, values, run));
-      log.info('superseded run removed', { table: table.name, run, objects: removed });
-    }
   }
 }

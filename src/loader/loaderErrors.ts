@@ -22,3 +22,8 @@ export class CleaningEngineError extends Error {
 export class RawLandingConflictError extends Error {
   override readonly name = 'RawLandingConflictError';
 }
+
+/** Too large a share of the day's records was rejected: the partition was not published. */
+export class DataQualityError extends Error {
+  override readonly name = 'DataQualityError';
+}

@@ -234,3 +234,13 @@ SELECT reason, count(*) AS records FROM (
   SELECT unnest(reasons) AS reason FROM checked WHERE len(reasons) > 0
   UNION ALL SELECT 'duplicate_id' FROM losers
 ) GROUP BY reason ORDER BY records DESC, reason`;
+
+/** Up to `perReason` rejected records per reason (first read first), raw text cut short: for people. */
+export function rejectedExamplesSql(perReason: number, objectNames: readonly string[]): string {
+  return `
+SELECT reason, [${objectNames.map(sqlString).join(', ')}][object_index + 1] AS source_object, record_number,
+       left(raw, 300) AS raw_record
+FROM (SELECT unnest(reasons) AS reason, object_index, record_number, raw FROM checked WHERE len(reasons) > 0)
+QUALIFY row_number() OVER (PARTITION BY reason ORDER BY object_index, record_number) <= ${perReason}
+ORDER BY reason, object_index, record_number`;
+}

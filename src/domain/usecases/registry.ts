@@ -1,0 +1,58 @@
+import { sqlString } from '../contract/sqlLiteral.ts';
+import { type ColumnDefinition, type TableDefinition } from '../contract/tableSchema.ts';
+import type { SqlUseCase, UseCase } from './useCase.ts';
+
+const dtKey: readonly ColumnDefinition[] = [{ name: 'dt', type: 'string', comment: 'Run date, YYYY-MM-DD' }];
+const runId: ColumnDefinition = { name: 'run_id', type: 'string', comment: 'Pipeline run that wrote the row' };
+
+function resultTable(name: string, description: string, columns: ColumnDefinition[]): TableDefinition {
+  return { name, zone: 'results', description, columns: [...columns, runId], partitionKeys: dtKey };
+}
+
+export const marketStatsMonthly: SqlUseCase = {
+  kind: 'sql',
+  name: 'market_stats_monthly',
+  description: 'Price per m² statistics per municipality, property type and month of scraping',
+  reads: ['listings'],
+  sqlFile: 'market_stats_monthly.sql',
+  table: resultTable('market_stats_monthly', 'Price per m² statistics per municipality, property type and month', [
+    { name: 'municipality', type: 'string', comment: 'Municipality' },
+    { name: 'property_type', type: 'string', comment: 'apartment or house' },
+    { name: 'month', type: 'string', comment: 'Month of scraping, YYYY-MM' },
+    { name: 'listings', type: 'bigint', comment: 'Offers in the group' },
+    { name: 'mean_price_per_square_meter', type: 'double', comment: 'Mean price per m²' },
+    { name: 'median_price_per_square_meter', type: 'double', comment: 'Median price per m² (linear interpolation)' },
+    { name: 'p10_price_per_square_meter', type: 'double', comment: '10th percentile of price per m²' },
+    { name: 'p90_price_per_square_meter', type: 'double', comment: '90th percentile of price per m²' },
+  ]),
+};
+
+/** Every use case, in the order they are run. This list is the allow-list for run arguments. */
+export const useCases: readonly UseCase[] = [marketStatsMonthly];
+
+export const useCaseTables: readonly TableDefinition[] = useCases.map((u) => u.table);
+
+export class UnknownUseCaseError extends Error {
+  override readonly name = 'UnknownUseCaseError';
+}
+
+export function useCaseNamed(name: string): UseCase {
+  const found = useCases.find((u) => u.name === name);
+  if (!found) {
+    throw new UnknownUseCaseError(`Unknown use case "${name}"; known: ${useCases.map((u) => u.name).join(', ')}.`);
+  }
+  return found;
+}
+
+/** Fills the placeholders of a use case's SQL. Values are validated upstream and quoted here. */
+export function renderUseCaseSql(sql: string, runDate: string, runIdValue: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(runDate)) throw new Error(`Bad run date ${runDate}`);
+  return sql
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('--'))
+    .join('\n')
+    .replaceAll(':run_date', sqlString(runDate))
+    .replaceAll(':run_id', sqlString(runIdValue))
+    .replace(/;\s*$/, '')
+    .trim();
+}
