@@ -1,3 +1,7 @@
-export async function handler(_event: unknown): Promise<unknown> {
-  throw new Error('handler not implemented yet');
+/** NotifyFailure: the Catch target; tells people what failed and how to re-run. */
+import { awsPipelineDeps } from '../../src/pipeline/awsPipelineDeps.ts';
+import { notifyFailureTask } from '../../src/pipeline/tasks.ts';
+
+export async function handler(event: unknown): Promise<unknown> {
+  return notifyFailureTask(event, awsPipelineDeps('notifyFailure'));
 }

@@ -1,3 +1,7 @@
-export async function handler(_event: unknown): Promise<unknown> {
-  throw new Error('handler not implemented yet');
+/** ParseArgs: validates the execution input and plans the run (partitions, use-case steps). */
+import { awsPipelineDeps } from '../../src/pipeline/awsPipelineDeps.ts';
+import { parseArgsTask } from '../../src/pipeline/tasks.ts';
+
+export async function handler(event: unknown): Promise<unknown> {
+  return parseArgsTask(event, awsPipelineDeps('parseArgs'));
 }
