@@ -23,7 +23,12 @@ export interface ListingsAppOptions {
   readonly outdir?: string;
   /** Run cdk-nag's AwsSolutions checks on synth (default true: synth fails on any unacknowledged finding). */
   readonly nag?: boolean;
-  /** Tables the use cases write (from the use-case registry, once there is one). */
+  /**
+   * CDK's built-in CloudFormation template validation on synth (default true, as under the CLI).
+   * Tests that only inspect templates may turn it off: its first run costs seconds.
+   */
+  readonly templateValidation?: boolean;
+  /** Tables the use cases write; default: the use-case registry's (`src/domain/usecases/registry.ts`). */
   readonly resultTables?: readonly TableDefinition[];
 }
 
@@ -48,6 +53,7 @@ export function createListingsApp(options: ListingsAppOptions = {}): ListingsApp
   const app = new App({
     context: { ...cdkJsonContext(), ...options.context },
     ...(options.outdir ? { outdir: options.outdir } : {}),
+    builtinCloudFormationValidation: options.templateValidation ?? true,
   });
   const sources = {
     context: (key: string): unknown => app.node.tryGetContext(key),

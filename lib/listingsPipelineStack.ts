@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { curatedTables, type TableDefinition } from '../src/domain/contract/tableSchema.ts';
+import { useCaseTables } from '../src/domain/usecases/registry.ts';
 import { AlertTopic } from './alertTopic.ts';
 import { AnalystAccess } from './analystAccess.ts';
 import { AthenaWorkgroup } from './athenaWorkgroup.ts';
@@ -18,7 +19,7 @@ import { PipelineStateMachine } from './pipelineStateMachine.ts';
 
 export interface ListingsPipelineStackProps extends StackProps {
   readonly config: PipelineConfig;
-  /** Tables the use cases write (from the use-case registry); none until use cases exist. */
+  /** Tables the use cases write; default: the use-case registry's. */
   readonly resultTables?: readonly TableDefinition[];
 }
 
@@ -44,7 +45,7 @@ export class ListingsPipelineStack extends Stack {
       terminationProtection: props.config.retainData,
     });
     const { config } = props;
-    const resultTables = props.resultTables ?? [];
+    const resultTables = props.resultTables ?? useCaseTables;
     Tags.of(this).add('project', 'listings-pipeline');
     Tags.of(this).add('environment', config.name);
 

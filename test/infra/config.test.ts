@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import {
+  environmentNames,
+  InvalidEnvironmentConfigError,
+  loadEnvironmentConfig,
+  type PipelineConfig,
+  pipelineConfigSchema,
+  placeholderAccount,
+  stackNameOf,
+} from '../../lib/config/environments.ts';
+
+const valid = (): PipelineConfig => loadEnvironmentConfig('preprod');
+
+describe('environment configuration', () => {
+  it.each(environmentNames)(
+    '%s validates with offline placeholders and the Zurich schedule',
+    (environment) => {
+      const config = loadEnvironmentConfig(environment);
+      expect(config.name).toBe(environment);
+      expect(config.account).toBe(placeholderAccount);
+      expect(config.region).toBe('eu-central-2');
+      expect(config.availabilityZones).toEqual(['eu-central-2a', 'eu-central-2b']);
+      expect(config.schedule).toMatchObject({ cron: 'cron(0 6 * * ? *)', timeZone: 'Europe/Zurich' });
+      expect(config.alertEmails).toHaveLength(1);
+      expect(stackNameOf(environment)).toBe(`Listings-${environment}`);
+    },
+  );
+
+  it('retains data in prod only', () => {
+    expect(environmentNames.map((e) => [e, loadEnvironmentConfig(e).retainData])).toEqual([
+      ['dev', false],
+      ['preprod', false],
+      ['prod', true],
+    ]);
+  });
+
+  it('gives DuckDB about half of the task memory everywhere', () => {
+    for (const environment of environmentNames) {
+      const { loader } = loadEnvironmentConfig(environment);
+      const limitMiB = Number.parseInt(loader.duckdbMemoryLimit, 10) * 1024;
+      expect(limitMiB / loader.memoryMiB).toBe(0.5);
+    }
+  });
+
+  it('reads account, region, AZs and e-mails from context first, then LISTINGS_<ENV>_* variables', () => {
+    const context: Record<string, unknown> = {
+      'listings:prod:account': '111122223333',
+      'listings:prod:alertEmails': ['oncall@company.ch'],
+    };
+    const config = loadEnvironmentConfig('prod', {
+      context: (key) => context[key],
+      env: {
+        LISTINGS_PROD_ACCOUNT: '999999999999',
+        LISTINGS_PROD_REGION: 'eu-west-1',
+        LISTINGS_PROD_AVAILABILITY_ZONES: 'eu-west-1b, eu-west-1c',
+        LISTINGS_PROD_ALERT_EMAILS: 'ignored@company.ch',
+      },
+    });
+    expect(config).toMatchObject({
+      account: '111122223333',
+      region: 'eu-west-1',
+      availabilityZones: ['eu-west-1b', 'eu-west-1c'],
+      alertEmails: ['oncall@company.ch'],
+    });
+  });
+
+  it('derives the AZs from a configured region', () => {
+    expect(
+      loadEnvironmentConfig('dev', { env: { LISTINGS_DEV_REGION: 'eu-west-1' } }).availabilityZones,
+    ).toEqual(['eu-west-1a', 'eu-west-1b']);
+  });
+
+  it('rejects bad deploy-time settings with every problem named', () => {
+    const load = () =>
+      loadEnvironmentConfig('dev', {
+        env: { LISTINGS_DEV_ACCOUNT: '12345', LISTINGS_DEV_ALERT_EMAILS: 'not-an-address' },
+      });
+    expect(load).toThrow(InvalidEnvironmentConfigError);
+    expect(load).toThrow(/account: an AWS account id has 12 digits.*alertEmails\.0/);
+  });
+
+  it.each([
+    [
+      'a CPU/memory pair Fargate does not offer',
+      { loader: { ...valid().loader, cpu: 1024, memoryMiB: 1024 } },
+      /not a Fargate task size/,
+    ],
+    [
+      'a DuckDB limit near the whole task memory',
+      { loader: { ...valid().loader, duckdbMemoryLimit: '8GB' } },
+      /keep it near half/,
+    ],
+    ['a log retention CloudWatch does not offer', { logRetentionDays: 8 }, /retention/],
+    [
+      'an unknown time zone',
+      { schedule: { ...valid().schedule, timeZone: 'Europe/Atlantis' } },
+      /IANA time zone/,
+    ],
+    ['a rate() schedule', { schedule: { ...valid().schedule, cron: 'rate(1 day)' } }, /cron\(/],
+    ['an Athena cut-off below 10 MB', { athenaBytesScannedCutoff: 1024 }, /10485760/],
+    ['a prod that deletes its data', { name: 'prod', retainData: false }, /prod must retain its data/],
+  ])('rejects %s', (_label, change, message) => {
+    const result = pipelineConfigSchema.safeParse({ ...valid(), ...change });
+    expect(result.success).toBe(false);
+    expect(JSON.stringify(result.error?.issues)).toMatch(message);
+  });
+});

@@ -1,0 +1,212 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { EnvironmentName } from '../../lib/config/environments.ts';
+import type { TableDefinition } from '../../src/domain/contract/tableSchema.ts';
+import { curatedTables, sourcePartitionKeys } from '../../src/domain/contract/tableSchema.ts';
+import {
+  type FlatPolicyStatement,
+  principalsAllowed,
+  statementsByPrincipal,
+} from './support/policyStatements.ts';
+import { logicalIdOf, type SynthesizedPipeline, synthesizePipeline } from './support/synthesizedPipeline.ts';
+
+/** A use-case table, standing in for the use-case registry: its tables must be writable by PublishUseCase only. */
+const exampleResultTable: TableDefinition = {
+  name: 'median_price_by_municipality',
+  zone: 'results',
+  description: 'test result table',
+  columns: [{ name: 'municipality', type: 'string', comment: 'm' }],
+  partitionKeys: sourcePartitionKeys.filter((k) => k.name === 'dt'),
+};
+
+const s3WriteActions = [
+  's3:PutObject',
+  's3:DeleteObject',
+  's3:PutObjectAcl',
+  's3:PutBucketPolicy',
+  's3:DeleteBucket',
+];
+const glueWriteActions = [
+  'glue:CreateTable',
+  'glue:UpdateTable',
+  'glue:DeleteTable',
+  'glue:CreatePartition',
+  'glue:BatchCreatePartition',
+  'glue:UpdatePartition',
+  'glue:BatchUpdatePartition',
+  'glue:DeletePartition',
+  'glue:BatchDeletePartition',
+];
+
+let pipeline: SynthesizedPipeline;
+beforeAll(() => {
+  // IAM is built the same way in every environment: dev and prod (the one that retains) suffice.
+  pipeline = synthesizePipeline({ environments: ['dev', 'prod'], resultTables: [exampleResultTable] });
+});
+
+describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) => {
+  const stack = () => pipeline.stack(environment);
+  const statements = () => statementsByPrincipal(pipeline.template(environment));
+  const id = (construct: { node: { defaultChild?: unknown } }) => logicalIdOf(stack(), construct);
+  const principals = () => {
+    const s = stack();
+    return {
+      loader: id(s.loader.taskRole),
+      stateMachine: id(s.pipeline.stateMachine.role),
+      parseArgs: id(s.functions.parseArgs.role),
+      publishUseCase: id(s.functions.publishUseCase.role),
+      summarize: id(s.functions.summarize.role),
+      notifyFailure: id(s.functions.notifyFailure.role),
+      analysts: id(s.analystAccess.policy),
+    };
+  };
+  const bucketObjects = (bucket: { node: { defaultChild?: unknown } }) => {
+    const prefix = `<${id(bucket)}.Arn>`;
+    return (resource: string) => resource.startsWith(`${prefix}/`);
+  };
+  const glueTable = (name: string) => (resource: string) =>
+    resource.endsWith(`:table/listings_${environment}/${name}`);
+  const statementsOf = (principal: string): FlatPolicyStatement[] => statements().get(principal) ?? [];
+
+  it('lets only the loader task write the curated bucket (data and manifests)', () => {
+    expect(principalsAllowed(statements(), s3WriteActions, bucketObjects(stack().lake.curated))).toEqual([
+      principals().loader,
+    ]);
+  });
+
+  it('lets nobody in the stack write the raw bucket: landed files are never modified', () => {
+    expect(principalsAllowed(statements(), s3WriteActions, bucketObjects(stack().lake.raw))).toEqual([]);
+  });
+
+  it('lets only the loader task write the curated tables and their partitions', () => {
+    for (const table of curatedTables) {
+      expect(principalsAllowed(statements(), glueWriteActions, glueTable(table.name))).toEqual([
+        principals().loader,
+      ]);
+    }
+  });
+
+  it('lets only the use-case path write the results bucket: UNLOAD (state machine) and PublishUseCase', () => {
+    expect(principalsAllowed(statements(), s3WriteActions, bucketObjects(stack().lake.results))).toEqual(
+      [principals().stateMachine, principals().publishUseCase].sort(),
+    );
+  });
+
+  it('lets only PublishUseCase write the result tables', () => {
+    expect(principalsAllowed(statements(), glueWriteActions, glueTable(exampleResultTable.name))).toEqual([
+      principals().publishUseCase,
+    ]);
+  });
+
+  it('grants no Glue write on wildcards, and no table writes outside the named tables', () => {
+    for (const [, list] of statements()) {
+      for (const s of list.filter((st) => st.actions.some((a) => glueWriteActions.includes(a)))) {
+        expect(s.resources.filter((r) => r.includes('*'))).toEqual([]);
+      }
+    }
+  });
+
+  it('lets Athena results be written only by the state machine (its queries) and analysts', () => {
+    expect(
+      principalsAllowed(statements(), s3WriteActions, bucketObjects(stack().lake.athenaResults)),
+    ).toEqual([principals().stateMachine, principals().analysts].sort());
+  });
+
+  it('gives the state machine what UNLOAD needs: the workgroup, read on curated and the catalog', () => {
+    const smStatements = statementsOf(principals().stateMachine);
+    const allows = (action: string, resource: (r: string) => boolean) =>
+      smStatements.some(
+        (s) => s.effect === 'Allow' && s.actions.includes(action) && s.resources.some(resource),
+      );
+    expect(
+      allows('athena:StartQueryExecution', (r) => r.endsWith(`:workgroup/listings-${environment}`)),
+    ).toBe(true);
+    expect(allows('s3:GetObject', bucketObjects(stack().lake.curated))).toBe(true);
+    expect(allows('glue:GetTable', (r) => r.endsWith(`:table/listings_${environment}/*`))).toBe(true);
+    expect(
+      allows('lambda:InvokeFunction', (r) =>
+        r.startsWith(`<${id(stack().functions.parseArgs.function)}.Arn>`),
+      ),
+    ).toBe(true);
+    expect(allows('ecs:RunTask', (r) => r === `<${id(stack().loader.taskDefinition)}>`)).toBe(true);
+  });
+
+  it('gives ParseArgs nothing but its logs and traces', () => {
+    const actions = statementsOf(principals().parseArgs).flatMap((s) => s.actions);
+    expect([...new Set(actions)].sort()).toEqual(
+      [
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ].sort(),
+    );
+  });
+
+  it('lets Summarize read only the manifests and publish to the alert topic; NotifyFailure only publish', () => {
+    const summarize = statementsOf(principals().summarize);
+    const s3Resources = summarize
+      .filter((s) => s.actions.some((a) => a.startsWith('s3:')))
+      .flatMap((s) => s.resources);
+    expect(s3Resources.sort()).toEqual(
+      [`<${id(stack().lake.curated)}.Arn>`, `<${id(stack().lake.curated)}.Arn>/manifests/*`].sort(),
+    );
+    const topic = `<${id(stack().alerts.topic)}>`;
+    for (const principal of [principals().summarize, principals().notifyFailure]) {
+      expect(
+        statementsOf(principal).some((s) => s.actions.includes('sns:Publish') && s.resources.includes(topic)),
+      ).toBe(true);
+    }
+    expect(
+      statementsOf(principals().notifyFailure)
+        .flatMap((s) => s.actions)
+        .filter((a) => a.startsWith('s3:') || a.startsWith('glue:')),
+    ).toEqual([]);
+  });
+
+  describe('analyst policy', () => {
+    const analyst = () => statementsOf(principals().analysts);
+
+    it('reads curated and results, never raw', () => {
+      const readable = (bucket: { node: { defaultChild?: unknown } }) =>
+        analyst().some((s) => s.actions.includes('s3:GetObject') && s.resources.some(bucketObjects(bucket)));
+      expect(readable(stack().lake.curated)).toBe(true);
+      expect(readable(stack().lake.results)).toBe(true);
+      expect(
+        analyst().some((s) => s.resources.some((r) => r.startsWith(`<${id(stack().lake.raw)}.Arn>`))),
+      ).toBe(false);
+    });
+
+    it('writes nothing but Athena query results', () => {
+      const writes = analyst().filter((s) =>
+        s.actions.some((a) => s3WriteActions.includes(a) || glueWriteActions.includes(a)),
+      );
+      expect(writes.flatMap((s) => s.resources)).toEqual([`<${id(stack().lake.athenaResults)}.Arn>/*`]);
+      expect(
+        analyst()
+          .flatMap((s) => s.actions)
+          .filter(
+            (a) => a.startsWith('glue:') && !a.startsWith('glue:Get') && a !== 'glue:BatchGetPartition',
+          ),
+      ).toEqual([]);
+    });
+
+    it('queries only in the environment workgroup', () => {
+      const start = analyst().filter((s) => s.actions.includes('athena:StartQueryExecution'));
+      expect(start.flatMap((s) => s.resources)).toEqual([
+        `arn:aws:athena:eu-central-2:000000000000:workgroup/listings-${environment}`,
+      ]);
+    });
+  });
+
+  it('uses no managed AWS policies and no action wildcards in its own roles', () => {
+    const ownPrincipals = Object.values(principals());
+    for (const principal of ownPrincipals) {
+      for (const s of statementsOf(principal)) expect(s.actions.filter((a) => a.includes('*'))).toEqual([]);
+    }
+    for (const [roleId, role] of Object.entries(
+      pipeline.template(environment).findResources('AWS::IAM::Role'),
+    )) {
+      if (ownPrincipals.includes(roleId)) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});

@@ -1,0 +1,214 @@
+import { createRequire } from 'node:module';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { environmentNames, loadEnvironmentConfig } from '../../lib/config/environments.ts';
+import {
+  type AslState,
+  resolveDefinition,
+  type StateMachineDefinition,
+} from '../../lib/resolvedDefinition.ts';
+import { type SynthesizedDefinition, synthesizedDefinition } from '../../lib/synthesizedDefinition.ts';
+import { stateNames } from '../../src/domain/pipeline/stateNames.ts';
+
+/** asl-validator 4 ships no types; this is its documented signature. */
+type AslValidator = (
+  definition: unknown,
+  options?: { checkPaths?: boolean; checkArn?: boolean },
+) => { isValid: boolean; errorsText: (separator?: string) => string };
+const validateAsl = createRequire(import.meta.url)('asl-validator') as AslValidator;
+
+const lambdaTransientErrors = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+/** Every state, the inner ones of Map iterators included, by name. */
+function allStates(machine: StateMachineDefinition): Record<string, AslState> {
+  const states: Record<string, AslState> = {};
+  for (const [name, state] of Object.entries(machine.States)) {
+    states[name] = state;
+    const inner = state.ItemProcessor ?? state.Iterator;
+    if (inner) Object.assign(states, allStates(inner));
+  }
+  return states;
+}
+
+describe.each(environmentNames)('state machine definition of %s', (environment) => {
+  const config = loadEnvironmentConfig(environment);
+  let synth: SynthesizedDefinition;
+  let definition: StateMachineDefinition;
+  let states: Record<string, AslState>;
+  const state = (name: string): AslState => {
+    const found = states[name];
+    if (!found) throw new Error(`no state ${name}`);
+    return found;
+  };
+  beforeAll(() => {
+    synth = synthesizedDefinition(environment);
+    definition = resolveDefinition(synth);
+    states = allStates(definition);
+  });
+
+  it('is an Fn::Join of strings and Ref/GetAtt tokens, resolvable to placeholder ARNs', () => {
+    expect(Object.keys(synth.definitionString as object)).toEqual(['Fn::Join']);
+    expect(state(stateNames.parseArgs).Resource).toMatch(
+      /^arn:aws:lambda:eu-central-2:000000000000:function:FunctionsParseArgsFunction[A-Z0-9]+$/,
+    );
+  });
+
+  it('validates with asl-validator (paths and ARNs checked)', () => {
+    const result = validateAsl(definition, { checkPaths: true, checkArn: true });
+    expect(result.errorsText('\n')).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('uses JSONPath only: no JSONata, no variables, no Distributed Map', () => {
+    const text = JSON.stringify(definition);
+    expect(definition.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+    expect(text).not.toMatch(/"QueryLanguage":"JSONata"|\{%|"Assign"|"Arguments"|"Output"/);
+    expect(text).not.toMatch(/"ItemReader"|"ItemBatcher"|"ResultWriter"|"DISTRIBUTED"|"ToleratedFailure/);
+    for (const s of Object.values(states).filter((st) => st.Type === 'Map')) {
+      expect(s.ItemProcessor?.ProcessorConfig?.Mode ?? 'INLINE').toBe('INLINE');
+    }
+  });
+
+  it('names every state from stateNames', () => {
+    expect(Object.keys(states).sort()).toEqual(Object.values(stateNames).sort());
+    expect(definition.StartAt).toBe(stateNames.parseArgs);
+  });
+
+  it('ParseArgs gets the input with the execution context and outputs { plan }', () => {
+    expect(state(stateNames.parseArgs)).toMatchObject({
+      Type: 'Task',
+      Parameters: {
+        'input.$': '$',
+        'executionStartTime.$': '$$.Execution.StartTime',
+        'executionId.$': '$$.Execution.Id',
+      },
+      ResultSelector: { 'plan.$': '$' },
+      Next: stateNames.loadPartitions,
+    });
+    expect(state(stateNames.parseArgs).ResultPath).toBeUndefined();
+  });
+
+  it('LoadPartitions runs one loader task per partition, bounded, and discards the results', () => {
+    expect(state(stateNames.loadPartitions)).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.plan.partitions',
+      ItemSelector: { 'partition.$': '$$.Map.Item.Value', 'runId.$': '$.plan.runId' },
+      MaxConcurrency: config.maxConcurrency.loads,
+      ResultPath: null,
+      Next: stateNames.runUseCases,
+    });
+    const load = state(stateNames.load);
+    expect(load.Resource).toBe('arn:aws:states:::ecs:runTask.sync');
+    expect(load.Parameters).toMatchObject({
+      LaunchType: 'FARGATE',
+      NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'ENABLED' } },
+      Overrides: {
+        ContainerOverrides: [
+          {
+            Name: 'loader',
+            Environment: [
+              { Name: 'RUN_ID', 'Value.$': '$.runId' },
+              { Name: 'SOURCE', 'Value.$': '$.partition.source' },
+              { Name: 'RUN_DATE', 'Value.$': '$.partition.dt' },
+            ],
+          },
+        ],
+      },
+    });
+    expect(load.TimeoutSeconds).toBe(config.loader.timeoutMinutes * 60);
+  });
+
+  it('Load retries ECS start failures with backoff, never a loader failure', () => {
+    const retried = (state(stateNames.load).Retry ?? []).flatMap((r) => r.ErrorEquals);
+    expect(retried).toContain('ECS.AmazonECSException');
+    expect(retried).not.toContain('States.TaskFailed');
+    expect(retried).not.toContain('States.ALL');
+    for (const retry of state(stateNames.load).Retry ?? []) expect(retry).toMatchObject({ BackoffRate: 2 });
+  });
+
+  it('RunUseCases UNLOADs each use case with Athena, then publishes it', () => {
+    expect(state(stateNames.runUseCases)).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.plan.useCases',
+      ResultPath: null,
+      Next: stateNames.summarize,
+    });
+    expect(state(stateNames.runSqlUseCase)).toMatchObject({
+      Resource: 'arn:aws:states:::athena:startQueryExecution.sync',
+      Parameters: {
+        'QueryString.$':
+          "States.Format('UNLOAD ({}) TO \\'{}\\' WITH (format = \\'PARQUET\\', compression = \\'ZSTD\\')', $.select, $.outputPrefix)",
+        WorkGroup: `listings-${environment}`,
+        QueryExecutionContext: { Database: `listings_${environment}` },
+        ResultConfiguration: {
+          OutputLocation: expect.stringMatching(/^s3:\/\/lakeathenaresults[a-z0-9]+\/$/),
+        },
+      },
+      Next: stateNames.publishUseCase,
+    });
+    expect((state(stateNames.runSqlUseCase).Retry ?? []).flatMap((r) => r.ErrorEquals)).toContain(
+      'Athena.TooManyRequestsException',
+    );
+    // Payload `$`: the Lambda receives the use case as ParseArgs planned it.
+    const publish = state(stateNames.publishUseCase);
+    expect(publish.Parameters).toBeUndefined();
+    expect(publish).toMatchObject({ Type: 'Task', ResultPath: null, End: true });
+  });
+
+  it('Summarize gets the plan and execution id, adds $.summary, then the execution succeeds', () => {
+    expect(state(stateNames.summarize)).toMatchObject({
+      Parameters: { 'plan.$': '$.plan', 'executionId.$': '$$.Execution.Id' },
+      ResultPath: '$.summary',
+      Next: stateNames.succeeded,
+    });
+    expect(state(stateNames.succeeded).Type).toBe('Succeed');
+  });
+
+  it('catches every error of the main states into $.failure.<state> and notifies, then fails', () => {
+    for (const name of [
+      stateNames.parseArgs,
+      stateNames.loadPartitions,
+      stateNames.runUseCases,
+      stateNames.summarize,
+    ]) {
+      expect(state(name).Catch).toEqual([
+        { ErrorEquals: ['States.ALL'], ResultPath: `$.failure.${name}`, Next: stateNames.notifyFailure },
+      ]);
+    }
+    expect(state(stateNames.notifyFailure)).toMatchObject({
+      Parameters: {
+        'state.$': '$',
+        'executionId.$': '$$.Execution.Id',
+        'executionStartTime.$': '$$.Execution.StartTime',
+        'stateMachineName.$': '$$.StateMachine.Name',
+      },
+      ResultPath: null,
+      Next: stateNames.failed,
+    });
+    expect(state(stateNames.failed)).toMatchObject({
+      Type: 'Fail',
+      Error: 'PipelineFailed',
+      Cause: expect.any(String),
+    });
+  });
+
+  it('retries the Lambda service with backoff, never the handlers own errors', () => {
+    for (const name of [
+      stateNames.parseArgs,
+      stateNames.publishUseCase,
+      stateNames.summarize,
+      stateNames.notifyFailure,
+    ]) {
+      const retries = state(name).Retry ?? [];
+      const errors = retries.flatMap((r) => r.ErrorEquals);
+      expect(errors).toEqual(expect.arrayContaining(lambdaTransientErrors));
+      expect(errors.every((e) => e.startsWith('Lambda.'))).toBe(true);
+      for (const retry of retries)
+        expect(retry).toMatchObject({ BackoffRate: 2, MaxAttempts: expect.any(Number) });
+    }
+  });
+});
