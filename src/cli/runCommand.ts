@@ -1,9 +1,15 @@
 import { type CatalogKind, connectLake } from '../adapters/lakeAdapters.ts';
-import { planRun, type RunArguments, type RunPlan } from '../domain/run/runArguments.ts';
-import { sourceNamed, sources } from '../domain/sources/registry.ts';
+import { OutboxNotifier } from '../adapters/local/outboxNotifier.ts';
+import { manifestUri } from '../domain/lake/lakeLayout.ts';
+import type { RunArguments } from '../domain/run/runArguments.ts';
+import { defaultSourceName } from '../domain/sources/registry.ts';
 import { landRawFiles } from '../loader/landRawFiles.ts';
-import { type LoadSummary, loadPartition } from '../loader/loadPartition.ts';
+import type { LoadSummary } from '../loader/loadPartition.ts';
+import { localStateMachineDefinition } from '../orchestrator/localDefinition.ts';
+import { runLocalExecution } from '../orchestrator/localStateMachine.ts';
+import type { PipelineDeps } from '../pipeline/pipelineDeps.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { Notification, Notifier } from '../ports/notifier.ts';
 import { type RunSummary, totalsOf } from './runSummary.ts';
 import { UsageError } from './usageError.ts';
 
@@ -22,6 +28,8 @@ export interface RunOptions {
 /** The local pipeline's settings: the day of a run without --date is today in this zone. */
 export const localTimeZone = 'Europe/Zurich';
 export const localMaxDays = 366;
+/** The environment whose synthesized state machine runs locally. */
+export const localDefinitionEnvironment = 'dev';
 
 /** Turns command-line options into the execution input a scheduler or a person would send. */
 export function runArgumentsOf(options: RunOptions): RunArguments {
@@ -33,68 +41,78 @@ export function runArgumentsOf(options: RunOptions): RunArguments {
   };
 }
 
+/** Keeps the last notification sent, for the run summary. */
+class RecordingNotifier implements Notifier {
+  last: Notification | null = null;
+  constructor(private readonly inner: Notifier) {}
+  async publish(notification: Notification): Promise<string> {
+    this.last = notification;
+    return this.inner.publish(notification);
+  }
+}
+
 /**
- * `etl run`: lands --input files in the raw zone for the day, then loads every planned
- * partition, stopping at the first failure (as the state machine's Map does).
+ * `etl run`: lands --input files in the raw zone for the day, then runs the synthesized
+ * state machine locally (src/orchestrator), exactly as Step Functions runs it in AWS.
  */
 export async function runPipeline(options: RunOptions, log: Logger): Promise<RunSummary> {
   const started = performance.now();
   const input = runArgumentsOf(options);
+  if (options.inputs.length > 0 && (options.from || options.to)) {
+    throw new UsageError('--input lands files for one day: give --date YYYY-MM-DD (not --from/--to).');
+  }
   const lake = connectLake(options.lake, options.catalog);
-  const states: string[] = [];
+  const notifier = new RecordingNotifier(new OutboxNotifier(lake.root, log));
+  const deps: PipelineDeps = {
+    environment: 'local',
+    region: 'local',
+    timeZone: localTimeZone,
+    maxDays: localMaxDays,
+    zones: lake.zones,
+    blobs: lake.blobs,
+    catalog: lake.catalog,
+    notifier,
+    log,
+  };
+  if (options.inputs.length > 0) {
+    // Landing is not a state of the pipeline: files arrive in raw/, then an execution starts.
+    const dt =
+      options.date ?? new Intl.DateTimeFormat('en-CA', { timeZone: localTimeZone }).format(new Date());
+    const source = options.source ?? defaultSourceName;
+    await landRawFiles(options.inputs, { source, dt }, { blobs: lake.blobs, zones: lake.zones, log });
+    if (!options.date) Object.assign(input, { date: dt });
+  }
+  const definition = await localStateMachineDefinition(localDefinitionEnvironment);
+  const execution = await runLocalExecution(
+    definition,
+    { ...input },
+    {
+      lake,
+      deps,
+      workDir: options.workDir,
+      duckdbMemoryLimit: options.duckdbMemoryLimit,
+    },
+  );
   const partitions: LoadSummary[] = [];
-  let plan: RunPlan | undefined;
-  const summary = (status: RunSummary['status'], error: RunSummary['error']): RunSummary => ({
-    status,
-    runId: plan?.runId ?? null,
+  for (const partition of execution.plan?.partitions ?? []) {
+    const manifest = await lake.blobs.getText(
+      manifestUri(lake.zones, partition, execution.plan?.runId ?? ''),
+    );
+    if (manifest) partitions.push(JSON.parse(manifest) as LoadSummary);
+  }
+  return {
+    status: execution.status,
+    runId: execution.plan?.runId ?? null,
+    executionId: execution.executionId,
     lake: lake.root,
-    input: { ...(plan?.rerunInput ?? input) },
+    input: { ...(execution.plan?.rerunInput ?? input) },
     totals: totalsOf(partitions),
     partitions,
-    states,
-    error,
+    useCases: execution.plan?.useCases.map((u) => ({ name: u.name, dt: u.dt, table: u.table })) ?? [],
+    states: execution.states,
+    error: execution.error,
+    caughtBy: execution.caughtBy,
+    notification: notifier.last,
     durationMs: Math.round(performance.now() - started),
-  });
-  try {
-    states.push('ParseArgs');
-    plan = planRun(input, {
-      environment: 'local',
-      executionStartTime: new Date().toISOString(),
-      timeZone: localTimeZone,
-      knownSources: sources.map((s) => s.name),
-      knownUseCases: [],
-      maxDays: localMaxDays,
-    });
-    if (options.inputs.length > 0 && plan.dates.length !== 1) {
-      throw new UsageError('--input lands files for one day: give --date YYYY-MM-DD (not --from/--to).');
-    }
-    log.info(`Run ${plan.runId}: ${plan.partitions.length} partition(s) in ${lake.root}`);
-    if (options.inputs.length > 0) {
-      const [dt] = plan.dates as [string];
-      for (const source of new Set(plan.partitions.map((p) => p.source))) {
-        await landRawFiles(options.inputs, { source, dt }, { blobs: lake.blobs, zones: lake.zones, log });
-      }
-    }
-    for (const partition of plan.partitions) {
-      states.push('Load');
-      partitions.push(
-        await loadPartition(
-          { source: sourceNamed(partition.source), date: partition.dt, runId: plan.runId },
-          {
-            blobs: lake.blobs,
-            catalog: lake.catalog,
-            zones: lake.zones,
-            log,
-            workDir: options.workDir,
-            duckdb: { memoryLimit: options.duckdbMemoryLimit },
-          },
-        ),
-      );
-    }
-    return summary('SUCCEEDED', null);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    const failure = error instanceof Error ? error : new Error(String(error));
-    return summary('FAILED', { name: failure.name, message: failure.message, state: states.at(-1) ?? null });
-  }
+  };
 }

@@ -1,9 +1,11 @@
 import type { LoadSummary } from '../loader/loadPartition.ts';
+import type { Notification } from '../ports/notifier.ts';
 
 /** What `etl run --json` prints: the run's outcome, for scripts and people alike. */
 export interface RunSummary {
   readonly status: 'SUCCEEDED' | 'FAILED';
   readonly runId: string | null;
+  readonly executionId: string;
   readonly lake: string;
   /** The execution input (re-running with it repeats the run). */
   readonly input: Record<string, unknown>;
@@ -14,9 +16,16 @@ export interface RunSummary {
     readonly rejectedByReason: Record<string, number>;
   };
   readonly partitions: readonly LoadSummary[];
+  /** Use-case steps planned (one per use case and run date). */
+  readonly useCases: readonly { readonly name: string; readonly dt: string; readonly table: string }[];
   /** States the execution went through, by their names in the definition, in order. */
   readonly states: readonly string[];
+  /** On failure: the error, and the state it happened in. */
   readonly error: { readonly name: string; readonly message: string; readonly state: string | null } | null;
+  /** On failure: the Catch target the execution reached. */
+  readonly caughtBy: string | null;
+  /** The last notification sent (success summary or failure message). */
+  readonly notification: Notification | null;
   readonly durationMs: number;
 }
 

@@ -51,10 +51,26 @@ describe('etl run and query', () => {
     expect(run.code).toBe(1);
     const summary = JSON.parse(run.stdout) as RunSummary;
     expect(summary.status).toBe('FAILED');
+    // as in AWS: the loader container exits non-zero, ECS .sync fails the Load task
     expect(summary.error).toMatchObject({
-      name: 'RawObjectReadError',
-      message: expect.stringContaining('broken.jsonl.gz'),
+      name: 'States.TaskFailed',
+      state: 'Load',
+      message: expect.stringMatching(/container loader exited 1: RawObjectReadError: .*broken\.jsonl\.gz/),
     });
+    expect(summary.caughtBy).toBe('NotifyFailure');
+    expect(summary.states).toEqual([
+      'ParseArgs',
+      'LoadPartitions',
+      'Load',
+      'NotifyFailure',
+      'PipelineFailed',
+    ]);
+    expect(summary.notification?.attributes).toEqual({
+      environment: 'local',
+      status: 'FAILED',
+      source: 'pricehubble',
+    });
+    expect(summary.notification?.message).toContain('Failed state: LoadPartitions');
     expect(run.stderr).toContain('Re-run with: npm run --silent etl -- run --date 2024-01-15');
     const count = await etl([
       'query',

@@ -22,6 +22,7 @@ export interface RunReport {
 }
 
 export function consoleLink(executionArn: string, region: string): string {
+  if (region === 'local') return 'none (a local run: see the run summary and the outbox)';
   return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
 }
 
@@ -76,8 +77,11 @@ export interface FailureDetails {
   readonly partitions: readonly { source: string; dt: string }[];
 }
 
-/** The Catch result is `{ Error, Cause }`; a Lambda's Cause is JSON with errorMessage. */
-function readableCause(cause: unknown): string {
+/**
+ * The Catch result is `{ Error, Cause }`. A Lambda's Cause is JSON with errorMessage; an ECS
+ * task's is the task description, with each container's exit code and reason.
+ */
+export function readableCause(cause: unknown): string {
   if (typeof cause !== 'string') return JSON.stringify(cause ?? null);
   try {
     const parsed = JSON.parse(cause) as Record<string, unknown>;
@@ -86,7 +90,9 @@ function readableCause(cause: unknown): string {
     const containers = (parsed.Containers ?? parsed.containers) as Record<string, unknown>[] | undefined;
     const container = containers?.[0];
     if (container) {
-      return `container ${String(container.Name ?? container.name)} exited ${String(container.ExitCode ?? container.exitCode)}: ${String(parsed.StoppedReason ?? parsed.stoppedReason ?? '')}`;
+      const reason =
+        container.Reason ?? container.reason ?? parsed.StoppedReason ?? parsed.stoppedReason ?? '';
+      return `container ${String(container.Name ?? container.name)} exited ${String(container.ExitCode ?? container.exitCode)}: ${String(reason)}`;
     }
     return cause;
   } catch {

@@ -1,5 +1,5 @@
 import { type LakeZones, runPrefix } from '../lake/lakeLayout.ts';
-import { renderUseCaseSql, useCases as registeredUseCases, useCaseNamed } from '../usecases/registry.ts';
+import { useCases as registeredUseCases, renderUseCaseSql, useCaseNamed } from '../usecases/registry.ts';
 import type { SqlUseCase, UseCaseStep } from '../usecases/useCase.ts';
 import { type PlanContext, planRun, type RunPlan } from './runArguments.ts';
 
