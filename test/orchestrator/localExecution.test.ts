@@ -1,0 +1,207 @@
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { StateMachineDefinition } from '../../lib/resolvedDefinition.ts';
+import { LocalQueryEngine } from '../../src/adapters/duckdb/localQueryEngine.ts';
+import { silentLogger } from '../../src/adapters/jsonLogger.ts';
+import { connectLake, type LakeConnection } from '../../src/adapters/lakeAdapters.ts';
+import { OutboxNotifier } from '../../src/adapters/local/outboxNotifier.ts';
+import { rawPrefix } from '../../src/domain/lake/lakeLayout.ts';
+import { stateNames } from '../../src/domain/pipeline/stateNames.ts';
+import { localStateMachineDefinition } from '../../src/orchestrator/localDefinition.ts';
+import {
+  runLocalExecution,
+  taskStates,
+  UnmappedTaskError,
+} from '../../src/orchestrator/localStateMachine.ts';
+import type { PipelineDeps } from '../../src/pipeline/pipelineDeps.ts';
+import { sampleFiles } from '../support/sampleOracle.ts';
+
+let definition: StateMachineDefinition;
+let root: string;
+let lake: LakeConnection;
+let deps: PipelineDeps;
+
+beforeAll(async () => {
+  definition = await localStateMachineDefinition('dev');
+});
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'local-sfn-'));
+  lake = connectLake(root);
+  deps = {
+    environment: 'test',
+    region: 'local',
+    timeZone: 'Europe/Zurich',
+    maxDays: 31,
+    zones: lake.zones,
+    blobs: lake.blobs,
+    catalog: lake.catalog,
+    notifier: new OutboxNotifier(root, silentLogger),
+    log: silentLogger,
+  };
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const run = (input: unknown, handlerOverrides = {}) =>
+  runLocalExecution(definition, input as never, {
+    lake,
+    deps,
+    workDir: join(root, 'work'),
+    duckdbMemoryLimit: '512MB',
+    handlerOverrides,
+  });
+
+async function landSample(dt = '2024-01-15'): Promise<void> {
+  const dir = rawPrefix(lake.zones, { source: 'pricehubble', dt });
+  await mkdir(dir, { recursive: true });
+  await copyFile(sampleFiles[0] as string, join(dir, 'offers.jsonl'));
+}
+
+async function outbox(): Promise<{ subject: string; message: string; attributes: Record<string, string> }[]> {
+  const text = await readFile(join(root, 'outbox', 'notifications.jsonl'), 'utf8');
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+}
+
+async function query(sql: string): Promise<Record<string, unknown>[]> {
+  const engine = await LocalQueryEngine.open(lake.catalog);
+  try {
+    return [...(await engine.query(sql)).rows];
+  } finally {
+    engine.close();
+  }
+}
+
+describe('the synthesized state machine, run locally', () => {
+  it('maps every Task state of the definition', () => {
+    expect(taskStates(definition).sort()).toEqual(
+      [
+        stateNames.parseArgs,
+        stateNames.load,
+        stateNames.runSqlUseCase,
+        stateNames.publishUseCase,
+        stateNames.summarize,
+        stateNames.notifyFailure,
+      ].sort(),
+    );
+  });
+
+  it('refuses to run a definition with a Task it cannot map (it would call real AWS)', async () => {
+    const extra = {
+      ...definition,
+      States: {
+        ...definition.States,
+        Mystery: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', End: true },
+      },
+    } as StateMachineDefinition;
+    await expect(
+      runLocalExecution(extra, {}, { lake, deps, workDir: root, duckdbMemoryLimit: '512MB' }),
+    ).rejects.toThrow(UnmappedTaskError);
+  });
+
+  it('runs end to end: load, use cases, summary and a success notification', async () => {
+    await landSample();
+    const result = await run({ date: '2024-01-15' });
+    expect(result.error).toBeNull();
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.states).toEqual([
+      'ParseArgs',
+      'LoadPartitions',
+      'Load',
+      'RunUseCases',
+      'RunSqlUseCase',
+      'PublishUseCase',
+      'Summarize',
+      'Succeeded',
+    ]);
+    const [notification] = await outbox();
+    expect(notification?.attributes).toEqual({
+      environment: 'test',
+      status: 'SUCCEEDED',
+      source: 'pricehubble',
+    });
+    expect(notification?.message).toMatch(/pricehubble 2024-01-15: read 100, kept 90, rejected 10/);
+    const [stats] = await query('SELECT sum(listings) AS offers FROM market_stats_monthly');
+    expect(stats).toEqual({ offers: 90 });
+  });
+
+  it('bad arguments: fails in ParseArgs, notifies with the reason, loads nothing', async () => {
+    const result = await run({ date: '2024-13-01' });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toMatchObject({ name: 'InvalidRunArgumentsError', state: 'ParseArgs' });
+    expect(result.caughtBy).toBe('NotifyFailure');
+    expect(result.states).toEqual(['ParseArgs', 'NotifyFailure', 'PipelineFailed']);
+    const [notification] = await outbox();
+    expect(notification?.subject).toBe(
+      '[test] listings pipeline FAILED in ParseArgs: InvalidRunArgumentsError',
+    );
+    expect(notification?.message).toContain('not a real calendar date');
+    expect(notification?.message).toContain('{"date":"2024-13-01"}');
+    expect(notification?.attributes.status).toBe('FAILED');
+  });
+
+  it('loader crash: fails in Load, keeps the published partition, says how to re-run', async () => {
+    await landSample();
+    expect((await run({ date: '2024-01-15', useCases: [] })).status).toBe('SUCCEEDED');
+    const before = await query('SELECT * FROM listings ORDER BY id');
+    const dir = rawPrefix(lake.zones, { source: 'pricehubble', dt: '2024-01-15' });
+    await writeFile(join(dir, 'zz-broken.jsonl.gz'), Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x01, 0x02]));
+    const result = await run({ date: '2024-01-15', useCases: [] });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toMatchObject({ name: 'States.TaskFailed', state: 'Load' });
+    expect(result.error?.message).toContain('RawObjectReadError');
+    const notification = (await outbox()).at(-1);
+    expect(notification?.message).toContain('Failed state: LoadPartitions');
+    expect(notification?.message).toContain('zz-broken.jsonl.gz');
+    expect(notification?.message).toContain('Partitions involved: pricehubble/2024-01-15');
+    expect(notification?.message).toContain('{"date":"2024-01-15","sources":["pricehubble"],"useCases":[]}');
+    expect(await query('SELECT * FROM listings ORDER BY id')).toEqual(before);
+  });
+
+  it('query error: fails in RunSqlUseCase, the loaded data stays published', async () => {
+    await landSample();
+    const result = await run(
+      { date: '2024-01-15' },
+      {
+        [stateNames.runSqlUseCase]: async () => {
+          const error = new Error('SYNTAX_ERROR: line 1:8: Column "nope" cannot be resolved');
+          error.name = 'States.TaskFailed';
+          throw error;
+        },
+      },
+    );
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toMatchObject({ name: 'States.TaskFailed', state: 'RunSqlUseCase' });
+    expect(result.states.slice(-3)).toEqual(['RunSqlUseCase', 'NotifyFailure', 'PipelineFailed']);
+    const notification = (await outbox()).at(-1);
+    expect(notification?.subject).toContain('FAILED in RunUseCases');
+    expect(notification?.message).toContain('Column "nope" cannot be resolved');
+    expect(await query('SELECT count(*) AS n FROM listings')).toEqual([{ n: 90 }]);
+    expect(await lake.catalog.listPartitions('market_stats_monthly')).toEqual([]);
+  });
+
+  it('a use case that the local engine cannot run fails the same way (real DuckDB error)', async () => {
+    await landSample();
+    const result = await run(
+      { date: '2024-01-15' },
+      {
+        [stateNames.parseArgs]: async (input: unknown) => {
+          const { parseArgsTask } = await import('../../src/pipeline/tasks.ts');
+          const plan = parseArgsTask(input, deps);
+          return {
+            ...plan,
+            useCases: plan.useCases.map((u) => ({ ...u, select: 'SELECT nope FROM listings' })),
+          };
+        },
+      },
+    );
+    expect(result.error).toMatchObject({ name: 'States.TaskFailed', state: 'RunSqlUseCase' });
+    expect(result.error?.message).toContain('nope');
+  });
+});
