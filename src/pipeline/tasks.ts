@@ -59,8 +59,17 @@ export async function publishUseCaseTask(event: unknown, deps: PipelineDeps): Pr
   const values = { dt: step.dt };
   await deps.catalog.ensureTable(table, tableLocation(deps.zones, table));
   const [previous] = await deps.catalog.publish([{ table, values, location: step.outputPrefix }]);
-  await removeSupersededRuns({ blobs: deps.blobs, zones: deps.zones, log: deps.log }, [{ table, values, previous }], step.runId);
-  deps.log.info('use case published', { runId: step.runId, useCase: step.name, dt: step.dt, location: step.outputPrefix });
+  await removeSupersededRuns(
+    { blobs: deps.blobs, zones: deps.zones, log: deps.log },
+    [{ table, values, previous }],
+    step.runId,
+  );
+  deps.log.info('use case published', {
+    runId: step.runId,
+    useCase: step.name,
+    dt: step.dt,
+    location: step.outputPrefix,
+  });
   return { published: step.outputPrefix };
 }
 
@@ -95,7 +104,9 @@ export async function summarizeTask(event: unknown, deps: PipelineDeps): Promise
     const uri = manifestUri(deps.zones, partition, plan.runId);
     const text = await deps.blobs.getText(uri);
     if (text === undefined) {
-      throw new ManifestMissingError(`No manifest at ${uri}: the loader did not finish ${partition.source}/${partition.dt}.`);
+      throw new ManifestMissingError(
+        `No manifest at ${uri}: the loader did not finish ${partition.source}/${partition.dt}.`,
+      );
     }
     const manifest = manifestSchema.parse(JSON.parse(text));
     partitions.push({
