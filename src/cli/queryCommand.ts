@@ -1,3 +1,5 @@
+import { AthenaQueryEngine } from '../adapters/aws/athenaQueryEngine.ts';
+import { createAthenaClient } from '../adapters/aws/awsClients.ts';
 import { LocalQueryEngine } from '../adapters/duckdb/localQueryEngine.ts';
 import { type CatalogKind, connectLake } from '../adapters/lakeAdapters.ts';
 import type { QueryResult } from '../ports/queryEngine.ts';
@@ -6,13 +8,24 @@ export class QueryFailedError extends Error {
   override readonly name = 'QueryFailedError';
 }
 
-/** `etl query`: SQL over the catalog's published tables. */
+/**
+ * `etl query`: SQL over the catalog's published tables — DuckDB over the local catalog, or
+ * Athena over Glue for a lake in S3 (workgroup from ATHENA_WORKGROUP, default `primary`).
+ */
 export async function queryLake(
   lakeLocation: string,
   catalog: CatalogKind,
   sql: string,
 ): Promise<QueryResult> {
   const lake = connectLake(lakeLocation, catalog);
+  if (lake.catalogKind === 'glue') {
+    const athena = new AthenaQueryEngine(createAthenaClient(), {
+      workgroup: process.env.ATHENA_WORKGROUP ?? 'primary',
+      database: lake.catalog.database,
+      outputLocation: lake.zones.athenaResults,
+    });
+    return athena.query(sql);
+  }
   const tables = await lake.catalog.listTables();
   const engine = await LocalQueryEngine.open(lake.catalog);
   try {

@@ -62,7 +62,7 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
     throw new UsageError('--input lands files for one day: give --date YYYY-MM-DD (not --from/--to).');
   }
   const lake = connectLake(options.lake, options.catalog);
-  const notifier = new RecordingNotifier(new OutboxNotifier(lake.root, log));
+  const notifier = new RecordingNotifier(new OutboxNotifier(lake.blobs, lake.root, log));
   const deps: PipelineDeps = {
     environment: 'local',
     region: 'local',

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { z } from 'zod';
 import type { AslState, StateMachineDefinition } from '../../lib/resolvedDefinition.ts';
+import { AthenaQueryEngine } from '../adapters/aws/athenaQueryEngine.ts';
+import { createAthenaClient } from '../adapters/aws/awsClients.ts';
 import { LocalQueryEngine } from '../adapters/duckdb/localQueryEngine.ts';
 import type { LakeConnection } from '../adapters/lakeAdapters.ts';
 import { sqlString } from '../domain/contract/sqlLiteral.ts';
@@ -105,7 +107,8 @@ function runLoaderContainer(options: LocalExecutionOptions): TaskHandler {
           ...env,
           // What the task definition sets in AWS, pointed at the local lake
           LAKE: options.lake.root,
-          CATALOG: 'local',
+          CATALOG: options.lake.catalogKind,
+          CATALOG_DATABASE: options.lake.catalog.database,
           WORK_DIR: options.workDir,
           DUCKDB_MEMORY_LIMIT: options.duckdbMemoryLimit,
         },
@@ -159,8 +162,27 @@ const athenaInput = z.object({ QueryString: z.string() });
 const unloadStatement =
   /^UNLOAD \(([\s\S]*)\) TO '([^']+)' WITH \(format = 'PARQUET', compression = 'ZSTD'\)$/;
 
+/** Athena itself, for a lake in S3 (DuckDB here has no S3 access); the workgroup from ATHENA_WORKGROUP. */
+function runQueryOnAthena(options: LocalExecutionOptions): TaskHandler {
+  return async (input) => {
+    const { QueryString } = athenaInput.parse(input);
+    const engine = new AthenaQueryEngine(createAthenaClient(), {
+      workgroup: process.env.ATHENA_WORKGROUP ?? 'primary',
+      database: options.lake.catalog.database,
+      outputLocation: options.lake.zones.athenaResults,
+    });
+    try {
+      await engine.query(QueryString);
+    } catch (error) {
+      throw new TaskError('States.TaskFailed', `Athena query failed: ${(error as Error).message}`);
+    }
+    return { QueryExecution: { Status: { State: 'SUCCEEDED' } } };
+  };
+}
+
 /** Athena's UNLOAD, run by the local engine: the same SELECT, written as zstd Parquet. */
 function runQueryLocally(options: LocalExecutionOptions): TaskHandler {
+  if (options.lake.catalogKind === 'glue') return runQueryOnAthena(options);
   return async (input) => {
     const { QueryString } = athenaInput.parse(input);
     const unload = unloadStatement.exec(QueryString);

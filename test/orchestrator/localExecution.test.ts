@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -38,7 +38,7 @@ beforeEach(async () => {
     zones: lake.zones,
     blobs: lake.blobs,
     catalog: lake.catalog,
-    notifier: new OutboxNotifier(root, silentLogger),
+    notifier: new OutboxNotifier(lake.blobs, root, silentLogger),
     log: silentLogger,
   };
 });
@@ -62,11 +62,7 @@ async function landSample(dt = '2024-01-15'): Promise<void> {
 }
 
 async function outbox(): Promise<{ subject: string; message: string; attributes: Record<string, string> }[]> {
-  const text = await readFile(join(root, 'outbox', 'notifications.jsonl'), 'utf8');
-  return text
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line));
+  return (deps.notifier as OutboxNotifier).sent() as never;
 }
 
 async function query(sql: string): Promise<Record<string, unknown>[]> {
