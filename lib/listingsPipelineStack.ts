@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { curatedTables, type TableDefinition } from '../src/domain/contract/tableSchema.ts';
 import { useCaseTables } from '../src/domain/usecases/registry.ts';
@@ -147,6 +147,38 @@ export class ListingsPipelineStack extends Stack {
       workgroup: this.workgroup,
     });
 
+    this.addOutputs(glueDatabaseName, athenaWorkgroupName);
     acknowledgeAwsSolutionsFindings(this);
+  }
+
+  /** What people and scripts need after a deploy (`cdk deploy` prints them; see docs/deploy.md). */
+  private addOutputs(glueDatabaseName: string, athenaWorkgroupName: string): void {
+    const outputs: Record<string, { value: string; description: string }> = {
+      StateMachineArn: { value: this.pipeline.stateMachine.stateMachineArn, description: 'Start runs here' },
+      RawBucketName: {
+        value: this.lake.raw.bucketName,
+        description: 'Land files under source=<name>/dt=<YYYY-MM-DD>/',
+      },
+      CuratedBucketName: {
+        value: this.lake.curated.bucketName,
+        description: 'listings, listings_rejected, manifests/',
+      },
+      ResultsBucketName: { value: this.lake.results.bucketName, description: 'Use-case result tables' },
+      AthenaResultsBucketName: {
+        value: this.lake.athenaResults.bucketName,
+        description: 'Query results (30 days)',
+      },
+      GlueDatabaseName: { value: glueDatabaseName, description: 'Athena database' },
+      AthenaWorkgroupName: {
+        value: athenaWorkgroupName,
+        description: 'Athena workgroup (enforced settings)',
+      },
+      AnalystPolicyArn: {
+        value: this.analystAccess.policy.managedPolicyArn,
+        description: 'Attach to read the lake with Athena',
+      },
+      AlertTopicArn: { value: this.alerts.topic.topicArn, description: 'Failure and success messages' },
+    };
+    for (const [id, output] of Object.entries(outputs)) new CfnOutput(this, id, output);
   }
 }

@@ -214,9 +214,10 @@ describe.each(environmentNames)('stack of %s', (environment) => {
       const [taskDefinition] = Object.values(
         template().findResources('AWS::ECS::TaskDefinition') as Resources,
       );
-      const [container] = taskDefinition?.Properties.ContainerDefinitions as {
+      const containers = (taskDefinition?.Properties.ContainerDefinitions ?? []) as {
         Environment: { Name: string; Value: unknown }[];
       }[];
+      const [container] = containers;
       const variables = Object.fromEntries((container?.Environment ?? []).map((v) => [v.Name, v.Value]));
       const uri = (id: string, prefix = '') => ({ 'Fn::Join': ['', ['s3://', { Ref: id }, `/${prefix}`]] });
       const ids = bucketIds();
@@ -333,6 +334,17 @@ describe.each(environmentNames)('stack of %s', (environment) => {
           Arn: { Ref: logicalIdOf(stack(), stack().pipeline.stateMachine) },
           Input: '{"scheduledTime":"<aws.scheduler.scheduled-time>"}',
         }),
+      });
+    });
+
+    it('outputs what people need after a deploy', () => {
+      template().hasOutput('StateMachineArn', {
+        Value: { Ref: logicalIdOf(stack(), stack().pipeline.stateMachine) },
+      });
+      template().hasOutput('RawBucketName', { Value: { Ref: bucketIds().raw } });
+      template().hasOutput('GlueDatabaseName', { Value: `listings_${environment}` });
+      template().hasOutput('AnalystPolicyArn', {
+        Value: { Ref: logicalIdOf(stack(), stack().analystAccess.policy) },
       });
     });
 

@@ -1,0 +1,97 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repositoryRoot } from '../../lib/repositoryRoot.ts';
+
+/**
+ * No Docker here, so the image itself cannot be built. This runs the Dockerfile's own esbuild
+ * command and gives the bundle only the node_modules the runtime stage copies: if the bundle
+ * needs anything else (a dependency marked external by mistake, a file read at run time), the
+ * loader fails here instead of in Fargate.
+ */
+const dockerfile = readFileSync(join(repositoryRoot, 'containers/loader/Dockerfile'), 'utf8');
+
+/** The `RUN npx esbuild ...` instruction, continuation lines joined. */
+function esbuildCommand(outfile: string): string {
+  const lines = dockerfile.split('\n');
+  const start = lines.findIndex((line) => line.startsWith('RUN npx esbuild'));
+  if (start < 0) throw new Error('no RUN npx esbuild in the Dockerfile');
+  const command: string[] = [];
+  for (const line of lines.slice(start)) {
+    command.push(line.replace(/\\$/, '').trim());
+    if (!line.trimEnd().endsWith('\\')) break;
+  }
+  const joined = command.join(' ').replace(/^RUN /, '');
+  if (!joined.includes('--outfile=dist/loader.mjs'))
+    throw new Error('the bundle is expected at dist/loader.mjs');
+  return joined.replace('--outfile=dist/loader.mjs', `--outfile=${outfile}`);
+}
+
+/** The packages the runtime stage copies from the build stage's node_modules. */
+function runtimeModules(): string[] {
+  return [...dockerfile.matchAll(/^COPY --from=build \/build\/node_modules\/(\S+) /gm)].map(
+    (m) => m[1] as string,
+  );
+}
+
+let work: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'loader-image-'));
+  const app = join(work, 'app');
+  mkdirSync(join(app, 'node_modules', '@duckdb'), { recursive: true });
+  execFileSync('bash', ['-c', esbuildCommand(join(app, 'loader.mjs'))], {
+    cwd: repositoryRoot,
+    stdio: 'pipe',
+  });
+  for (const module of runtimeModules()) {
+    if (module === '@duckdb') {
+      // Copies, not links: a linked package would resolve its own dependencies in the repository.
+      for (const pkg of ['node-api', 'node-bindings', `node-bindings-${process.platform}-${process.arch}`]) {
+        cpSync(join(repositoryRoot, 'node_modules/@duckdb', pkg), join(app, 'node_modules/@duckdb', pkg), {
+          recursive: true,
+        });
+      }
+    } else {
+      cpSync(join(repositoryRoot, 'node_modules', module), join(app, 'node_modules', module), {
+        recursive: true,
+      });
+    }
+  }
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('loader image bundle (the Dockerfile build stage, without Docker)', () => {
+  it('copies DuckDB and its libc detection into the runtime stage, nothing else', () => {
+    expect(runtimeModules().sort()).toEqual(['@duckdb', 'detect-libc']);
+    expect(dockerfile).toMatch(/^FROM node:22-slim AS build$/m);
+    expect(dockerfile).toMatch(/^USER node$/m);
+  });
+
+  it('loads a day of raw offers with nothing but the bundle and DuckDB', () => {
+    const lake = join(work, 'lake');
+    const day = join(lake, 'raw/source=pricehubble/dt=2024-01-15');
+    mkdirSync(day, { recursive: true });
+    copyFileSync(
+      join(repositoryRoot, 'localstack/samples/pricehubble-sample.json'),
+      join(day, 'offers.json'),
+    );
+    const stdout = execFileSync('node', ['--enable-source-maps', 'loader.mjs'], {
+      cwd: join(work, 'app'),
+      env: {
+        PATH: process.env.PATH,
+        RUN_ID: '20240115T060000Z-3f9a1c',
+        SOURCE: 'pricehubble',
+        RUN_DATE: '2024-01-15',
+        LAKE: lake,
+        WORK_DIR: join(work, 'scratch'),
+        DUCKDB_MEMORY_LIMIT: '256MB',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).toString();
+    const summary = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { read?: number; kept?: number };
+    expect(summary.read).toBeGreaterThan(0);
+    expect(summary.kept).toBeGreaterThan(0);
+  });
+});
