@@ -1,9 +1,13 @@
 import { sqlString } from '../contract/sqlLiteral.ts';
-import { type ColumnDefinition, type TableDefinition } from '../contract/tableSchema.ts';
+import type { ColumnDefinition, TableDefinition } from '../contract/tableSchema.ts';
 import type { SqlUseCase, UseCase } from './useCase.ts';
 
 const dtKey: readonly ColumnDefinition[] = [{ name: 'dt', type: 'string', comment: 'Run date, YYYY-MM-DD' }];
-const runId: ColumnDefinition = { name: 'run_id', type: 'string', comment: 'Pipeline run that wrote the row' };
+const runId: ColumnDefinition = {
+  name: 'run_id',
+  type: 'string',
+  comment: 'Pipeline run that wrote the row',
+};
 
 function resultTable(name: string, description: string, columns: ColumnDefinition[]): TableDefinition {
   return { name, zone: 'results', description, columns: [...columns, runId], partitionKeys: dtKey };
@@ -15,20 +19,84 @@ export const marketStatsMonthly: SqlUseCase = {
   description: 'Price per m² statistics per municipality, property type and month of scraping',
   reads: ['listings'],
   sqlFile: 'market_stats_monthly.sql',
-  table: resultTable('market_stats_monthly', 'Price per m² statistics per municipality, property type and month', [
+  table: resultTable(
+    'market_stats_monthly',
+    'Price per m² statistics per municipality, property type and month',
+    [
+      { name: 'municipality', type: 'string', comment: 'Municipality' },
+      { name: 'property_type', type: 'string', comment: 'apartment or house' },
+      { name: 'month', type: 'string', comment: 'Month of scraping, YYYY-MM' },
+      { name: 'listings', type: 'bigint', comment: 'Offers in the group' },
+      { name: 'mean_price_per_square_meter', type: 'double', comment: 'Mean price per m²' },
+      {
+        name: 'median_price_per_square_meter',
+        type: 'double',
+        comment: 'Median price per m² (linear interpolation)',
+      },
+      { name: 'p10_price_per_square_meter', type: 'double', comment: '10th percentile of price per m²' },
+      { name: 'p90_price_per_square_meter', type: 'double', comment: '90th percentile of price per m²' },
+    ],
+  ),
+};
+
+export const currentListings: SqlUseCase = {
+  kind: 'sql',
+  name: 'current_listings',
+  description: 'The latest version of every offer across all run dates and sources',
+  reads: ['listings'],
+  sqlFile: 'current_listings.sql',
+  table: resultTable(
+    'current_listings',
+    'The latest version of every offer (per source and id) up to the run date',
+    [
+      { name: 'source', type: 'string', comment: 'Source the offer came from' },
+      { name: 'id', type: 'string', comment: 'Offer id' },
+      { name: 'scraping_date', type: 'date', comment: 'Scraping date of the latest version' },
+      { name: 'property_type', type: 'string', comment: 'apartment or house' },
+      { name: 'municipality', type: 'string', comment: 'Municipality' },
+      { name: 'price', type: 'double', comment: 'Price' },
+      { name: 'living_area', type: 'double', comment: 'Living area in m²' },
+      { name: 'price_per_square_meter', type: 'double', comment: 'price / living_area' },
+      { name: 'first_seen', type: 'string', comment: 'First run date the offer was in' },
+      { name: 'last_seen', type: 'string', comment: 'Run date of the version shown' },
+      { name: 'times_seen', type: 'bigint', comment: 'Run dates the offer was in' },
+    ],
+  ),
+};
+
+export const priceOutliers: SqlUseCase = {
+  kind: 'sql',
+  name: 'price_outliers',
+  description: 'Offers far from their municipality’s median price per m² (modified z-score on the MAD)',
+  reads: ['listings'],
+  sqlFile: 'price_outliers.sql',
+  table: resultTable('price_outliers', 'Offers whose price per m² is an outlier in their municipality', [
+    { name: 'source', type: 'string', comment: 'Source the offer came from' },
+    { name: 'id', type: 'string', comment: 'Offer id' },
     { name: 'municipality', type: 'string', comment: 'Municipality' },
     { name: 'property_type', type: 'string', comment: 'apartment or house' },
-    { name: 'month', type: 'string', comment: 'Month of scraping, YYYY-MM' },
-    { name: 'listings', type: 'bigint', comment: 'Offers in the group' },
-    { name: 'mean_price_per_square_meter', type: 'double', comment: 'Mean price per m²' },
-    { name: 'median_price_per_square_meter', type: 'double', comment: 'Median price per m² (linear interpolation)' },
-    { name: 'p10_price_per_square_meter', type: 'double', comment: '10th percentile of price per m²' },
-    { name: 'p90_price_per_square_meter', type: 'double', comment: '90th percentile of price per m²' },
+    { name: 'price_per_square_meter', type: 'double', comment: 'The offer’s price per m²' },
+    {
+      name: 'municipality_median_price_per_square_meter',
+      type: 'double',
+      comment: 'Median in the municipality',
+    },
+    {
+      name: 'municipality_mad_price_per_square_meter',
+      type: 'double',
+      comment: 'Median absolute deviation there',
+    },
+    {
+      name: 'robust_score',
+      type: 'double',
+      comment: '0.6745 × (x − median) / MAD; |score| > 3.5 is an outlier',
+    },
+    { name: 'municipality_listings', type: 'bigint', comment: 'Offers in the municipality that day' },
   ]),
 };
 
 /** Every use case, in the order they are run. This list is the allow-list for run arguments. */
-export const useCases: readonly UseCase[] = [marketStatsMonthly];
+export const useCases: readonly UseCase[] = [marketStatsMonthly, currentListings, priceOutliers];
 
 export const useCaseTables: readonly TableDefinition[] = useCases.map((u) => u.table);
 
@@ -39,7 +107,9 @@ export class UnknownUseCaseError extends Error {
 export function useCaseNamed(name: string): UseCase {
   const found = useCases.find((u) => u.name === name);
   if (!found) {
-    throw new UnknownUseCaseError(`Unknown use case "${name}"; known: ${useCases.map((u) => u.name).join(', ')}.`);
+    throw new UnknownUseCaseError(
+      `Unknown use case "${name}"; known: ${useCases.map((u) => u.name).join(', ')}.`,
+    );
   }
   return found;
 }

@@ -1,0 +1,82 @@
+import { mkdir } from 'node:fs/promises';
+import { DuckdbSession } from '../../src/adapters/duckdb/duckdbSession.ts';
+import { LocalQueryEngine } from '../../src/adapters/duckdb/localQueryEngine.ts';
+import type { LakeConnection } from '../../src/adapters/lakeAdapters.ts';
+import { sqlString } from '../../src/domain/contract/sqlLiteral.ts';
+import { listingsTable } from '../../src/domain/contract/tableSchema.ts';
+import { runPrefix, tableLocation } from '../../src/domain/lake/lakeLayout.ts';
+import { renderUseCaseSql } from '../../src/domain/usecases/registry.ts';
+import type { SqlUseCase } from '../../src/domain/usecases/useCase.ts';
+import { readUseCaseSql } from '../../src/usecases/useCaseSqlFiles.ts';
+
+export interface ListingRow {
+  id: string;
+  scraping_date: string;
+  property_type: string;
+  municipality: string;
+  price: number;
+  living_area: number;
+}
+
+/** Writes `listings` rows as one published partition, as the loader would have. */
+export async function publishListings(
+  lake: LakeConnection,
+  source: string,
+  dt: string,
+  rows: readonly ListingRow[],
+) {
+  const location = runPrefix(lake.zones, listingsTable, { source, dt }, `test-${dt}`);
+  await mkdir(location, { recursive: true });
+  const values = rows
+    .map(
+      (r) =>
+        `(${sqlString(r.id)}, DATE ${sqlString(r.scraping_date)}, ${sqlString(r.property_type)}, ${sqlString(r.municipality)}, ` +
+        `${r.price}::DOUBLE, ${r.living_area}::DOUBLE, ${r.price / r.living_area}::DOUBLE, 'test')`,
+    )
+    .join(',\n');
+  const columns = listingsTable.columns.map((c) => c.name).join(', ');
+  const session = await DuckdbSession.open();
+  try {
+    await session.run(
+      `COPY (SELECT * FROM (VALUES ${values}) AS t(${columns})) TO ${sqlString(`${location}part.parquet`)} (FORMAT parquet)`,
+    );
+  } finally {
+    session.close();
+  }
+  await lake.catalog.ensureTable(listingsTable, tableLocation(lake.zones, listingsTable));
+  await lake.catalog.publish([{ table: listingsTable, values: { source, dt }, location }]);
+}
+
+/** Runs a use case's SQL, rendered for a run date, on the local engine over the lake. */
+export async function runUseCase(lake: LakeConnection, useCase: SqlUseCase, dt: string) {
+  const engine = await LocalQueryEngine.open(lake.catalog);
+  try {
+    const sql = renderUseCaseSql(readUseCaseSql(useCase), dt, 'run-1');
+    const result = await engine.query(sql);
+    const described = await engine.query(`DESCRIBE ${sql}`);
+    return {
+      rows: [...result.rows],
+      types: Object.fromEntries(described.rows.map((r) => [String(r.column_name), String(r.column_type)])),
+    };
+  } finally {
+    engine.close();
+  }
+}
+
+/** A listing with a given price per m² (living area 100 m²). */
+export function listing(
+  id: string,
+  municipality: string,
+  ppsqm: number,
+  overrides: Partial<ListingRow> = {},
+): ListingRow {
+  return {
+    id,
+    scraping_date: '2024-01-10',
+    property_type: 'apartment',
+    municipality,
+    price: ppsqm * 100,
+    living_area: 100,
+    ...overrides,
+  };
+}
