@@ -149,6 +149,15 @@ type ReviewedSettings = Omit<
 
 const gib = 1024 * mib;
 
+/**
+ * Longest backfill one execution plans. Bounded by Step Functions' 256 KiB state size, not by
+ * compute: the plan carries every use case's rendered SELECT for every day (~6 KB a day with
+ * three use cases), and the plan must leave room for the summary and a failure's cause.
+ * test/infra/planSize.test.ts keeps the largest plan under half the limit; longer ranges are
+ * several executions.
+ */
+const longestBackfillDays = 14;
+
 /** Every morning at 06:00 Zurich time: the raw files of the day have landed by then. */
 const dailySchedule = { cron: 'cron(0 6 * * ? *)', timeZone: 'Europe/Zurich' } as const;
 
@@ -166,7 +175,7 @@ const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
     logRetentionDays: RetentionDays.TWO_WEEKS,
     retainData: false,
     maxConcurrency: { loads: 4, useCases: 2 },
-    maxBackfillDays: 31,
+    maxBackfillDays: longestBackfillDays,
     athenaBytesScannedCutoff: 1 * gib,
   },
   preprod: {
@@ -181,7 +190,7 @@ const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
     logRetentionDays: RetentionDays.ONE_MONTH,
     retainData: false,
     maxConcurrency: { loads: 8, useCases: 4 },
-    maxBackfillDays: 92,
+    maxBackfillDays: longestBackfillDays,
     athenaBytesScannedCutoff: 10 * gib,
   },
   prod: {
@@ -196,7 +205,7 @@ const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
     logRetentionDays: RetentionDays.THREE_MONTHS,
     retainData: true,
     maxConcurrency: { loads: 8, useCases: 4 },
-    maxBackfillDays: 366,
+    maxBackfillDays: longestBackfillDays,
     athenaBytesScannedCutoff: 50 * gib,
   },
 };
