@@ -7,9 +7,9 @@ import { AnalystAccess } from './analystAccess.ts';
 import { AthenaWorkgroup } from './athenaWorkgroup.ts';
 import { BatchCompute } from './batchCompute.ts';
 import type { PipelineConfig } from './config/environments.ts';
+import { ContainerTask } from './containerTask.ts';
 import { DataLakeBuckets } from './dataLakeBuckets.ts';
 import { GlueCatalog } from './glueCatalog.ts';
-import { LoaderTask } from './loaderTask.ts';
 import { acknowledgeAwsSolutionsFindings } from './nag/awsSolutionsAcknowledgements.ts';
 import { PipelineAlarms } from './pipelineAlarms.ts';
 import { PipelineFunctions } from './pipelineFunctions.ts';
@@ -33,7 +33,8 @@ export class ListingsPipelineStack extends Stack {
   readonly workgroup: AthenaWorkgroup;
   readonly alerts: AlertTopic;
   readonly compute: BatchCompute;
-  readonly loader: LoaderTask;
+  readonly loader: ContainerTask;
+  readonly priceModel: ContainerTask;
   readonly functions: PipelineFunctions;
   readonly pipeline: PipelineStateMachine;
   readonly analystAccess: AnalystAccess;
@@ -80,18 +81,29 @@ export class ListingsPipelineStack extends Stack {
       availabilityZones: config.availabilityZones,
       ...logs,
     });
-    this.loader = new LoaderTask(this, 'Loader', {
-      loader: config.loader,
+    const containerEnvironment = {
+      ENVIRONMENT: config.name,
+      // The containers want a root; every zone is overridden by its bucket below.
+      LAKE: this.lake.zones.curated,
+      ...lakeEnvironment,
+      CATALOG: 'glue',
+      CATALOG_DATABASE: glueDatabaseName,
+      AWS_REGION: this.region,
+    };
+    this.loader = new ContainerTask(this, 'Loader', {
+      container: 'loader',
+      description: 'Listings loader task: reads raw, writes curated and its Glue partitions',
+      sizing: config.loader,
       ...logs,
-      environment: {
-        ENVIRONMENT: config.name,
-        // The loader wants a root; every zone is overridden by its bucket below.
-        LAKE: this.lake.zones.curated,
-        ...lakeEnvironment,
-        CATALOG: 'glue',
-        CATALOG_DATABASE: glueDatabaseName,
-        AWS_REGION: this.region,
-      },
+      environment: containerEnvironment,
+    });
+    // The model reads one day of clean listings: the loader's sizing fits it too.
+    this.priceModel = new ContainerTask(this, 'PriceModel', {
+      container: 'priceModel',
+      description: 'Listings price model task: reads listings, writes its result tables',
+      sizing: config.loader,
+      ...logs,
+      environment: containerEnvironment,
     });
     this.functions = new PipelineFunctions(this, 'Functions', {
       ...logs,
@@ -112,6 +124,7 @@ export class ListingsPipelineStack extends Stack {
       functions: this.functions,
       compute: this.compute,
       loader: this.loader,
+      priceModel: this.priceModel,
       athenaWorkgroupName,
       glueDatabaseName,
       athenaResultsUri: this.lake.zones.athenaResults,
@@ -135,6 +148,7 @@ export class ListingsPipelineStack extends Stack {
       workgroup: this.workgroup,
       alerts: this.alerts,
       loader: this.loader,
+      priceModel: this.priceModel,
       functions: this.functions,
       stateMachineRole: this.pipeline.stateMachine,
       curatedTables,

@@ -2,6 +2,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { TableDefinition } from '../src/domain/contract/tableSchema.ts';
 import type { AlertTopic } from './alertTopic.ts';
 import type { AthenaWorkgroup } from './athenaWorkgroup.ts';
+import type { ContainerTask } from './containerTask.ts';
 import type { DataLakeBuckets } from './dataLakeBuckets.ts';
 import type { GlueCatalog } from './glueCatalog.ts';
 import {
@@ -10,7 +11,6 @@ import {
   lakeReadStatements,
   lakeReadWriteStatements,
 } from './lakeAccessStatements.ts';
-import type { LoaderTask } from './loaderTask.ts';
 import type { PipelineFunctions } from './pipelineFunctions.ts';
 
 export interface PipelinePermissionsProps {
@@ -18,7 +18,8 @@ export interface PipelinePermissionsProps {
   readonly catalog: GlueCatalog;
   readonly workgroup: AthenaWorkgroup;
   readonly alerts: AlertTopic;
-  readonly loader: LoaderTask;
+  readonly loader: ContainerTask;
+  readonly priceModel: ContainerTask;
   readonly functions: PipelineFunctions;
   /** The state machine's role: it runs the SQL use cases in Athena with its own credentials. */
   readonly stateMachineRole: iam.IGrantable;
@@ -32,6 +33,7 @@ export interface PipelinePermissionsProps {
  * | principal                 | raw  | curated (+ manifests) | results | athena-results | Glue writes     | topic   |
  * |---------------------------|------|-----------------------|---------|----------------|-----------------|---------|
  * | loader task               | read | read/write            | -       | -              | curated tables  | -       |
+ * | price model task          | -    | read                  | r/w     | -              | results tables  | -       |
  * | state machine (UNLOAD)    | -    | read                  | write   | write          | -               | -       |
  * | PublishUseCase            | -    | -                     | r/w     | -              | results tables  | -       |
  * | Summarize                 | -    | read manifests/       | -       | -              | -               | publish |
@@ -50,6 +52,14 @@ export function grantPipelinePermissions(props: PipelinePermissionsProps): void 
     ...lakeReadStatements({ bucket: lake.raw, key }),
     ...lakeReadWriteStatements({ bucket: lake.curated, key }),
     ...catalog.tableWriteStatements(props.curatedTables),
+  ]);
+
+  // The model reads the published listings (through Glue) and publishes its own result tables.
+  grantStatements(props.priceModel.taskRole, [
+    ...lakeReadStatements({ bucket: lake.curated, key }),
+    ...catalog.readStatements(),
+    ...lakeReadWriteStatements({ bucket: lake.results, key }),
+    ...catalog.tableWriteStatements(props.resultTables),
   ]);
 
   // UNLOAD runs with the caller's credentials: it reads the tables' data and metadata and

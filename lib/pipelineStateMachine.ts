@@ -7,14 +7,15 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { stateNames } from '../src/domain/pipeline/stateNames.ts';
 import type { BatchCompute } from './batchCompute.ts';
-import type { LoaderTask } from './loaderTask.ts';
+import type { ContainerTask } from './containerTask.ts';
 import type { PipelineFunctions } from './pipelineFunctions.ts';
 
 export interface PipelineStateMachineProps {
   readonly environmentName: string;
   readonly functions: PipelineFunctions;
   readonly compute: BatchCompute;
-  readonly loader: LoaderTask;
+  readonly loader: ContainerTask;
+  readonly priceModel: ContainerTask;
   readonly athenaWorkgroupName: string;
   readonly glueDatabaseName: string;
   /** `s3://<athena-results bucket>/`. */
@@ -186,13 +187,50 @@ export class PipelineStateMachine extends Construct {
       }),
     );
 
+    // A model use case runs in its own container; it publishes its own tables, as the loader does.
+    const runModelUseCase = new tasks.EcsRunTask(this, stateNames.runModelUseCase, {
+      comment: 'Run a model use case (the price model) as a Fargate task for the run date',
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      cluster: props.compute.cluster,
+      taskDefinition: props.priceModel.taskDefinition,
+      launchTarget: new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST }),
+      subnets: props.compute.taskSubnets,
+      securityGroups: [props.compute.taskSecurityGroup],
+      assignPublicIp: true,
+      propagatedTagSource: ecs.PropagatedTagSource.TASK_DEFINITION,
+      containerOverrides: [
+        {
+          containerDefinition: props.priceModel.container,
+          environment: [
+            { name: 'RUN_ID', value: sfn.JsonPath.stringAt('$.runId') },
+            { name: 'RUN_DATE', value: sfn.JsonPath.stringAt('$.dt') },
+          ],
+        },
+      ],
+      taskTimeout: sfn.Timeout.duration(props.loadTimeout),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    runModelUseCase.addRetry({
+      errors: [...ecsTransientErrors],
+      interval: Duration.seconds(30),
+      backoffRate: 2,
+      maxAttempts: 4,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+
+    const useCaseKind = new sfn.Choice(this, stateNames.useCaseKind, {
+      comment: 'SQL use cases run on Athena, model use cases in a container',
+    })
+      .when(sfn.Condition.stringEquals('$.kind', 'model'), runModelUseCase)
+      .otherwise(runSqlUseCase.next(publishUseCase));
+
     const runUseCases = new sfn.Map(this, stateNames.runUseCases, {
-      comment: 'Each planned use case: query, then publish',
+      comment: 'Each planned use case and run date: SQL (query, then publish) or a model task',
       itemsPath: '$.plan.useCases',
       maxConcurrency: props.maxConcurrency.useCases,
       resultPath: sfn.JsonPath.DISCARD,
     });
-    runUseCases.itemProcessor(runSqlUseCase.next(publishUseCase));
+    runUseCases.itemProcessor(useCaseKind);
 
     const summarize = retryLambdaServiceErrors(
       new tasks.LambdaInvoke(this, stateNames.summarize, {

@@ -107,9 +107,11 @@ export function acknowledgeAwsSolutionsFindings(stack: ListingsPipelineStack): v
     });
   }
 
-  Validations.of(stack.loader.taskDefinition).acknowledge({
-    id: 'AwsSolutions-ECS2',
-    reason:
-      'The container environment holds non-secret configuration only (bucket URIs, database name, memory limit); the pipeline has no secrets, which would go to Secrets Manager.',
-  });
+  for (const task of [stack.loader, stack.priceModel]) {
+    Validations.of(task.taskDefinition).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason:
+        'The container environment holds non-secret configuration only (bucket URIs, database name, memory limit); the pipeline has no secrets, which would go to Secrets Manager.',
+    });
+  }
 }

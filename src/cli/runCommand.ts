@@ -108,7 +108,7 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
     input: { ...(execution.plan?.rerunInput ?? input) },
     totals: totalsOf(partitions),
     partitions,
-    useCases: execution.plan?.useCases.map((u) => ({ name: u.name, dt: u.dt, table: u.table })) ?? [],
+    useCases: execution.plan?.useCases.map((u) => ({ name: u.name, dt: u.dt, kind: u.kind })) ?? [],
     states: execution.states,
     error: execution.error,
     caughtBy: execution.caughtBy,

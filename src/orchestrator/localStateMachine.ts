@@ -84,7 +84,9 @@ export interface LocalExecutionResult {
   readonly plan: PipelinePlan | null;
 }
 
-const loaderEntrypoint = fileURLToPath(new URL('../../containers/loader/entrypoint.ts', import.meta.url));
+/** The entrypoint of a pipeline container (containers/<name>/entrypoint.ts). */
+const entrypointOf = (container: string): string =>
+  fileURLToPath(new URL(`../../containers/${container}/entrypoint.ts`, import.meta.url));
 const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 const ecsRunTaskInput = z.object({
@@ -95,13 +97,16 @@ const ecsRunTaskInput = z.object({
   }),
 });
 
-/** The loader container as a child process with the environment the ECS overrides give it. */
-function runLoaderContainer(options: LocalExecutionOptions): TaskHandler {
+/**
+ * A pipeline container as a child process with the environment its ECS task would have: the
+ * per-run overrides from the state's input, the task definition's settings for the local lake.
+ */
+function runContainerTask(container: 'loader' | 'priceModel', options: LocalExecutionOptions): TaskHandler {
   return (input) =>
     new Promise((resolve, reject) => {
       const overrides = ecsRunTaskInput.parse(input).Overrides.ContainerOverrides[0];
       const env = Object.fromEntries((overrides?.Environment ?? []).map((e) => [e.Name, e.Value]));
-      const child = spawn(tsx, [loaderEntrypoint], {
+      const child = spawn(tsx, [entrypointOf(container)], {
         env: {
           ...process.env,
           ...env,
@@ -133,11 +138,13 @@ function runLoaderContainer(options: LocalExecutionOptions): TaskHandler {
         }
         if (code === 0) {
           options.deps.log.info(
-            `loaded ${String(env.SOURCE)} ${String(env.RUN_DATE)}: read ${String(outcome.read)}, kept ${String(outcome.kept)}, rejected ${String(outcome.rejected)}`,
+            container === 'loader'
+              ? `loaded ${String(env.SOURCE)} ${String(env.RUN_DATE)}: read ${String(outcome.read)}, kept ${String(outcome.kept)}, rejected ${String(outcome.rejected)}`
+              : `${container} ${String(env.RUN_DATE)}: published ${JSON.stringify(outcome.published)}`,
           );
           resolve({
             LastStatus: 'STOPPED',
-            Containers: [{ Name: overrides?.Name ?? 'loader', ExitCode: 0 }],
+            Containers: [{ Name: overrides?.Name ?? container, ExitCode: 0 }],
           });
           return;
         }
@@ -147,7 +154,7 @@ function runLoaderContainer(options: LocalExecutionOptions): TaskHandler {
           StoppedReason: 'Essential container in task exited',
           Containers: [
             {
-              Name: overrides?.Name ?? 'loader',
+              Name: overrides?.Name ?? container,
               ExitCode: code,
               Reason: `${String(outcome.error)}: ${String(outcome.message)}`,
             },
@@ -240,7 +247,8 @@ export async function runLocalExecution(
       plan = parseArgsTask(event, deps);
       return plan;
     }),
-    [stateNames.load]: runLoaderContainer(options),
+    [stateNames.load]: runContainerTask('loader', options),
+    [stateNames.runModelUseCase]: runContainerTask('priceModel', options),
     [stateNames.runSqlUseCase]: runQueryLocally(options),
     [stateNames.publishUseCase]: lambda((event) => publishUseCaseTask(event, deps)),
     [stateNames.summarize]: lambda((event) => summarizeTask(event, deps)),

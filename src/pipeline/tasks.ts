@@ -9,7 +9,6 @@ import {
 import { type PipelinePlan, planPipeline } from '../domain/run/pipelinePlan.ts';
 import { sources } from '../domain/sources/registry.ts';
 import { useCaseNamed } from '../domain/usecases/registry.ts';
-import type { UseCaseStep } from '../domain/usecases/useCase.ts';
 import { removeSupersededRuns } from '../loader/supersededRuns.ts';
 import { readUseCaseSql } from '../usecases/useCaseSqlFiles.ts';
 import type { PipelineDeps } from './pipelineDeps.ts';
@@ -44,6 +43,7 @@ export function parseArgsTask(event: unknown, deps: PipelineDeps): PipelinePlan 
 }
 
 const useCaseStepEvent = z.object({
+  kind: z.literal('sql'),
   name: z.string(),
   table: z.string(),
   dt: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
@@ -54,8 +54,10 @@ const useCaseStepEvent = z.object({
 
 /** Points the use case's result partition at what RunSqlUseCase just wrote. */
 export async function publishUseCaseTask(event: unknown, deps: PipelineDeps): Promise<{ published: string }> {
-  const step: UseCaseStep = useCaseStepEvent.parse(event);
-  const { table } = useCaseNamed(step.name);
+  const step = useCaseStepEvent.parse(event);
+  const useCase = useCaseNamed(step.name);
+  if (useCase.kind !== 'sql') throw new Error(`${step.name} is not a SQL use case: it publishes its own tables.`);
+  const { table } = useCase;
   const values = { dt: step.dt };
   await deps.catalog.ensureTable(table, tableLocation(deps.zones, table));
   const [previous] = await deps.catalog.publish([{ table, values, location: step.outputPrefix }]);

@@ -51,6 +51,7 @@ describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) =
     const s = stack();
     return {
       loader: id(s.loader.taskRole),
+      priceModel: id(s.priceModel.taskRole),
       stateMachine: id(s.pipeline.stateMachine.role),
       parseArgs: id(s.functions.parseArgs.role),
       publishUseCase: id(s.functions.publishUseCase.role),
@@ -85,16 +86,27 @@ describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) =
     }
   });
 
-  it('lets only the use-case path write the results bucket: UNLOAD (state machine) and PublishUseCase', () => {
+  it('lets only the use-case path write the results bucket: UNLOAD (state machine), PublishUseCase and the model task', () => {
     expect(principalsAllowed(statements(), s3WriteActions, bucketObjects(stack().lake.results))).toEqual(
-      [principals().stateMachine, principals().publishUseCase].sort(),
+      [principals().stateMachine, principals().publishUseCase, principals().priceModel].sort(),
     );
   });
 
-  it('lets only PublishUseCase write the result tables', () => {
-    expect(principalsAllowed(statements(), glueWriteActions, glueTable(exampleResultTable.name))).toEqual([
-      principals().publishUseCase,
-    ]);
+  it('lets only PublishUseCase and the model task write the result tables', () => {
+    expect(principalsAllowed(statements(), glueWriteActions, glueTable(exampleResultTable.name))).toEqual(
+      [principals().publishUseCase, principals().priceModel].sort(),
+    );
+  });
+
+  it('lets the model task read curated data but write neither curated nor raw', () => {
+    const writes = (bucket: { node: { defaultChild?: unknown } }) =>
+      principalsAllowed(statements(), s3WriteActions, bucketObjects(bucket));
+    expect(writes(stack().lake.curated)).not.toContain(principals().priceModel);
+    expect(writes(stack().lake.raw)).not.toContain(principals().priceModel);
+    const reads = statementsOf(principals().priceModel).some(
+      (st) => st.actions.includes('s3:GetObject') && st.resources.some(bucketObjects(stack().lake.curated)),
+    );
+    expect(reads).toBe(true);
   });
 
   it('grants no Glue write on wildcards, and no table writes outside the named tables', () => {

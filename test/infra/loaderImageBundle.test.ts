@@ -6,15 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoryRoot } from '../../lib/repositoryRoot.ts';
 
 /**
- * No Docker here, so the image itself cannot be built. This runs the Dockerfile's own esbuild
- * command and gives the bundle only the node_modules the runtime stage copies: if the bundle
- * needs anything else (a dependency marked external by mistake, a file read at run time), the
- * loader fails here instead of in Fargate.
+ * No Docker here, so the images themselves cannot be built. This runs the Dockerfile's own
+ * esbuild command for each container and gives the bundles only the node_modules the runtime
+ * stage copies: if a bundle needs anything else (a dependency marked external by mistake, a
+ * file read at run time), the container fails here instead of in Fargate.
  */
-const dockerfile = readFileSync(join(repositoryRoot, 'containers/loader/Dockerfile'), 'utf8');
+const dockerfile = readFileSync(join(repositoryRoot, 'containers/Dockerfile'), 'utf8');
 
-/** The `RUN npx esbuild ...` instruction, continuation lines joined. */
-function esbuildCommand(outfile: string): string {
+/** The `RUN npx esbuild ...` instruction for one container, continuation lines joined. */
+function esbuildCommand(container: string, outfile: string): string {
   const lines = dockerfile.split('\n');
   const start = lines.findIndex((line) => line.startsWith('RUN npx esbuild'));
   if (start < 0) throw new Error('no RUN npx esbuild in the Dockerfile');
@@ -23,10 +23,9 @@ function esbuildCommand(outfile: string): string {
     command.push(line.replace(/\\$/, '').trim());
     if (!line.trimEnd().endsWith('\\')) break;
   }
-  const joined = command.join(' ').replace(/^RUN /, '');
-  if (!joined.includes('--outfile=dist/loader.mjs'))
-    throw new Error('the bundle is expected at dist/loader.mjs');
-  return joined.replace('--outfile=dist/loader.mjs', `--outfile=${outfile}`);
+  const joined = command.join(' ').replace(/^RUN /, '').replaceAll('${CONTAINER}', container);
+  if (!joined.includes('--outfile=dist/main.mjs')) throw new Error('the bundle is expected at dist/main.mjs');
+  return joined.replace('--outfile=dist/main.mjs', `--outfile=${outfile}`);
 }
 
 /** The packages the runtime stage copies from the build stage's node_modules. */
@@ -41,10 +40,12 @@ beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'loader-image-'));
   const app = join(work, 'app');
   mkdirSync(join(app, 'node_modules', '@duckdb'), { recursive: true });
-  execFileSync('bash', ['-c', esbuildCommand(join(app, 'loader.mjs'))], {
-    cwd: repositoryRoot,
-    stdio: 'pipe',
-  });
+  for (const container of ['loader', 'priceModel']) {
+    execFileSync('bash', ['-c', esbuildCommand(container, join(app, `${container}.mjs`))], {
+      cwd: repositoryRoot,
+      stdio: 'pipe',
+    });
+  }
   for (const module of runtimeModules()) {
     if (module === '@duckdb') {
       // Copies, not links: a linked package would resolve its own dependencies in the repository.
@@ -62,7 +63,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-describe('loader image bundle (the Dockerfile build stage, without Docker)', () => {
+describe('container image bundles (the Dockerfile build stage, without Docker)', () => {
   it('copies DuckDB and its libc detection into the runtime stage, nothing else', () => {
     expect(runtimeModules().sort()).toEqual(['@duckdb', 'detect-libc']);
     expect(dockerfile).toMatch(/^FROM node:22-slim AS build$/m);
@@ -93,5 +94,25 @@ describe('loader image bundle (the Dockerfile build stage, without Docker)', () 
     const summary = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { read?: number; kept?: number };
     expect(summary.read).toBeGreaterThan(0);
     expect(summary.kept).toBeGreaterThan(0);
+
+    // The price model container, on what the loader just published
+    const modelOut = execFileSync('node', ['--enable-source-maps', 'priceModel.mjs'], {
+      cwd: join(work, 'app'),
+      env: {
+        PATH: process.env.PATH,
+        RUN_ID: '20240115T060000Z-3f9a1c',
+        RUN_DATE: '2024-01-15',
+        LAKE: lake,
+        WORK_DIR: join(work, 'scratch'),
+        DUCKDB_MEMORY_LIMIT: '256MB',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).toString();
+    const model = JSON.parse(modelOut.trim().split('\n').at(-1) ?? '{}') as {
+      offers?: number;
+      models?: unknown[];
+    };
+    expect(model.offers).toBe(summary.kept);
+    expect(model.models?.length).toBeGreaterThan(0);
   });
 });

@@ -10,7 +10,7 @@ import {
   marketStatsMonthly,
   priceOutliers,
   renderUseCaseSql,
-  useCases,
+  sqlUseCases,
 } from '../../src/domain/usecases/registry.ts';
 import { readUseCaseSql } from '../../src/usecases/useCaseSqlFiles.ts';
 import { listing, publishListings, runUseCase } from '../support/listingsLake.ts';
@@ -32,7 +32,7 @@ const byKeys = (keys: string[]) => (a: Record<string, unknown>, b: Record<string
     .localeCompare(keys.map((k) => String(b[k])).join('|'));
 
 describe('every SQL use case', () => {
-  it.each(useCases.map((u) => [u.name, u] as const))(
+  it.each(sqlUseCases.map((u) => [u.name, u] as const))(
     '%s parses as Trino (Athena engine v3) SQL',
     (_, useCase) => {
       const sql = renderUseCaseSql(readUseCaseSql(useCase), '2024-01-15', 'run-1');
@@ -40,7 +40,7 @@ describe('every SQL use case', () => {
     },
   );
 
-  it.each(useCases.map((u) => [u.name, u] as const))(
+  it.each(sqlUseCases.map((u) => [u.name, u] as const))(
     '%s returns exactly its table’s columns and types on DuckDB',
     async (_, useCase) => {
       await publishListings(lake, 'pricehubble', '2024-01-15', [listing('a', 'Bern', 5000)]);

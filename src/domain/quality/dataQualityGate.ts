@@ -24,7 +24,11 @@ export function rejectedShare(counts: RejectionCounts): number {
  * Undefined when the day may be published; otherwise the message of the DataQualityError:
  * the share, the threshold, the top reasons with examples, and what to do.
  */
-export function dataQualityProblem(source: SourceContract, day: string, counts: RejectionCounts): string | undefined {
+export function dataQualityProblem(
+  source: SourceContract,
+  day: string,
+  counts: RejectionCounts,
+): string | undefined {
   const share = rejectedShare(counts);
   const limit = source.quality.maxRejectedShare;
   if (share <= limit) return undefined;

@@ -20,7 +20,9 @@ export function planPipeline(
   const steps = plan.dates.flatMap((dt) =>
     plan.useCases.map((name): UseCaseStep => {
       const useCase = useCaseNamed(name);
+      if (useCase.kind === 'model') return { kind: 'model', name, dt, runId: plan.runId };
       return {
+        kind: 'sql',
         name,
         table: useCase.table.name,
         dt,

@@ -1,6 +1,6 @@
 import { sqlString } from '../contract/sqlLiteral.ts';
 import type { ColumnDefinition, TableDefinition } from '../contract/tableSchema.ts';
-import type { SqlUseCase, UseCase } from './useCase.ts';
+import type { ModelUseCase, SqlUseCase, UseCase } from './useCase.ts';
 
 const dtKey: readonly ColumnDefinition[] = [{ name: 'dt', type: 'string', comment: 'Run date, YYYY-MM-DD' }];
 const runId: ColumnDefinition = {
@@ -95,10 +95,54 @@ export const priceOutliers: SqlUseCase = {
   ]),
 };
 
-/** Every use case, in the order they are run. This list is the allow-list for run arguments. */
-export const useCases: readonly UseCase[] = [marketStatsMonthly, currentListings, priceOutliers];
+export const priceModelPredictionsTable: TableDefinition = resultTable(
+  'price_model_predictions',
+  'Hedonic model estimate of every offer’s price per m², with the split it was in',
+  [
+    { name: 'source', type: 'string', comment: 'Source the offer came from' },
+    { name: 'id', type: 'string', comment: 'Offer id' },
+    { name: 'property_type', type: 'string', comment: 'apartment or house (one model each)' },
+    { name: 'municipality', type: 'string', comment: 'Municipality' },
+    { name: 'living_area', type: 'double', comment: 'Living area in m²' },
+    { name: 'price_per_square_meter', type: 'double', comment: 'Actual price per m²' },
+    { name: 'predicted_price_per_square_meter', type: 'double', comment: 'Model estimate' },
+    { name: 'split', type: 'string', comment: 'train, or test (held back for evaluation)' },
+  ],
+);
 
-export const useCaseTables: readonly TableDefinition[] = useCases.map((u) => u.table);
+export const priceModelMetricsTable: TableDefinition = {
+  ...resultTable('price_model_metrics', 'Fit and held-back error of the hedonic model per property type', [
+    { name: 'property_type', type: 'string', comment: 'apartment or house' },
+    { name: 'train_offers', type: 'bigint', comment: 'Offers the model was fitted on' },
+    { name: 'test_offers', type: 'bigint', comment: 'Held-back offers it was evaluated on' },
+    { name: 'intercept', type: 'double', comment: 'Price per m² at ln(area) = 0' },
+    { name: 'slope', type: 'double', comment: 'Change of price per m² per unit of ln(area)' },
+    { name: 'municipalities', type: 'bigint', comment: 'Municipalities with an effect' },
+    { name: 'mae', type: 'double', comment: 'Mean absolute error on held-back offers' },
+    { name: 'rmse', type: 'double', comment: 'Root mean squared error on held-back offers' },
+    { name: 'mape', type: 'double', comment: 'Mean absolute percentage error (fraction)' },
+    { name: 'r2', type: 'double', comment: 'R² on held-back offers (null without spread)' },
+  ]),
+  nullable: ['mae', 'rmse', 'mape', 'r2'],
+};
+
+export const priceModel: ModelUseCase = {
+  kind: 'model',
+  name: 'price_model',
+  description: 'Hedonic price model per property type: price per m² from living area and municipality',
+  reads: ['listings'],
+  tables: [priceModelPredictionsTable, priceModelMetricsTable],
+};
+
+/** Every use case, in the order they are run. This list is the allow-list for run arguments. */
+export const useCases: readonly UseCase[] = [marketStatsMonthly, currentListings, priceOutliers, priceModel];
+
+export const sqlUseCases: readonly SqlUseCase[] = useCases.filter((u): u is SqlUseCase => u.kind === 'sql');
+
+/** Every table a use case publishes (the Glue tables of the results zone). */
+export const useCaseTables: readonly TableDefinition[] = useCases.flatMap((u) =>
+  u.kind === 'sql' ? [u.table] : [...u.tables],
+);
 
 export class UnknownUseCaseError extends Error {
   override readonly name = 'UnknownUseCaseError';

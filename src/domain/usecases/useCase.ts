@@ -17,16 +17,37 @@ export interface SqlUseCase {
   readonly sqlFile: string;
 }
 
-export type UseCase = SqlUseCase;
-
-/** One use case of one run, as the state machine's Map over use cases receives it. */
-export interface UseCaseStep {
+/** A use case computed by a container processor (a Fargate task in AWS), not by SQL. */
+export interface ModelUseCase {
+  readonly kind: 'model';
   readonly name: string;
-  readonly table: string;
-  readonly dt: string;
-  readonly runId: string;
-  /** The rendered SELECT (Trino dialect). */
-  readonly select: string;
-  /** Where the run writes the result (then PublishUseCase points the partition at it). */
-  readonly outputPrefix: string;
+  readonly description: string;
+  /** The tables it publishes (zone `results`, partitioned by `dt`). */
+  readonly tables: readonly TableDefinition[];
+  readonly reads: readonly string[];
 }
+
+export type UseCase = SqlUseCase | ModelUseCase;
+
+/**
+ * One use case of one run, as the state machine's Map over use cases receives it: `kind`
+ * chooses the branch (Athena for SQL, a container for models).
+ */
+export type UseCaseStep =
+  | {
+      readonly kind: 'sql';
+      readonly name: string;
+      readonly table: string;
+      readonly dt: string;
+      readonly runId: string;
+      /** The rendered SELECT (Trino dialect). */
+      readonly select: string;
+      /** Where the run writes the result (then PublishUseCase points the partition at it). */
+      readonly outputPrefix: string;
+    }
+  | {
+      readonly kind: 'model';
+      readonly name: string;
+      readonly dt: string;
+      readonly runId: string;
+    };

@@ -7,76 +7,79 @@ import { Construct } from 'constructs';
 import type { PipelineConfig } from './config/environments.ts';
 import { repositoryRoot } from './repositoryRoot.ts';
 
-export interface LoaderTaskProps {
-  readonly loader: PipelineConfig['loader'];
+export interface ContainerTaskProps {
+  /** The folder under containers/ whose entrypoint the image runs; also the container name. */
+  readonly container: 'loader' | 'priceModel';
+  readonly description: string;
+  readonly sizing: PipelineConfig['loader'];
   /** Non-secret settings: bucket URIs, database name, sizes. */
   readonly environment: Readonly<Record<string, string>>;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
 }
 
-/** Container name in the task definition: Step Functions' container overrides address it. */
-export const loaderContainerName = 'loader';
-
-/** The loader's scratch directory: inputs, staged records and Parquet before upload. */
-export const loaderWorkDir = '/tmp/loader';
-
 /**
- * The loader as a Fargate task definition: the image built from `containers/loader/Dockerfile`
- * at deploy time (synth only stages the build context), JSON logs to CloudWatch, and a task
- * role that starts empty: the stack grants it the raw bucket (read), the curated bucket and
- * the curated tables (write), nothing else.
+ * A pipeline container (the loader, a model processor) as a Fargate task definition: the
+ * image built from `containers/Dockerfile` with the container's folder as build argument at
+ * deploy time (synth only stages the build context), JSON logs to CloudWatch, and a task role
+ * that starts empty: the stack grants each exactly what it needs (pipelinePermissions.ts).
+ * The container name is the folder name: Step Functions' container overrides address it.
  *
  * x86_64 because the image is built where `cdk deploy` runs (CI runners are x86_64); an
  * ARM64 task would need an emulated cross-build.
  */
-export class LoaderTask extends Construct {
+export class ContainerTask extends Construct {
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly container: ecs.ContainerDefinition;
   readonly taskRole: iam.Role;
   readonly logGroup: logs.LogGroup;
 
-  constructor(scope: Construct, id: string, props: LoaderTaskProps) {
+  /** Scratch directory of the task (inputs, intermediate files, DuckDB spill). */
+  readonly workDir: string;
+
+  constructor(scope: Construct, id: string, props: ContainerTaskProps) {
     super(scope, id);
     this.taskRole = new iam.Role(this, 'TaskRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
-      description: 'Listings loader task: reads raw, writes curated and its Glue partitions',
+      description: props.description,
     });
+    this.workDir = `/tmp/${props.container}`;
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
       removalPolicy: props.logRemovalPolicy,
     });
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      cpu: props.loader.cpu,
-      memoryLimitMiB: props.loader.memoryMiB,
-      ephemeralStorageGiB: props.loader.ephemeralStorageGiB,
+      cpu: props.sizing.cpu,
+      memoryLimitMiB: props.sizing.memoryMiB,
+      ephemeralStorageGiB: props.sizing.ephemeralStorageGiB,
       runtimePlatform: {
         cpuArchitecture: ecs.CpuArchitecture.X86_64,
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
       taskRole: this.taskRole,
     });
-    this.container = this.taskDefinition.addContainer('Loader', {
-      containerName: loaderContainerName,
+    this.container = this.taskDefinition.addContainer('Container', {
+      containerName: props.container,
       image: ecs.ContainerImage.fromAsset(repositoryRoot, {
-        file: 'containers/loader/Dockerfile',
+        file: 'containers/Dockerfile',
+        buildArgs: { CONTAINER: props.container },
         platform: Platform.LINUX_AMD64,
       }),
       essential: true,
       // Logs are JSON lines on stderr; non-blocking so a Logs hiccup never stalls a load.
       logging: ecs.LogDrivers.awsLogs({
-        streamPrefix: 'loader',
+        streamPrefix: props.container,
         logGroup: this.logGroup,
         mode: ecs.AwsLogDriverMode.NON_BLOCKING,
         maxBufferSize: Size.mebibytes(25),
       }),
       environment: {
         ...props.environment,
-        WORK_DIR: loaderWorkDir,
-        DUCKDB_MEMORY_LIMIT: props.loader.duckdbMemoryLimit,
-        DUCKDB_THREADS: String(Math.max(1, Math.floor(props.loader.cpu / 1024))),
+        WORK_DIR: this.workDir,
+        DUCKDB_MEMORY_LIMIT: props.sizing.duckdbMemoryLimit,
+        DUCKDB_THREADS: String(Math.max(1, Math.floor(props.sizing.cpu / 1024))),
       },
     });
   }
