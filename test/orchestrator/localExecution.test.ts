@@ -82,6 +82,7 @@ describe('the synthesized state machine, run locally', () => {
         stateNames.parseArgs,
         stateNames.load,
         stateNames.runSqlUseCase,
+        stateNames.runModelUseCase,
         stateNames.publishUseCase,
         stateNames.summarize,
         stateNames.notifyFailure,
@@ -111,8 +112,11 @@ describe('the synthesized state machine, run locally', () => {
     expect(result.states.slice(0, 4)).toEqual(['ParseArgs', 'LoadPartitions', 'Load', 'RunUseCases']);
     expect(result.states.slice(-2)).toEqual(['Summarize', 'Succeeded']);
     const useCaseStates = result.states.slice(4, -2);
-    expect(useCaseStates.filter((s) => s === 'RunSqlUseCase')).toHaveLength(useCases.length);
-    expect(useCaseStates.filter((s) => s === 'PublishUseCase')).toHaveLength(useCases.length);
+    const sql = useCases.filter((u) => u.kind === 'sql').length;
+    expect(useCaseStates.filter((s) => s === 'UseCaseKind')).toHaveLength(useCases.length);
+    expect(useCaseStates.filter((s) => s === 'RunSqlUseCase')).toHaveLength(sql);
+    expect(useCaseStates.filter((s) => s === 'PublishUseCase')).toHaveLength(sql);
+    expect(useCaseStates.filter((s) => s === 'RunModelUseCase')).toHaveLength(useCases.length - sql);
     const [notification] = await outbox();
     expect(notification?.attributes).toEqual({
       environment: 'test',
@@ -157,6 +161,43 @@ describe('the synthesized state machine, run locally', () => {
     expect(await query('SELECT * FROM listings ORDER BY id')).toEqual(before);
   });
 
+  it('data-quality gate: too many rejects fail the load, the message shows top reasons with examples', async () => {
+    const dir = rawPrefix(lake.zones, { source: 'pricehubble', dt: '2024-01-16' });
+    await mkdir(dir, { recursive: true });
+    const studio = (i: number) =>
+      JSON.stringify({
+        id: `s${i}`,
+        raw_price: '400 000 €',
+        living_area: 40,
+        property_type: 'studio',
+        municipality: 'Bern',
+        scraping_date: '2024-01-15',
+      });
+    const good = JSON.stringify({
+      id: 'ok',
+      raw_price: '800 000 €',
+      living_area: 100,
+      property_type: 'house',
+      municipality: 'Bern',
+      scraping_date: '2024-01-15',
+    });
+    await writeFile(
+      join(dir, 'offers.jsonl'),
+      [good, studio(1), studio(2), studio(3), 'not json'].join('\n'),
+    );
+    const result = await run({ date: '2024-01-16', useCases: [] });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toMatchObject({ name: 'States.TaskFailed', state: 'Load' });
+    const notification = (await outbox()).at(-1);
+    expect(notification?.message).toContain(
+      'DataQualityError: pricehubble 2024-01-16: 80.0% of 5 records were rejected',
+    );
+    expect(notification?.message).toContain('unsupported_property_type: 3 records, e.g.');
+    expect(notification?.message).toContain('"id":"s1"');
+    expect(notification?.message).toContain('malformed_record: 1 records');
+    expect(await lake.catalog.listPartitions('listings')).toEqual([]);
+  });
+
   it('query error: fails in RunSqlUseCase, the loaded data stays published', async () => {
     await landSample();
     const result = await run(
@@ -171,7 +212,8 @@ describe('the synthesized state machine, run locally', () => {
     );
     expect(result.status).toBe('FAILED');
     expect(result.error).toMatchObject({ name: 'States.TaskFailed', state: 'RunSqlUseCase' });
-    expect(result.states.slice(-3)).toEqual(['RunSqlUseCase', 'NotifyFailure', 'PipelineFailed']);
+    expect(result.states).toContain('RunSqlUseCase');
+    expect(result.states.slice(-2)).toEqual(['NotifyFailure', 'PipelineFailed']);
     const notification = (await outbox()).at(-1);
     expect(notification?.subject).toContain('FAILED in RunUseCases');
     expect(notification?.message).toContain('Column "nope" cannot be resolved');
