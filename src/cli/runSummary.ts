@@ -17,7 +17,11 @@ export interface RunSummary {
   };
   readonly partitions: readonly LoadSummary[];
   /** Use-case steps planned (one per use case and run date). */
-  readonly useCases: readonly { readonly name: string; readonly dt: string; readonly kind: 'sql' | 'model' }[];
+  readonly useCases: readonly {
+    readonly name: string;
+    readonly dt: string;
+    readonly kind: 'sql' | 'model';
+  }[];
   /** States the execution went through, by their names in the definition, in order. */
   readonly states: readonly string[];
   /** On failure: the error, and the state it happened in. */

@@ -80,7 +80,12 @@ export async function applyContract(run: ContractRun): Promise<ContractOutcome> 
     for (const row of await session.all(reasonCountsSql))
       rejectedByReason[String(row.reason)] = Number(row.records);
     const examplesByReason: Record<string, RejectedExample[]> = {};
-    for (const row of await session.all(rejectedExamplesSql(2, run.staged.map((s) => s.object)))) {
+    for (const row of await session.all(
+      rejectedExamplesSql(
+        2,
+        run.staged.map((s) => s.object),
+      ),
+    )) {
       const reason = String(row.reason);
       examplesByReason[reason] ??= [];
       examplesByReason[reason].push({

@@ -10,9 +10,7 @@ import { type StagingStats, stageRecords } from '../domain/ingest/recordStager.t
 import {
   type LakeZones,
   manifestUri,
-  partitionPrefix,
   rawPrefix,
-  runIdOf,
   runPrefix,
   type SourceDay,
   tableLocation,
@@ -194,7 +192,11 @@ export async function loadPartition(request: LoadRequest, ports: LoaderPorts): P
       );
     }
     log.info('contract applied', { read: stagedRecords, kept, rejected, rejectedByReason });
-    const problem = dataQualityProblem(request.source, values.dt, { read, rejectedByReason, examplesByReason });
+    const problem = dataQualityProblem(request.source, values.dt, {
+      read,
+      rejectedByReason,
+      examplesByReason,
+    });
     if (problem) throw new DataQualityError(problem);
 
     // 4. Upload under the fresh run prefix.

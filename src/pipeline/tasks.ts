@@ -56,7 +56,8 @@ const useCaseStepEvent = z.object({
 export async function publishUseCaseTask(event: unknown, deps: PipelineDeps): Promise<{ published: string }> {
   const step = useCaseStepEvent.parse(event);
   const useCase = useCaseNamed(step.name);
-  if (useCase.kind !== 'sql') throw new Error(`${step.name} is not a SQL use case: it publishes its own tables.`);
+  if (useCase.kind !== 'sql')
+    throw new Error(`${step.name} is not a SQL use case: it publishes its own tables.`);
   const { table } = useCase;
   const values = { dt: step.dt };
   await deps.catalog.ensureTable(table, tableLocation(deps.zones, table));

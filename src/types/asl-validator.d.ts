@@ -5,6 +5,9 @@ declare module 'asl-validator' {
     readonly errors: readonly { readonly 'Error code': string; readonly Message: string }[];
     errorsText(separator?: string): string;
   }
-  function validator(definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }): ValidationResult;
+  function validator(
+    definition: unknown,
+    options?: { checkPaths?: boolean; checkArn?: boolean },
+  ): ValidationResult;
   export default validator;
 }

@@ -15,7 +15,7 @@ async function reasonsFor(record: Record<string, unknown> | string): Promise<str
   if (kept.length === 2) return [];
   expect(rejected).toHaveLength(1);
   expect(rejected[0]?.record_number).toBe(2);
-  return (rejected[0]?.reasons as string[]).sort();
+  return [...((rejected[0]?.reasons as string[] | undefined) ?? [])].sort();
 }
 
 describe('listing contract', () => {
@@ -183,11 +183,11 @@ describe('listing contract', () => {
 
   it('only ever emits known reason codes', async () => {
     const { rejected } = await runContract([
-      jsonLines([
+      `${jsonLines([
         offer({ raw_price: '', living_area: 2, property_type: 'loft', scraping_date: 'x' }),
         offer(),
         offer(),
-      ]) + 'garbage\n',
+      ])}garbage\n`,
     ]);
     for (const row of rejected)
       for (const reason of row.reasons as string[]) expect(reasonCodes).toContain(reason);

@@ -23,7 +23,10 @@ function esbuildCommand(container: string, outfile: string): string {
     command.push(line.replace(/\\$/, '').trim());
     if (!line.trimEnd().endsWith('\\')) break;
   }
-  const joined = command.join(' ').replace(/^RUN /, '').replaceAll('${CONTAINER}', container);
+  const joined = command
+    .join(' ')
+    .replace(/^RUN /, '')
+    .replaceAll(/\$\{CONTAINER\}/g, container);
   if (!joined.includes('--outfile=dist/main.mjs')) throw new Error('the bundle is expected at dist/main.mjs');
   return joined.replace('--outfile=dist/main.mjs', `--outfile=${outfile}`);
 }
