@@ -5,8 +5,8 @@ import {
   checkedViewSql,
   checkRecordsSql,
   findDuplicatesSql,
-  reasonCountsSql,
-  rejectedExamplesSql,
+  rejectionSummarySql,
+  type StagedFile,
   writeListingsSql,
   writeRejectedSql,
 } from '../domain/contract/listingRules.ts';
@@ -15,20 +15,6 @@ import { sqlString } from '../domain/contract/sqlLiteral.ts';
 import { duckdbType, listingsRejectedTable, listingsTable } from '../domain/contract/tableSchema.ts';
 import type { SourceContract } from '../domain/sources/sourceContract.ts';
 import { CleaningEngineError } from './loaderErrors.ts';
-
-export interface ContractRun {
-  readonly source: SourceContract;
-  readonly runId: string;
-  /** Staged files (see recordStager) and the raw object each came from, in read order. */
-  readonly staged: readonly { readonly path: string; readonly object: string }[];
-  /** Scratch directory: the checked records file and DuckDB's spill space. */
-  readonly workDir: string;
-  readonly listingsPath: string;
-  readonly rejectedPath: string;
-  readonly duckdb?: DuckdbOptions;
-  /** Called when a phase ends, for timings. */
-  readonly onPhase?: (phase: string) => void;
-}
 
 export interface RejectedExample {
   readonly sourceObject: string;
@@ -46,67 +32,14 @@ export interface ContractOutcome {
   readonly examplesByReason: Record<string, RejectedExample[]>;
 }
 
-/**
- * Applies the listing contract to staged records in DuckDB and writes both tables as local
- * zstd Parquet files. Row counts come from what the COPY statements wrote, so the caller's
- * conservation check compares real outputs, not intentions.
- */
-export async function applyContract(run: ContractRun): Promise<ContractOutcome> {
-  let session: DuckdbSession | undefined;
-  try {
-    session = await DuckdbSession.open({ tempDirectory: join(run.workDir, 'spill'), ...run.duckdb });
-    if (run.staged.length === 0) {
-      await writeEmptyOutputs(session, run.listingsPath, run.rejectedPath);
-      return { read: 0, kept: 0, rejected: 0, rejectedByReason: {}, examplesByReason: {} };
-    }
-    for (const macro of priceMacrosSql) await session.run(macro);
-    const cleaning = { stagedFiles: run.staged.map((s) => s.path), runId: run.runId };
-    const checkedPath = join(run.workDir, 'checked.parquet');
-    await session.run(checkRecordsSql(run.source, cleaning, checkedPath));
-    await session.run(checkedViewSql(checkedPath));
-    run.onPhase?.('check');
-    await session.run(findDuplicatesSql());
-    run.onPhase?.('dedupe');
-    const kept = await session.all(writeListingsSql(run.runId, run.listingsPath));
-    const rejected = await session.all(
-      writeRejectedSql(
-        run.runId,
-        run.rejectedPath,
-        run.staged.map((s) => s.object),
-      ),
-    );
-    const read = await session.all(checkedCountSql);
-    const rejectedByReason: Record<string, number> = {};
-    for (const row of await session.all(reasonCountsSql))
-      rejectedByReason[String(row.reason)] = Number(row.records);
-    const examplesByReason: Record<string, RejectedExample[]> = {};
-    for (const row of await session.all(
-      rejectedExamplesSql(
-        2,
-        run.staged.map((s) => s.object),
-      ),
-    )) {
-      const reason = String(row.reason);
-      examplesByReason[reason] ??= [];
-      examplesByReason[reason].push({
-        sourceObject: String(row.source_object),
-        recordNumber: Number(row.record_number),
-        rawRecord: String(row.raw_record),
-      });
-    }
-    run.onPhase?.('write');
-    return {
-      read: Number(read[0]?.read),
-      kept: Number(kept[0]?.Count),
-      rejected: Number(rejected[0]?.Count),
-      rejectedByReason,
-      examplesByReason,
-    };
-  } catch (error) {
-    throw engineError(error as Error, run.duckdb?.memoryLimit);
-  } finally {
-    session?.close();
-  }
+export interface ContractCheckerOptions {
+  readonly source: SourceContract;
+  readonly runId: string;
+  /** Scratch directory: checked records and DuckDB's spill space. */
+  readonly workDir: string;
+  readonly duckdb?: DuckdbOptions;
+  /** Called when a phase ends, for timings. */
+  readonly onPhase?: (phase: string) => void;
 }
 
 /** Gives DuckDB's errors a name and a next step. */
@@ -120,6 +53,113 @@ function engineError(error: Error, memoryLimit: string | undefined): Error {
       : `The cleaning engine failed: ${error.message}. Nothing was published.`,
     { cause: error },
   );
+}
+
+/**
+ * Applies the listing contract in DuckDB, in two steps. `check` judges staged files (every
+ * rule, every reason) into a checked Parquet file; it is queued on the engine and returns at
+ * once. `finish` then de-duplicates across everything checked and writes both tables as
+ * local zstd Parquet. Row counts come from what the COPY statements wrote, so the
+ * conservation check compares real outputs, not intentions.
+ */
+export class ContractChecker {
+  private queue: Promise<void> = Promise.resolve();
+  private failure: Error | undefined;
+  private readonly checkedPaths: string[] = [];
+
+  private constructor(
+    private readonly session: DuckdbSession,
+    private readonly options: ContractCheckerOptions,
+  ) {}
+
+  static async open(options: ContractCheckerOptions): Promise<ContractChecker> {
+    const session = await DuckdbSession.open({
+      tempDirectory: join(options.workDir, 'spill'),
+      ...options.duckdb,
+    });
+    try {
+      for (const macro of priceMacrosSql) await session.run(macro);
+    } catch (error) {
+      session.close();
+      throw error;
+    }
+    return new ContractChecker(session, options);
+  }
+
+  /** Queues staged files for checking; errors surface in `finish`. */
+  check(files: readonly StagedFile[]): void {
+    const checkedPath = join(this.options.workDir, `checked-${this.checkedPaths.length}.parquet`);
+    this.checkedPaths.push(checkedPath);
+    const sql = checkRecordsSql(
+      this.options.source,
+      { stagedFiles: files, runId: this.options.runId },
+      checkedPath,
+    );
+    this.queue = this.queue.then(async () => {
+      if (this.failure) return;
+      try {
+        await this.session.run(sql);
+      } catch (error) {
+        this.failure = error as Error;
+      }
+    });
+  }
+
+  /**
+   * Waits for the queued checks, then de-duplicates and writes `listings` and
+   * `listings_rejected`. `objectNames` are the raw objects by object index.
+   */
+  async finish(
+    listingsPath: string,
+    rejectedPath: string,
+    objectNames: readonly string[],
+  ): Promise<ContractOutcome> {
+    const { session, options } = this;
+    try {
+      await this.queue;
+      if (this.failure) throw this.failure;
+      if (this.checkedPaths.length === 0) {
+        await writeEmptyOutputs(session, listingsPath, rejectedPath);
+        return { read: 0, kept: 0, rejected: 0, rejectedByReason: {}, examplesByReason: {} };
+      }
+      await session.run(checkedViewSql(this.checkedPaths));
+      options.onPhase?.('check');
+      await session.run(findDuplicatesSql());
+      options.onPhase?.('dedupe');
+      const kept = await session.all(writeListingsSql(options.runId, listingsPath));
+      options.onPhase?.('writeListings');
+      const rejected = await session.all(writeRejectedSql(options.runId, rejectedPath, objectNames));
+      options.onPhase?.('writeRejected');
+      const read = await session.all(checkedCountSql);
+      const rejectedByReason: Record<string, number> = {};
+      const examplesByReason: Record<string, RejectedExample[]> = {};
+      for (const row of await session.all(rejectionSummarySql(rejectedPath, 2))) {
+        const reason = String(row.reason);
+        rejectedByReason[reason] = Number(row.records);
+        examplesByReason[reason] = (row.examples as Record<string, unknown>[]).map((e) => ({
+          sourceObject: String(e.source_object),
+          recordNumber: Number(e.record_number),
+          rawRecord: String(e.raw_record),
+        }));
+      }
+      options.onPhase?.('summarize');
+      return {
+        read: Number(read[0]?.read),
+        kept: Number(kept[0]?.Count),
+        rejected: Number(rejected[0]?.Count),
+        rejectedByReason,
+        examplesByReason,
+      };
+    } catch (error) {
+      throw engineError(error as Error, options.duckdb?.memoryLimit);
+    }
+  }
+
+  /** Waits for queued work (so no query outlives the session), then closes the engine. */
+  async close(): Promise<void> {
+    await this.queue;
+    this.session.close();
+  }
 }
 
 /** A day whose objects hold only blank lines still publishes: empty tables say "no offers". */

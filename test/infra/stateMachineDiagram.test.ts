@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { repositoryRoot } from '../../lib/repositoryRoot.ts';
 import { resolveDefinition, type StateMachineDefinition } from '../../lib/resolvedDefinition.ts';
 import {
+  readmeWithDiagram,
   stateMachineDiagram,
   stateMachineDocPath,
   stateMachineMarkdown,
@@ -14,6 +15,13 @@ describe('state machine diagram', () => {
   it(`${stateMachineDocPath} shows the state machine as synthesized now (else: npx tsx bin/writeDiagram.ts)`, () => {
     const current = readFileSync(join(repositoryRoot, stateMachineDocPath), 'utf8');
     expect(current).toBe(stateMachineMarkdown(resolveDefinition(synthesizedDefinition('dev'))));
+  });
+
+  it('README.md shows the same diagram (else: npx tsx bin/writeDiagram.ts)', () => {
+    const readme = readFileSync(join(repositoryRoot, 'README.md'), 'utf8');
+    expect(readme).toBe(
+      readmeWithDiagram(readme, stateMachineDiagram(resolveDefinition(synthesizedDefinition('dev')))),
+    );
   });
 
   it('draws the same diagram for every environment', () => {

@@ -6,7 +6,7 @@ import { sqlString } from '../../src/domain/contract/sqlLiteral.ts';
 import { type StagingStats, stageRecords } from '../../src/domain/ingest/recordStager.ts';
 import { pricehubble } from '../../src/domain/sources/pricehubble.ts';
 import type { SourceContract } from '../../src/domain/sources/sourceContract.ts';
-import { applyContract, type ContractOutcome } from '../../src/loader/applyContract.ts';
+import { ContractChecker, type ContractOutcome } from '../../src/loader/applyContract.ts';
 
 export interface ContractResult {
   outcome: ContractOutcome;
@@ -30,25 +30,27 @@ export async function runContract(
 ): Promise<ContractResult> {
   const work = await mkdtemp(join(tmpdir(), 'contract-test-'));
   try {
-    const staged: { path: string; object: string }[] = [];
-    for (const [index, text] of objects.entries()) {
-      const stats: StagingStats = { format: 'empty', records: 0, blankLines: 0, truncated: false };
-      const parts: Buffer[] = [];
-      for await (const chunk of stageRecords(once(text), stats)) parts.push(chunk);
-      const path = join(work, `staged-${index}.txt`);
-      await writeFile(path, Buffer.concat(parts));
-      if (stats.records > 0) staged.push({ path, object: `object-${index}` });
-    }
+    const checker = await ContractChecker.open({ source, runId: '20240115T060000Z-000000', workDir: work });
     const listingsPath = join(work, 'listings.parquet');
     const rejectedPath = join(work, 'rejected.parquet');
-    const outcome = await applyContract({
-      source,
-      runId: '20240115T060000Z-000000',
-      staged,
-      workDir: work,
-      listingsPath,
-      rejectedPath,
-    });
+    let outcome: ContractOutcome;
+    try {
+      for (const [index, text] of objects.entries()) {
+        const stats: StagingStats = { format: 'empty', records: 0, blankLines: 0, truncated: false };
+        const parts: Buffer[] = [];
+        for await (const chunk of stageRecords(once(text), stats)) parts.push(chunk);
+        const path = join(work, `staged-${index}.txt`);
+        await writeFile(path, Buffer.concat(parts));
+        if (stats.records > 0) checker.check([{ path, objectIndex: index }]);
+      }
+      outcome = await checker.finish(
+        listingsPath,
+        rejectedPath,
+        objects.map((_, index) => `object-${index}`),
+      );
+    } finally {
+      await checker.close();
+    }
     const session = await DuckdbSession.open();
     try {
       const kept = await session.columns(

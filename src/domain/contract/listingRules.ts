@@ -56,9 +56,14 @@ export function ruleConditions(contract: SourceContract): ReadonlyArray<readonly
   return conditions;
 }
 
+export interface StagedFile {
+  readonly path: string;
+  /** Position of the raw object the records came from, in read order (an object may span several files). */
+  readonly objectIndex: number;
+}
+
 export interface CleaningInput {
-  /** Staged files (one per raw object), in read order. */
-  readonly stagedFiles: readonly string[];
+  readonly stagedFiles: readonly StagedFile[];
   readonly runId: string;
 }
 
@@ -97,8 +102,9 @@ function selectList(columns: Record<string, string>, names: readonly string[]): 
 
 /** The staged records (see recordStager), as `object_index`, `record_number`, `raw`. */
 function stagedRelation(input: CleaningInput): string {
-  const files = `[${input.stagedFiles.map(sqlString).join(', ')}]`;
-  return `(SELECT list_position(${files}, filename) - 1 AS object_index, record_number, raw
+  const files = `[${input.stagedFiles.map((f) => sqlString(f.path)).join(', ')}]`;
+  const objects = `[${input.stagedFiles.map((f) => f.objectIndex).join(', ')}]`;
+  return `(SELECT ${objects}[list_position(${files}, filename)] AS object_index, record_number, raw
   FROM read_csv(${files}, columns = {'record_number': 'BIGINT', 'raw': 'VARCHAR'}, delim = chr(1),
                 quote = '', escape = '', header = false, auto_detect = false, new_line = '\\n',
                 filename = true))`;
@@ -177,8 +183,8 @@ FROM judged
 ) TO ${sqlString(checkedPath)} (FORMAT parquet, COMPRESSION lz4_raw)`;
 }
 
-export function checkedViewSql(checkedPath: string): string {
-  return `CREATE OR REPLACE VIEW checked AS SELECT * FROM read_parquet(${sqlString(checkedPath)})`;
+export function checkedViewSql(checkedPaths: readonly string[]): string {
+  return `CREATE OR REPLACE VIEW checked AS SELECT * FROM read_parquet([${checkedPaths.map(sqlString).join(', ')}])`;
 }
 
 /**
@@ -229,18 +235,17 @@ export function writeRejectedSql(runId: string, path: string, objectNames: reado
 /** Records the engine saw, for the conservation check. */
 export const checkedCountSql = 'SELECT count(*) AS read FROM checked';
 
-export const reasonCountsSql = `
-SELECT reason, count(*) AS records FROM (
-  SELECT unnest(reasons) AS reason FROM checked WHERE len(reasons) > 0
-  UNION ALL SELECT 'duplicate_id' FROM losers
-) GROUP BY reason ORDER BY records DESC, reason`;
-
-/** Up to `perReason` rejected records per reason (first read first), raw text cut short: for people. */
-export function rejectedExamplesSql(perReason: number, objectNames: readonly string[]): string {
+/**
+ * Rejected records per reason, with the first `perReason` of each (in read order, raw text
+ * cut short) as examples for people: one aggregate over the written rejected file, no sort.
+ */
+export function rejectionSummarySql(rejectedPath: string, perReason: number): string {
   return `
-SELECT reason, [${objectNames.map(sqlString).join(', ')}][object_index + 1] AS source_object, record_number,
-       left(raw, 300) AS raw_record
-FROM (SELECT unnest(reasons) AS reason, object_index, record_number, raw FROM checked WHERE len(reasons) > 0)
-QUALIFY row_number() OVER (PARTITION BY reason ORDER BY object_index, record_number) <= ${perReason}
-ORDER BY reason, object_index, record_number`;
+SELECT reason, count(*) AS records,
+       min_by({'source_object': source_object, 'record_number': record_number, 'raw_record': left(raw_record, 300)},
+              (source_object, record_number), ${perReason}) AS examples
+FROM (SELECT unnest(reasons) AS reason, source_object, record_number, raw_record
+      FROM read_parquet(${sqlString(rejectedPath)}))
+GROUP BY reason
+ORDER BY records DESC, reason`;
 }

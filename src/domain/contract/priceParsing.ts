@@ -56,10 +56,12 @@ export const priceMacrosSql: readonly string[] = [
      WHEN regexp_matches(t, ${sqlString(`[${groupSeparators}]`)}) AND regexp_matches(t, '[.,]\\d{3}$') THEN NULL
      -- a one-element list and a lambda bind the digits once instead of once per mention
      ELSE list_transform([price_digits(t)], d -> price_number(d))[1] END`,
-  // A minus sign (hyphen, en dash, U+2212) right before the number, spaces allowed.
+  // A minus sign (hyphen, en dash, U+2212) right before the number, spaces allowed. The text
+  // before the token is tested with a constant pattern: a pattern built from the token would
+  // be compiled again for every row.
   `CREATE OR REPLACE MACRO price_is_negative(s, t) AS
      (contains(s, '-') OR contains(s, '–') OR contains(s, '−'))
-     AND regexp_matches(s, '[-–−]\\s*' || regexp_escape(t))`,
+     AND regexp_matches(left(s, strpos(s, t) - 1), '[-–−]\\s*$')`,
   `CREATE OR REPLACE MACRO price_from_token(s, t) AS CASE
      WHEN t IS NULL OR price_is_negative(s, t) THEN NULL
      WHEN (contains(s, 'io') OR contains(s, 'IO')) AND regexp_matches(s, ${sqlString(millions)})
