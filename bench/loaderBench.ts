@@ -3,7 +3,8 @@
  * 5M generated messy rows. Each program runs as its own child process (as the container
  * would), so its peak RSS is its own. Results go to bench/results.md with the machine.
  *
- * Options: --rows 1000000,5000000  --repeat 3  --memory-limit 1GB  --out bench/results.md
+ * Options: --rows 1000000,5000000  --repeat 3  --memory-limits 512MB,1GB  --out bench/results.md
+ * Both programs get the same DuckDB memory limit in each round.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
@@ -18,13 +19,13 @@ const { values: options } = parseArgs({
   options: {
     rows: { type: 'string', default: '1000000,5000000' },
     repeat: { type: 'string', default: '3' },
-    'memory-limit': { type: 'string', default: '1GB' },
+    'memory-limits': { type: 'string', default: '512MB,1GB' },
     out: { type: 'string', default: 'bench/results.md' },
   },
 });
 const sizes = options.rows.split(',').map(Number);
 const repeat = Number(options.repeat);
-const memoryLimit = options['memory-limit'];
+const memoryLimits = options['memory-limits'].split(',');
 const work = join(tmpdir(), 'listings-bench');
 const tsx = join('node_modules', '.bin', 'tsx');
 
@@ -76,14 +77,14 @@ function runChild(args: string[], env: NodeJS.ProcessEnv): Promise<Record<string
   });
 }
 
-async function runReference(input: string): Promise<Measurement> {
+async function runReference(input: string, memoryLimit: string): Promise<Measurement> {
   const out = join(work, 'reference-out');
   await rm(out, { recursive: true, force: true });
   const result = await runChild(['bench/referencePipeline.ts', input, out, memoryLimit], {});
   return result as unknown as Measurement;
 }
 
-async function runLoader(input: string): Promise<Measurement> {
+async function runLoader(input: string, memoryLimit: string): Promise<Measurement> {
   const lake = join(work, 'lake');
   await rm(lake, { recursive: true, force: true });
   const raw = join(lake, 'raw', 'source=pricehubble', 'dt=2024-01-15');
@@ -109,44 +110,65 @@ const mb = (bytes: number): number => Math.round(bytes / 1e6);
 
 await mkdir(work, { recursive: true });
 const rows: string[] = [];
-const summary: Record<number, { loader: Measurement; reference: Measurement; bytes: number }> = {};
-for (const size of sizes) {
-  const input = await generate(size);
-  const bytes = (await stat(input)).size;
-  const loaderRuns: Measurement[] = [];
-  const referenceRuns: Measurement[] = [];
-  for (let i = 0; i < repeat; i++) {
-    // Alternate so that neither always runs on a warmer page cache.
-    referenceRuns.push(await runReference(input));
-    loaderRuns.push(await runLoader(input));
-    process.stderr.write(
-      `${size} rows, run ${i + 1}/${repeat}: loader ${loaderRuns.at(-1)?.durationMs} ms, ` +
-        `reference ${referenceRuns.at(-1)?.durationMs} ms\n`,
+const conclusions: string[] = [];
+for (const memoryLimit of memoryLimits) {
+  const summary: Record<number, { loader: Measurement; reference: Measurement }> = {};
+  for (const size of sizes) {
+    const input = await generate(size);
+    const bytes = (await stat(input)).size;
+    const loaderRuns: Measurement[] = [];
+    const referenceRuns: Measurement[] = [];
+    for (let i = 0; i < repeat; i++) {
+      // Alternate so that neither always runs on a warmer page cache.
+      referenceRuns.push(await runReference(input, memoryLimit));
+      loaderRuns.push(await runLoader(input, memoryLimit));
+      process.stderr.write(
+        `${memoryLimit}, ${size} rows, run ${i + 1}/${repeat}: loader ${loaderRuns.at(-1)?.durationMs} ms, ` +
+          `reference ${referenceRuns.at(-1)?.durationMs} ms\n`,
+      );
+    }
+    const pick = (runs: Measurement[]): Measurement => ({
+      durationMs: median(runs.map((r) => r.durationMs)),
+      peakRssBytes: median(runs.map((r) => r.peakRssBytes)),
+      kept: runs[0]?.kept ?? 0,
+      rejected: runs[0]?.rejected ?? 0,
+    });
+    const loader = pick(loaderRuns);
+    const reference = pick(referenceRuns);
+    if (loader.kept !== reference.kept || loader.rejected !== reference.rejected) {
+      throw new Error(
+        `Loader and reference disagree on ${size} rows: kept ${loader.kept} vs ${reference.kept}, ` +
+          `rejected ${loader.rejected} vs ${reference.rejected}`,
+      );
+    }
+    summary[size] = { loader, reference };
+    for (const [name, m] of [
+      ['loader', loader],
+      ['reference', reference],
+    ] as const) {
+      rows.push(
+        `| ${memoryLimit} | ${size.toLocaleString('en-US')} | ${name} | ${(m.durationMs / 1000).toFixed(2)} | ` +
+          `${Math.round(size / (m.durationMs / 1000)).toLocaleString('en-US')} | ` +
+          `${(bytes / 1e6 / (m.durationMs / 1000)).toFixed(1)} | ${mb(m.peakRssBytes)} |`,
+      );
+    }
+  }
+  for (const size of sizes) {
+    const s = summary[size];
+    if (!s) continue;
+    conclusions.push(
+      `- ${memoryLimit}, ${size.toLocaleString('en-US')} rows: loader throughput = ` +
+        `${(s.reference.durationMs / s.loader.durationMs).toFixed(2)} × reference.`,
     );
   }
-  const pick = (runs: Measurement[]): Measurement => ({
-    durationMs: median(runs.map((r) => r.durationMs)),
-    peakRssBytes: median(runs.map((r) => r.peakRssBytes)),
-    kept: runs[0]?.kept ?? 0,
-    rejected: runs[0]?.rejected ?? 0,
-  });
-  const loader = pick(loaderRuns);
-  const reference = pick(referenceRuns);
-  if (loader.kept !== reference.kept || loader.rejected !== reference.rejected) {
-    throw new Error(
-      `Loader and reference disagree on ${size} rows: kept ${loader.kept} vs ${reference.kept}, ` +
-        `rejected ${loader.rejected} vs ${reference.rejected}`,
-    );
-  }
-  summary[size] = { loader, reference, bytes };
-  for (const [name, m] of [
-    ['loader', loader],
-    ['reference', reference],
-  ] as const) {
-    rows.push(
-      `| ${size.toLocaleString('en-US')} | ${name} | ${(m.durationMs / 1000).toFixed(2)} | ` +
-        `${Math.round(size / (m.durationMs / 1000)).toLocaleString('en-US')} | ` +
-        `${(bytes / 1e6 / (m.durationMs / 1000)).toFixed(1)} | ${mb(m.peakRssBytes)} |`,
+  const largest = summary[Math.max(...sizes)];
+  const smallest = summary[Math.min(...sizes)];
+  if (largest && smallest && sizes.length > 1) {
+    conclusions.push(
+      `- ${memoryLimit}: loader peak RSS at ${Math.max(...sizes).toLocaleString('en-US')} rows = ` +
+        `${(largest.loader.peakRssBytes / smallest.loader.peakRssBytes).toFixed(2)} × its peak at ` +
+        `${Math.min(...sizes).toLocaleString('en-US')} rows (reference: ` +
+        `${(largest.reference.peakRssBytes / smallest.reference.peakRssBytes).toFixed(2)} ×).`,
     );
   }
 }
@@ -155,35 +177,19 @@ const lines = [
   '# Loader benchmark',
   '',
   `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench\` on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ` +
-    `${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, DuckDB memory_limit ${memoryLimit}. ` +
-    `Median of ${repeat} runs each; input is generated messy JSON Lines (seed 42).`,
+    `${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}. Median of ${repeat} runs each; input is ` +
+    'generated messy JSON Lines (seed 42). Both programs get the same DuckDB memory_limit in each round.',
   '',
-  '| rows | program | seconds | rows/s | MB/s (input) | peak RSS MB |',
-  '|---:|---|---:|---:|---:|---:|',
+  '| memory limit | rows | program | seconds | rows/s | MB/s (input) | peak RSS MB |',
+  '|---|---:|---|---:|---:|---:|---:|',
   ...rows,
   '',
-];
-for (const size of sizes) {
-  const s = summary[size];
-  if (!s) continue;
-  lines.push(
-    `- ${size.toLocaleString('en-US')} rows: loader throughput = ${(s.reference.durationMs / s.loader.durationMs).toFixed(2)} × reference.`,
-  );
-}
-const largest = summary[Math.max(...sizes)];
-const smallest = summary[Math.min(...sizes)];
-if (largest && smallest && sizes.length > 1) {
-  lines.push(
-    `- Loader peak RSS, ${Math.max(...sizes).toLocaleString('en-US')} vs ${Math.min(...sizes).toLocaleString('en-US')} rows: ` +
-      `${(largest.loader.peakRssBytes / smallest.loader.peakRssBytes).toFixed(2)} ×.`,
-  );
-}
-lines.push(
+  ...conclusions,
   '',
   'The reference (bench/referencePipeline.ts) applies the same rule SQL with DuckDB’s own JSON',
   'reader and writes both outputs, without what the loader adds: raw text and record numbers',
   'of rejects, gzip/array/BOM handling, the conservation check, publishing and the manifest.',
   '',
-);
+];
 await writeFile(options.out, lines.join('\n'));
 process.stdout.write(`${lines.join('\n')}\n`);
