@@ -25,6 +25,7 @@ import { partitionPrefix, rawPrefix, runPrefix, type SourceDay } from '../../src
 import { newRunId } from '../../src/domain/run/runId.ts';
 import { sourceNamed } from '../../src/domain/sources/registry.ts';
 import { type LoadSummary, loadPartition } from '../../src/loader/loadPartition.ts';
+import { sampleFiles as bundledSamples } from '../support/sampleOracle.ts';
 import { FaultProxy, jsonServiceError } from './faultProxy.ts';
 import {
   awsTestOptions,
@@ -35,10 +36,7 @@ import {
   testRegion,
 } from './moto.ts';
 
-const sampleFiles = [
-  '/work/shared/data/scraping_data.jsonl',
-  '/work/shared/data/pricehubble-sample.json',
-].map((path) => ({ path, name: path.split('/').at(-1) ?? path }));
+const sampleFiles = bundledSamples.map((path) => ({ path, name: path.split('/').at(-1) ?? path }));
 const bucket = 'listings-lake';
 const lakeUri = `s3://${bucket}/e2e`;
 const database = 'listings_e2e';

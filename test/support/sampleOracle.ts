@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
-/** The sample exports shipped with the original assignment. */
+/** The sample exports of the original assignment, as bundled with the repository. */
 export const sampleFiles = [
-  fileURLToPath(new URL('../../../shared/data/scraping_data.jsonl', import.meta.url)),
-  fileURLToPath(new URL('../../../shared/data/pricehubble-sample.json', import.meta.url)),
+  fileURLToPath(new URL('../../localstack/samples/scraping_data.jsonl', import.meta.url)),
+  fileURLToPath(new URL('../../localstack/samples/pricehubble-sample.json', import.meta.url)),
 ];
 
 interface SampleRecord {
