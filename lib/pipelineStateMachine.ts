@@ -107,37 +107,57 @@ export class PipelineStateMachine extends Construct {
       }),
     );
 
-    const load = new tasks.EcsRunTask(this, stateNames.load, {
-      comment: 'Load one source and day: raw files to curated Parquet, then publish the partitions',
-      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-      cluster: props.compute.cluster,
-      taskDefinition: props.loader.taskDefinition,
-      launchTarget: new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST }),
-      subnets: props.compute.taskSubnets,
-      securityGroups: [props.compute.taskSecurityGroup],
-      assignPublicIp: true,
-      propagatedTagSource: ecs.PropagatedTagSource.TASK_DEFINITION,
-      containerOverrides: [
-        {
-          containerDefinition: props.loader.container,
-          environment: [
-            { name: 'RUN_ID', value: sfn.JsonPath.stringAt('$.runId') },
-            { name: 'SOURCE', value: sfn.JsonPath.stringAt('$.partition.source') },
-            { name: 'RUN_DATE', value: sfn.JsonPath.stringAt('$.partition.dt') },
-          ],
-        },
-      ],
-      taskTimeout: sfn.Timeout.duration(props.loadTimeout),
-      // The loader's summary is in its manifest; the ECS task description would only bloat the state.
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    load.addRetry({
-      errors: [...ecsTransientErrors],
-      interval: Duration.seconds(30),
-      backoffRate: 2,
-      maxAttempts: 4,
-      jitterStrategy: sfn.JitterType.FULL,
-    });
+    /**
+     * A pipeline container as a `.sync` Fargate task: per-run values as container overrides,
+     * retries only when ECS cannot start it (a non-zero exit is the container's verdict).
+     */
+    const containerTask = (
+      id: string,
+      task: ContainerTask,
+      comment: string,
+      environment: Record<string, string>,
+    ): tasks.EcsRunTask => {
+      const state = new tasks.EcsRunTask(this, id, {
+        comment,
+        integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+        cluster: props.compute.cluster,
+        taskDefinition: task.taskDefinition,
+        launchTarget: new tasks.EcsFargateLaunchTarget({
+          platformVersion: ecs.FargatePlatformVersion.LATEST,
+        }),
+        subnets: props.compute.taskSubnets,
+        securityGroups: [props.compute.taskSecurityGroup],
+        assignPublicIp: true,
+        propagatedTagSource: ecs.PropagatedTagSource.TASK_DEFINITION,
+        containerOverrides: [
+          {
+            containerDefinition: task.container,
+            environment: Object.entries(environment).map(([name, path]) => ({
+              name,
+              value: sfn.JsonPath.stringAt(path),
+            })),
+          },
+        ],
+        taskTimeout: sfn.Timeout.duration(props.loadTimeout),
+        // Containers report through manifests and tables; the ECS task description would only bloat the state.
+        resultPath: sfn.JsonPath.DISCARD,
+      });
+      state.addRetry({
+        errors: [...ecsTransientErrors],
+        interval: Duration.seconds(30),
+        backoffRate: 2,
+        maxAttempts: 4,
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+      return state;
+    };
+
+    const load = containerTask(
+      stateNames.load,
+      props.loader,
+      'Load one source and day: raw files to curated Parquet, then publish the partitions',
+      { RUN_ID: '$.runId', SOURCE: '$.partition.source', RUN_DATE: '$.partition.dt' },
+    );
 
     const loadPartitions = new sfn.Map(this, stateNames.loadPartitions, {
       comment: 'One loader task per planned source and day',
@@ -188,35 +208,12 @@ export class PipelineStateMachine extends Construct {
     );
 
     // A model use case runs in its own container; it publishes its own tables, as the loader does.
-    const runModelUseCase = new tasks.EcsRunTask(this, stateNames.runModelUseCase, {
-      comment: 'Run a model use case (the price model) as a Fargate task for the run date',
-      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-      cluster: props.compute.cluster,
-      taskDefinition: props.priceModel.taskDefinition,
-      launchTarget: new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST }),
-      subnets: props.compute.taskSubnets,
-      securityGroups: [props.compute.taskSecurityGroup],
-      assignPublicIp: true,
-      propagatedTagSource: ecs.PropagatedTagSource.TASK_DEFINITION,
-      containerOverrides: [
-        {
-          containerDefinition: props.priceModel.container,
-          environment: [
-            { name: 'RUN_ID', value: sfn.JsonPath.stringAt('$.runId') },
-            { name: 'RUN_DATE', value: sfn.JsonPath.stringAt('$.dt') },
-          ],
-        },
-      ],
-      taskTimeout: sfn.Timeout.duration(props.loadTimeout),
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    runModelUseCase.addRetry({
-      errors: [...ecsTransientErrors],
-      interval: Duration.seconds(30),
-      backoffRate: 2,
-      maxAttempts: 4,
-      jitterStrategy: sfn.JitterType.FULL,
-    });
+    const runModelUseCase = containerTask(
+      stateNames.runModelUseCase,
+      props.priceModel,
+      'Run a model use case (the price model) as a Fargate task for the run date',
+      { RUN_ID: '$.runId', RUN_DATE: '$.dt' },
+    );
 
     const useCaseKind = new sfn.Choice(this, stateNames.useCaseKind, {
       comment: 'SQL use cases run on Athena, model use cases in a container',

@@ -96,7 +96,8 @@ function outgoingEdges(id: string, state: AslState, isTopLevel: boolean): string
   if (state.Next) edges.push(`  ${id} --> ${nodeId(state.Next)}`);
   for (const choice of state.Choices ?? []) {
     const rule = choice as { Variable?: string; StringEquals?: string; Next: string };
-    const condition = rule.Variable && rule.StringEquals !== undefined ? `${rule.Variable} = ${rule.StringEquals}` : '';
+    const condition =
+      rule.Variable && rule.StringEquals !== undefined ? `${rule.Variable} = ${rule.StringEquals}` : '';
     edges.push(
       condition
         ? `  ${id} -- "${label(condition)}" --> ${nodeId(choice.Next)}`

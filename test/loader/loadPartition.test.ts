@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalQueryEngine } from '../../src/adapters/duckdb/localQueryEngine.ts';
 import { silentLogger } from '../../src/adapters/jsonLogger.ts';
 import { connectLake, type LakeConnection } from '../../src/adapters/lakeAdapters.ts';
 import { rawPrefix } from '../../src/domain/lake/lakeLayout.ts';
 import { newRunId } from '../../src/domain/run/runId.ts';
 import { pricehubble } from '../../src/domain/sources/pricehubble.ts';
 import { loadPartition } from '../../src/loader/loadPartition.ts';
+import { queryCatalog } from '../support/lakeQuery.ts';
 import { expectedFromSample, sampleFiles } from '../support/sampleOracle.ts';
 
 const day = { source: 'pricehubble', dt: '2024-01-15' };
@@ -43,14 +43,7 @@ function load(runId = newRunId()) {
   );
 }
 
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const engine = await LocalQueryEngine.open(lake.catalog);
-  try {
-    return [...(await engine.query(sql)).rows];
-  } finally {
-    engine.close();
-  }
-}
+const query = (sql: string) => queryCatalog(lake.catalog, sql);
 
 describe('loader on the local lake', () => {
   it.each(sampleFiles)('keeps every valid offer of %s with the right price and types', async (file) => {

@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalQueryEngine } from '../../src/adapters/duckdb/localQueryEngine.ts';
 import { silentLogger } from '../../src/adapters/jsonLogger.ts';
 import { connectLake, type LakeConnection } from '../../src/adapters/lakeAdapters.ts';
 import { fitLine, metricsFrom, shrunkEffect } from '../../src/domain/models/hedonicPriceModel.ts';
 import { runHedonicModel } from '../../src/models/runHedonicModel.ts';
+import { queryCatalog } from '../support/lakeQuery.ts';
 import { listing, publishListings } from '../support/listingsLake.ts';
 
 describe('hedonic price model arithmetic', () => {
@@ -57,14 +57,7 @@ describe('the price model use case', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  async function query(sql: string): Promise<Record<string, unknown>[]> {
-    const engine = await LocalQueryEngine.open(lake.catalog);
-    try {
-      return [...(await engine.query(sql)).rows];
-    } finally {
-      engine.close();
-    }
-  }
+  const query = (sql: string) => queryCatalog(lake.catalog, sql);
 
   it('recovers an exact hedonic relation and predicts held-back offers without error', async () => {
     // price per m² = 9000 − 1000 · ln(area) in one municipality, for 60 apartments

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { StateMachineDefinition } from '../../lib/resolvedDefinition.ts';
-import { LocalQueryEngine } from '../../src/adapters/duckdb/localQueryEngine.ts';
 import { silentLogger } from '../../src/adapters/jsonLogger.ts';
 import { connectLake, type LakeConnection } from '../../src/adapters/lakeAdapters.ts';
 import { OutboxNotifier } from '../../src/adapters/local/outboxNotifier.ts';
@@ -17,6 +16,7 @@ import {
   UnmappedTaskError,
 } from '../../src/orchestrator/localStateMachine.ts';
 import type { PipelineDeps } from '../../src/pipeline/pipelineDeps.ts';
+import { queryCatalog } from '../support/lakeQuery.ts';
 import { sampleFiles } from '../support/sampleOracle.ts';
 
 let definition: StateMachineDefinition;
@@ -66,14 +66,7 @@ async function outbox(): Promise<{ subject: string; message: string; attributes:
   return (deps.notifier as OutboxNotifier).sent() as never;
 }
 
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const engine = await LocalQueryEngine.open(lake.catalog);
-  try {
-    return [...(await engine.query(sql)).rows];
-  } finally {
-    engine.close();
-  }
-}
+const query = (sql: string) => queryCatalog(lake.catalog, sql);
 
 describe('the synthesized state machine, run locally', () => {
   it('maps every Task state of the definition', () => {
