@@ -109,6 +109,8 @@ async function* decompressed(stream: Readable, seen: { compressed: boolean }): A
  */
 export async function loadPartition(request: LoadRequest, ports: LoaderPorts): Promise<LoadSummary> {
   const started = performance.now();
+  const values: SourceDay = { source: request.source.name, dt: request.date };
+  const log = ports.log.child({ runId: request.runId, source: values.source, dt: values.dt });
   const phasesMs: Record<string, number> = {};
   let phaseStart = started;
   const phaseDone = (phase: string): void => {
@@ -121,8 +123,6 @@ export async function loadPartition(request: LoadRequest, ports: LoaderPorts): P
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
     });
   };
-  const values: SourceDay = { source: request.source.name, dt: request.date };
-  const log = ports.log.child({ runId: request.runId, source: values.source, dt: values.dt });
   const { blobs, zones, catalog } = ports;
 
   const rawObjectsPrefix = rawPrefix(zones, values);

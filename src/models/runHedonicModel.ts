@@ -101,7 +101,8 @@ export async function runHedonicModel(
       );
     }
     // The held-back fifth is chosen by a hash of source and id, so it is the same on every run.
-    await session.run(`CREATE TABLE offers AS
+    // Views, not tables: every pass streams the Parquet files, so memory stays bounded.
+    await session.run(`CREATE VIEW offers AS
       SELECT source, id, property_type, municipality, living_area, price_per_square_meter AS ppsqm,
              ln(living_area) AS x,
              CASE WHEN CAST(('0x' || substr(md5(source || '/' || id), 1, 8)) AS BIGINT) % ${holdoutBuckets} = 0
@@ -134,7 +135,7 @@ export async function runHedonicModel(
              sum(o.ppsqm - (l.intercept + l.slope * o.x)) / (count(*) + ${municipalityShrinkage}) AS effect
       FROM offers o JOIN lines l ON o.property_type = l.property_type
       WHERE o.split = 'train' GROUP BY o.property_type, o.municipality`);
-    await session.run(`CREATE TABLE predictions AS
+    await session.run(`CREATE VIEW predictions AS
       SELECT o.source, o.id, o.property_type, o.municipality, o.living_area, o.ppsqm AS price_per_square_meter,
              l.intercept + l.slope * o.x + coalesce(e.effect, 0) AS predicted_price_per_square_meter, o.split
       FROM offers o JOIN lines l ON o.property_type = l.property_type
