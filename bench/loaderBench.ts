@@ -6,9 +6,9 @@
  * Options: --rows 1000000,5000000  --repeat 3  --memory-limits 512MB,1GB  --out bench/results.md
  * Both programs get the same DuckDB memory limit in each round.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
-import { copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -53,7 +53,7 @@ async function generate(rows: number): Promise<string> {
   await new Promise<void>((resolve, reject) =>
     out.end((error?: Error | null) => (error ? reject(error) : resolve())),
   );
-  execFileSync('mv', [`${path}.partial`, path]);
+  await rename(`${path}.partial`, path);
   return path;
 }
 

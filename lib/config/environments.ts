@@ -1,5 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
+import { pipelineTimeZone } from '../../src/domain/run/runArguments.ts';
 
 /**
  * The one place for per-environment settings of the deployed pipeline. Everything a stack
@@ -159,7 +160,16 @@ const gib = 1024 * mib;
 const longestBackfillDays = 14;
 
 /** Every morning at 06:00 Zurich time: the raw files of the day have landed by then. */
-const dailySchedule = { cron: 'cron(0 6 * * ? *)', timeZone: 'Europe/Zurich' } as const;
+const dailySchedule = { cron: 'cron(0 6 * * ? *)', timeZone: pipelineTimeZone } as const;
+
+/** preprod rehearses prod: the same task size, so a load that fits there fits in prod. */
+const productionSizedLoader = {
+  cpu: 2048,
+  memoryMiB: 8192,
+  duckdbMemoryLimit: '4GB',
+  timeoutMinutes: 120,
+  ephemeralStorageGiB: 100,
+} as const;
 
 const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
   dev: {
@@ -180,13 +190,7 @@ const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
   },
   preprod: {
     schedule: { ...dailySchedule, enabled: true },
-    loader: {
-      cpu: 2048,
-      memoryMiB: 8192,
-      duckdbMemoryLimit: '4GB',
-      timeoutMinutes: 120,
-      ephemeralStorageGiB: 100,
-    },
+    loader: productionSizedLoader,
     logRetentionDays: RetentionDays.ONE_MONTH,
     retainData: false,
     maxConcurrency: { loads: 8, useCases: 4 },
@@ -195,13 +199,7 @@ const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
   },
   prod: {
     schedule: { ...dailySchedule, enabled: true },
-    loader: {
-      cpu: 2048,
-      memoryMiB: 8192,
-      duckdbMemoryLimit: '4GB',
-      timeoutMinutes: 120,
-      ephemeralStorageGiB: 100,
-    },
+    loader: productionSizedLoader,
     logRetentionDays: RetentionDays.THREE_MONTHS,
     retainData: true,
     maxConcurrency: { loads: 8, useCases: 4 },

@@ -1,7 +1,7 @@
 import { type CatalogKind, connectLake } from '../adapters/lakeAdapters.ts';
 import { OutboxNotifier } from '../adapters/local/outboxNotifier.ts';
 import { manifestUri } from '../domain/lake/lakeLayout.ts';
-import type { RunArguments } from '../domain/run/runArguments.ts';
+import { dayIn, pipelineTimeZone, type RunArguments } from '../domain/run/runArguments.ts';
 import { defaultSourceName } from '../domain/sources/registry.ts';
 import { landRawFiles } from '../loader/landRawFiles.ts';
 import type { LoadSummary } from '../loader/loadPartition.ts';
@@ -25,8 +25,7 @@ export interface RunOptions {
   readonly duckdbMemoryLimit: string;
 }
 
-/** The local pipeline's settings: the day of a run without --date is today in this zone. */
-export const localTimeZone = 'Europe/Zurich';
+/** Locally there is no Step Functions state-size limit on the plan: a year per execution. */
 export const localMaxDays = 366;
 /** The environment whose synthesized state machine runs locally. */
 export const localDefinitionEnvironment = 'dev';
@@ -66,7 +65,7 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
   const deps: PipelineDeps = {
     environment: 'local',
     region: 'local',
-    timeZone: localTimeZone,
+    timeZone: pipelineTimeZone,
     maxDays: localMaxDays,
     zones: lake.zones,
     blobs: lake.blobs,
@@ -76,8 +75,7 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
   };
   if (options.inputs.length > 0) {
     // Landing is not a state of the pipeline: files arrive in raw/, then an execution starts.
-    const dt =
-      options.date ?? new Intl.DateTimeFormat('en-CA', { timeZone: localTimeZone }).format(new Date());
+    const dt = options.date ?? dayIn(new Date().toISOString(), pipelineTimeZone);
     const source = options.source ?? defaultSourceName;
     await landRawFiles(options.inputs, { source, dt }, { blobs: lake.blobs, zones: lake.zones, log });
     if (!options.date) Object.assign(input, { date: dt });

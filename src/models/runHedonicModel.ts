@@ -69,13 +69,13 @@ async function writeAndPublish(
   local: string,
   values: { dt: string },
   runId: string,
-): Promise<{ table: string; location: string; previous: string | undefined }> {
+): Promise<{ table: TableDefinition; location: string; previous: string | undefined }> {
   await session.run(`COPY (${select}) TO ${sqlString(local)} (FORMAT parquet, COMPRESSION zstd)`);
   const location = runPrefix(ports.zones, table, values, runId);
   await ports.blobs.upload(local, `${location}part-00000.zstd.parquet`);
   await ports.catalog.ensureTable(table, tableLocation(ports.zones, table));
   const [previous] = await ports.catalog.publish([{ table, values, location }]);
-  return { table: table.name, location, previous };
+  return { table, location, previous };
 }
 
 /**
@@ -197,12 +197,7 @@ export async function runHedonicModel(
     ];
     await removeSupersededRuns(
       ports,
-      published.map((p) => ({
-        table:
-          p.table === priceModelPredictionsTable.name ? priceModelPredictionsTable : priceModelMetricsTable,
-        values,
-        previous: p.previous,
-      })),
+      published.map(({ table, previous }) => ({ table, values, previous })),
       runId,
     );
     const [offers] = await session.all('SELECT count(*) AS n FROM offers');
@@ -214,7 +209,7 @@ export async function runHedonicModel(
       dt,
       offers: Number(offers?.n ?? 0),
       models,
-      published: published.map(({ table, location }) => ({ table, location })),
+      published: published.map(({ table, location }) => ({ table: table.name, location })),
     };
   } finally {
     session.close();

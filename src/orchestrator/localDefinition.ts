@@ -1,4 +1,5 @@
 import validator from 'asl-validator';
+import type { EnvironmentName } from '../../lib/config/environments.ts';
 import type { StateMachineDefinition } from '../../lib/resolvedDefinition.ts';
 import { cachedBySources } from './definitionCache.ts';
 
@@ -11,7 +12,7 @@ export class InvalidDefinitionError extends Error {
  * to placeholder ARNs and validated with asl-validator: the exact definition AWS runs.
  */
 export async function localStateMachineDefinition(
-  environment: 'dev' | 'preprod' | 'prod' = 'dev',
+  environment: EnvironmentName = 'dev',
 ): Promise<StateMachineDefinition> {
   return cachedBySources(environment, async () => {
     const { synthesizedDefinition } = await import('../../lib/synthesizedDefinition.ts');

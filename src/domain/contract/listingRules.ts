@@ -1,3 +1,4 @@
+import { replacementCharacter } from '../ingest/recordStager.ts';
 import type { SourceContract } from '../sources/sourceContract.ts';
 import { priceMacro } from './priceParsing.ts';
 import type { ReasonCode } from './reasonCodes.ts';
@@ -168,7 +169,7 @@ WITH objects AS (
   -- and the text sources write go through the same parsing.
   SELECT object_index, record_number, raw,
          CASE WHEN (starts_with(raw, '{') OR starts_with(ltrim(raw), '{')) AND json_valid(raw)
-                   AND NOT contains(raw, '\ufffd')
+                   AND NOT contains(raw, ${sqlString(replacementCharacter)})
               THEN json_transform(raw, ${sourceStruct}) END AS j
   FROM ${stagedRelation(input)}
 ),

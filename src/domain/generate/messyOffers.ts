@@ -87,11 +87,6 @@ function isoDate(random: () => number): string {
   return day.toISOString().slice(0, 10);
 }
 
-export interface GeneratedOffer {
-  /** The line as the source would send it (JSON text, or garbage). */
-  readonly line: string;
-}
-
 /** Yields `rows` JSON Lines records (no trailing newline on each). */
 export function* messyOfferLines(rows: number, seed = 1): Generator<string> {
   const random = seededRandom(seed);

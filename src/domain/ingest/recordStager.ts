@@ -30,6 +30,7 @@ const newline = 0x0a;
 const carriageReturn = 0x0d;
 const separatorStandIn = 0x1a; // SUB: keeps the text invalid JSON, as \x01 was
 const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+/** What invalid UTF-8 becomes; a record containing it is rejected as malformed (listingRules). */
 export const replacementCharacter = '\ufffd';
 
 /**
@@ -80,7 +81,7 @@ function sanitize(line: Buffer): Buffer {
     const start = text
       .subarray(0, truncatedRecordBytes)
       .toString('utf8')
-      .replace(/\ufffd$/, '');
+      .replace(new RegExp(`${replacementCharacter}$`), '');
     text = Buffer.from(`${start} …[record truncated: ${line.length} bytes]`, 'utf8');
   }
   if (text.length > 0 && text[text.length - 1] === carriageReturn) text = text.subarray(0, text.length - 1);

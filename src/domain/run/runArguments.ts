@@ -41,6 +41,12 @@ export const runArgumentsSchema = z
 
 export type RunArguments = z.infer<typeof runArgumentsSchema>;
 
+/**
+ * The zone whose calendar days the runs are for: the schedule fires at 06:00 there, and a run
+ * without a date loads that day. One definition, used by the stacks and the local runs.
+ */
+export const pipelineTimeZone = 'Europe/Zurich';
+
 export interface PlannedPartition {
   readonly source: string;
   readonly dt: string;
