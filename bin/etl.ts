@@ -5,6 +5,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { defaultDuckdbMemoryLimit } from '../src/adapters/duckdb/duckdbSession.ts';
 import type { CatalogKind } from '../src/adapters/lakeAdapters.ts';
 import { runDemo } from '../src/cli/demoCommand.ts';
 import { generateOffers } from '../src/cli/generateCommand.ts';
@@ -80,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
           lake: { type: 'string', default: defaultLake },
           catalog: { type: 'string' },
           json: { type: 'boolean', default: false },
-          'memory-limit': { type: 'string', default: '1GB' },
+          'memory-limit': { type: 'string', default: defaultDuckdbMemoryLimit },
         },
       });
       const summary = await runPipeline(

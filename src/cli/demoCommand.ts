@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultDuckdbMemoryLimit } from '../adapters/duckdb/duckdbSession.ts';
 import type { Logger } from '../ports/logger.ts';
 import { queryLake } from './queryCommand.ts';
 import { formatResult } from './resultFormat.ts';
@@ -18,7 +19,14 @@ export async function runDemo(lake: string, workDir: string, log: Logger): Promi
   const samples = (await readdir(samplesDirectory)).sort().map((f) => join(samplesDirectory, f));
   log.info(`Loading ${samples.length} sample file(s) for ${demoDate} into the local lake ${resolve(lake)}`);
   const summary = await runPipeline(
-    { inputs: samples, date: demoDate, lake, catalog: 'local', workDir, duckdbMemoryLimit: '1GB' },
+    {
+      inputs: samples,
+      date: demoDate,
+      lake,
+      catalog: 'local',
+      workDir,
+      duckdbMemoryLimit: defaultDuckdbMemoryLimit,
+    },
     log,
   );
   if (summary.status !== 'SUCCEEDED') {

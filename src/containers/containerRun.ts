@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { DuckdbOptions } from '../adapters/duckdb/duckdbSession.ts';
+import { type DuckdbOptions, defaultDuckdbMemoryLimit } from '../adapters/duckdb/duckdbSession.ts';
 import { JsonLogger } from '../adapters/jsonLogger.ts';
 import { connectLake, type LakeConnection } from '../adapters/lakeAdapters.ts';
 import { runIdPattern } from '../domain/run/runId.ts';
@@ -26,7 +26,7 @@ const commonEnvironment = z.object({
   CATALOG: z.enum(['local', 'glue']).default('local'),
   CATALOG_DATABASE: z.string().optional(),
   WORK_DIR: z.string().default(join(tmpdir(), 'listings-container')),
-  DUCKDB_MEMORY_LIMIT: z.string().default('1GB'),
+  DUCKDB_MEMORY_LIMIT: z.string().default(defaultDuckdbMemoryLimit),
   DUCKDB_THREADS: z.coerce.number().int().positive().optional(),
 });
 

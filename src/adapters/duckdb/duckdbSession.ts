@@ -1,5 +1,8 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
+/** DuckDB memory limit of local runs and containers unless told otherwise (tasks set theirs). */
+export const defaultDuckdbMemoryLimit = '1GB';
+
 export interface DuckdbOptions {
   /** e.g. '1GB'. DuckDB spills to `tempDirectory` beyond it instead of growing. */
   readonly memoryLimit?: string;
