@@ -1,5 +1,16 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The tests, split by what they cost (each folder under test/ is one project):
+ * unit (pure TypeScript, seconds), sql (DuckDB), infra (CDK synth), e2e (local pipeline runs:
+ * loader, model, state machine, CLI) and integration (the AWS adapters against moto_server).
+ * `npm test` runs them all; `npm run test:unit` only the first.
+ */
+const project = (name: string, extra: Record<string, unknown> = {}) => ({
+  extends: true as const,
+  test: { name, include: [`test/${name}/**/*.test.ts`], ...extra },
+});
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -7,26 +18,17 @@ export default defineConfig({
     pool: 'forks',
     reporters: ['default', './test/support/closingLineReporter.ts'],
     projects: [
-      {
-        extends: true,
-        test: {
-          name: 'unit',
-          include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**'],
-        },
-      },
-      {
-        // Against a real AWS API: one moto_server for the project, reset between tests, so
-        // its files must not run at the same time.
-        extends: true,
-        test: {
-          name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
-          globalSetup: ['test/integration/motoGlobalSetup.ts'],
-          fileParallelism: false,
-          testTimeout: 120_000,
-        },
-      },
+      project('unit'),
+      project('sql'),
+      project('infra'),
+      project('e2e'),
+      // Against a real AWS API: one moto_server for the project, reset between tests, so its
+      // files must not run at the same time.
+      project('integration', {
+        globalSetup: ['test/integration/motoGlobalSetup.ts'],
+        fileParallelism: false,
+        testTimeout: 120_000,
+      }),
     ],
   },
 });

@@ -12,8 +12,8 @@ import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { messyOfferLines } from '../src/domain/generate/messyOffers.ts';
 import { newRunId } from '../src/domain/run/runId.ts';
+import { messyOfferLines } from '../src/generator/messyOffers.ts';
 
 const { values: options } = parseArgs({
   options: {

@@ -10,10 +10,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckdbSession } from '../src/adapters/duckdb/duckdbSession.ts';
-import { judgedRecordsSql } from '../src/domain/contract/listingRules.ts';
-import { priceMacrosSql } from '../src/domain/contract/priceParsing.ts';
-import { sqlString } from '../src/domain/contract/sqlLiteral.ts';
+import { judgedRecordsSql } from '../src/domain/cleaning/listingRules.ts';
+import { priceMacrosSql } from '../src/domain/cleaning/priceParsing.ts';
 import { pricehubble } from '../src/domain/sources/pricehubble.ts';
+import { sqlString } from '../src/domain/sql/sqlLiteral.ts';
 
 const [input, outDir, memoryLimit] = process.argv.slice(2);
 if (!input || !outDir || !memoryLimit) throw new Error('usage: referencePipeline INPUT OUT_DIR MEMORY_LIMIT');

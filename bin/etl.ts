@@ -1,12 +1,11 @@
 /**
- * The command line (DESIGN §7): `etl run | query | generate | demo`. Thin: parse and check
+ * The command line: `etl run | query | generate | demo`. Thin: parse and check
  * options, call the application code in src/cli, print, set the exit code.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultDuckdbMemoryLimit } from '../src/adapters/duckdb/duckdbSession.ts';
-import type { CatalogKind } from '../src/adapters/lakeAdapters.ts';
 import { runDemo } from '../src/cli/demoCommand.ts';
 import { generateOffers } from '../src/cli/generateCommand.ts';
 import { HumanLogger } from '../src/cli/humanLogger.ts';
@@ -15,6 +14,7 @@ import { formatResult, type OutputFormat } from '../src/cli/resultFormat.ts';
 import { runPipeline } from '../src/cli/runCommand.ts';
 import type { RunSummary } from '../src/cli/runSummary.ts';
 import { UsageError } from '../src/cli/usageError.ts';
+import type { CatalogKind } from '../src/runtime/lakeConnection.ts';
 
 const usage = `Usage:
   etl run [--input PATH ...] [--date YYYY-MM-DD | --from D --to D] [--source NAME]

@@ -3,13 +3,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { AthenaWorkgroup } from './athenaWorkgroup.ts';
 import type { DataLakeBuckets } from './dataLakeBuckets.ts';
-import type { GlueCatalog } from './glueCatalog.ts';
+import type { GlueDatabase } from './glueDatabase.ts';
 import { athenaOutputStatements, lakeReadStatements } from './lakeAccessStatements.ts';
 
 export interface AnalystAccessProps {
   readonly environmentName: string;
   readonly lake: DataLakeBuckets;
-  readonly catalog: GlueCatalog;
+  readonly catalog: GlueDatabase;
   readonly workgroup: AthenaWorkgroup;
 }
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { TableDefinition } from '../src/domain/contract/tableSchema.ts';
+import type { TableDefinition } from '../src/domain/tables/tableSchema.ts';
 import {
   type EnvironmentName,
   environmentNames,
@@ -28,7 +28,7 @@ export interface ListingsAppOptions {
    * Tests that only inspect templates may turn it off: its first run costs seconds.
    */
   readonly templateValidation?: boolean;
-  /** Tables the use cases write; default: the use-case registry's (`src/domain/usecases/registry.ts`). */
+  /** Tables the use cases write; default: the use-case registry's (`src/domain/useCases/registry.ts`). */
   readonly resultTables?: readonly TableDefinition[];
 }
 

@@ -1,7 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { curatedTables, type TableDefinition } from '../src/domain/contract/tableSchema.ts';
-import { useCaseTables } from '../src/domain/usecases/registry.ts';
+import { curatedTables, type TableDefinition } from '../src/domain/tables/tableSchema.ts';
+import { useCaseTables } from '../src/domain/useCases/registry.ts';
 import { AlertTopic } from './alertTopic.ts';
 import { AnalystAccess } from './analystAccess.ts';
 import { AthenaWorkgroup } from './athenaWorkgroup.ts';
@@ -9,7 +9,7 @@ import { BatchCompute } from './batchCompute.ts';
 import type { PipelineConfig } from './config/environments.ts';
 import { ContainerTask } from './containerTask.ts';
 import { DataLakeBuckets } from './dataLakeBuckets.ts';
-import { GlueCatalog } from './glueCatalog.ts';
+import { GlueDatabase } from './glueDatabase.ts';
 import { acknowledgeAwsSolutionsFindings } from './nag/awsSolutionsAcknowledgements.ts';
 import { PipelineAlarms } from './pipelineAlarms.ts';
 import { PipelineFunctions } from './pipelineFunctions.ts';
@@ -29,7 +29,7 @@ export interface ListingsPipelineStackProps extends StackProps {
  */
 export class ListingsPipelineStack extends Stack {
   readonly lake: DataLakeBuckets;
-  readonly catalog: GlueCatalog;
+  readonly catalog: GlueDatabase;
   readonly workgroup: AthenaWorkgroup;
   readonly alerts: AlertTopic;
   readonly compute: BatchCompute;
@@ -56,7 +56,8 @@ export class ListingsPipelineStack extends Stack {
     const athenaWorkgroupName = `listings-${config.name}`;
 
     this.lake = new DataLakeBuckets(this, 'Lake', { retainData: config.retainData });
-    this.catalog = new GlueCatalog(this, 'Catalog', {
+    // The id stays 'Catalog': renaming it would replace the deployed database and tables.
+    this.catalog = new GlueDatabase(this, 'Catalog', {
       databaseName: glueDatabaseName,
       zones: this.lake.zones,
       curatedTables,

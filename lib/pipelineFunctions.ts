@@ -11,7 +11,7 @@ export interface PipelineFunctionsProps {
 }
 
 /** Use-case SQL files, one per use case, read by ParseArgs at run time from `sql/` next to its bundle. */
-export const useCaseSqlDirectory = 'src/domain/usecases/sql';
+export const useCaseSqlDirectory = 'src/domain/useCases/sql';
 
 /**
  * The state machine's four Lambda handlers (one folder each under `lambdas/`). Sizes are

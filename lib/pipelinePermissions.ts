@@ -1,10 +1,10 @@
 import type * as iam from 'aws-cdk-lib/aws-iam';
-import type { TableDefinition } from '../src/domain/contract/tableSchema.ts';
+import type { TableDefinition } from '../src/domain/tables/tableSchema.ts';
 import type { AlertTopic } from './alertTopic.ts';
 import type { AthenaWorkgroup } from './athenaWorkgroup.ts';
 import type { ContainerTask } from './containerTask.ts';
 import type { DataLakeBuckets } from './dataLakeBuckets.ts';
-import type { GlueCatalog } from './glueCatalog.ts';
+import type { GlueDatabase } from './glueDatabase.ts';
 import {
   athenaOutputStatements,
   grantStatements,
@@ -15,7 +15,7 @@ import type { PipelineFunctions } from './pipelineFunctions.ts';
 
 export interface PipelinePermissionsProps {
   readonly lake: DataLakeBuckets;
-  readonly catalog: GlueCatalog;
+  readonly catalog: GlueDatabase;
   readonly workgroup: AthenaWorkgroup;
   readonly alerts: AlertTopic;
   readonly loader: ContainerTask;

@@ -5,7 +5,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { stateNames } from '../src/domain/pipeline/stateNames.ts';
+import { stateNames } from '../src/domain/stateMachine/stateNames.ts';
 import type { BatchCompute } from './batchCompute.ts';
 import type { ContainerTask } from './containerTask.ts';
 import type { PipelineFunctions } from './pipelineFunctions.ts';
@@ -67,7 +67,7 @@ const failureCause =
   'The listings pipeline failed. NotifyFailure sent the failed state, error, cause and the input to re-run.';
 
 /**
- * The pipeline's orchestration (DESIGN §4), in JSONPath only: no JSONata, no variables, no
+ * The pipeline's orchestration, in JSONPath only: no JSONata, no variables, no
  * Distributed Map, so the local engine (aws-local-stepfunctions) runs this very definition.
  * State names come from `stateNames`, which the local runner and the failure message share.
  *

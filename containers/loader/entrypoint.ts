@@ -1,12 +1,12 @@
 /**
  * The loader container: what the Fargate task runs in AWS and what the local orchestrator
  * starts as a child process. Per-run input (RUN_ID, SOURCE, RUN_DATE) comes from the Step
- * Functions container overrides; see src/containers/containerRun.ts for the shared contract.
+ * Functions container overrides; see src/runtime/containerRuntime.ts for the shared contract.
  */
 import { z } from 'zod';
-import { runContainer } from '../../src/containers/containerRun.ts';
 import { sourceNamed } from '../../src/domain/sources/registry.ts';
-import { loadPartition } from '../../src/loader/loadPartition.ts';
+import { loadPartition } from '../../src/jobs/loader/loadPartition.ts';
+import { runContainer } from '../../src/runtime/containerRuntime.ts';
 
 runContainer('loader', z.object({ SOURCE: z.string().min(1) }), async ({ env, lake, log, duckdb }) => {
   const summary = await loadPartition(

@@ -1,6 +1,7 @@
 /** NotifyFailure: the Catch target; tells people what failed and how to re-run. */
-import { awsPipelineDeps } from '../../src/pipeline/awsPipelineDeps.ts';
-import { notifyFailureTask } from '../../src/pipeline/tasks.ts';
+
+import { notifyFailureTask } from '../../src/lambdaTasks/tasks.ts';
+import { awsPipelineDeps } from '../../src/runtime/lambdaRuntime.ts';
 
 export async function handler(event: unknown): Promise<unknown> {
   return notifyFailureTask(event, awsPipelineDeps('notifyFailure'));

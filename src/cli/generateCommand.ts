@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { messyOfferLines } from '../domain/generate/messyOffers.ts';
+import { messyOfferLines } from '../generator/messyOffers.ts';
 import type { Logger } from '../ports/logger.ts';
 
 /** `etl generate`: realistic messy offers as JSON Lines (gzip when the name ends in .gz). */

@@ -1,8 +1,8 @@
 import { AthenaQueryEngine } from '../adapters/aws/athenaQueryEngine.ts';
 import { createAthenaClient } from '../adapters/aws/awsClients.ts';
 import { LocalQueryEngine } from '../adapters/duckdb/localQueryEngine.ts';
-import { type CatalogKind, connectLake } from '../adapters/lakeAdapters.ts';
 import type { QueryResult } from '../ports/queryEngine.ts';
+import { type CatalogKind, connectLake } from '../runtime/lakeConnection.ts';
 
 export class QueryFailedError extends Error {
   override readonly name = 'QueryFailedError';

@@ -1,15 +1,16 @@
-import { type CatalogKind, connectLake } from '../adapters/lakeAdapters.ts';
 import { OutboxNotifier } from '../adapters/local/outboxNotifier.ts';
 import { manifestUri } from '../domain/lake/lakeLayout.ts';
+import type { Notification } from '../domain/notifications/notification.ts';
 import { dayIn, pipelineTimeZone, type RunArguments } from '../domain/run/runArguments.ts';
 import { defaultSourceName } from '../domain/sources/registry.ts';
-import { landRawFiles } from '../loader/landRawFiles.ts';
-import type { LoadSummary } from '../loader/loadPartition.ts';
+import type { LoadSummary } from '../jobs/loader/loadPartition.ts';
+import type { PipelineDeps } from '../lambdaTasks/taskPorts.ts';
+import { landRawFiles } from '../landing/landRawFiles.ts';
 import { localStateMachineDefinition } from '../orchestrator/localDefinition.ts';
 import { runLocalExecution } from '../orchestrator/localStateMachine.ts';
-import type { PipelineDeps } from '../pipeline/pipelineDeps.ts';
 import type { Logger } from '../ports/logger.ts';
-import type { Notification, Notifier } from '../ports/notifier.ts';
+import type { Notifier } from '../ports/notifier.ts';
+import { type CatalogKind, connectLake } from '../runtime/lakeConnection.ts';
 import { type RunSummary, totalsOf } from './runSummary.ts';
 import { UsageError } from './usageError.ts';
 

@@ -1,5 +1,5 @@
-import type { LoadSummary } from '../loader/loadPartition.ts';
-import type { Notification } from '../ports/notifier.ts';
+import type { Notification } from '../domain/notifications/notification.ts';
+import type { LoadSummary } from '../jobs/loader/loadPartition.ts';
 
 /** What `etl run --json` prints: the run's outcome, for scripts and people alike. */
 export interface RunSummary {

@@ -6,15 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 /** What the synthesized definition depends on: if none of it changed, the cached one is it. */
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
-const inputs = [
-  'lib',
-  'bin/cdk.ts',
-  'cdk.json',
-  'src/domain/pipeline',
-  'src/domain/contract',
-  'src/domain/usecases',
-  'package-lock.json',
-];
+const inputs = ['lib', 'bin/cdk.ts', 'cdk.json', 'src/domain', 'package-lock.json'];
 
 async function files(path: string): Promise<string[]> {
   const full = join(repositoryRoot, path);

@@ -7,13 +7,13 @@ import type { AslState, StateMachineDefinition } from '../../lib/resolvedDefinit
 import { AthenaQueryEngine } from '../adapters/aws/athenaQueryEngine.ts';
 import { createAthenaClient } from '../adapters/aws/awsClients.ts';
 import { LocalQueryEngine } from '../adapters/duckdb/localQueryEngine.ts';
-import type { LakeConnection } from '../adapters/lakeAdapters.ts';
-import { sqlString } from '../domain/contract/sqlLiteral.ts';
-import { stateNames } from '../domain/pipeline/stateNames.ts';
-import { readableCause } from '../domain/run/notifications.ts';
+import { readableCause } from '../domain/notifications/notifications.ts';
 import type { PipelinePlan } from '../domain/run/pipelinePlan.ts';
-import type { PipelineDeps } from '../pipeline/pipelineDeps.ts';
-import { notifyFailureTask, parseArgsTask, publishUseCaseTask, summarizeTask } from '../pipeline/tasks.ts';
+import { sqlString } from '../domain/sql/sqlLiteral.ts';
+import { stateNames } from '../domain/stateMachine/stateNames.ts';
+import type { PipelineDeps } from '../lambdaTasks/taskPorts.ts';
+import { notifyFailureTask, parseArgsTask, publishUseCaseTask, summarizeTask } from '../lambdaTasks/tasks.ts';
+import type { LakeConnection } from '../runtime/lakeConnection.ts';
 
 /*
  * aws-local-stepfunctions 3 uses Promise.withResolvers (Node 22). On Node 20 every Task would

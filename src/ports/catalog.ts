@@ -1,5 +1,5 @@
-import type { TableDefinition } from '../domain/contract/tableSchema.ts';
 import type { PartitionValues } from '../domain/lake/lakeLayout.ts';
+import type { TableDefinition } from '../domain/tables/tableSchema.ts';
 
 export interface CatalogPartition {
   readonly values: PartitionValues;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentName } from '../../lib/config/environments.ts';
-import type { TableDefinition } from '../../src/domain/contract/tableSchema.ts';
-import { curatedTables, sourcePartitionKeys } from '../../src/domain/contract/tableSchema.ts';
+import type { TableDefinition } from '../../src/domain/tables/tableSchema.ts';
+import { curatedTables, sourcePartitionKeys } from '../../src/domain/tables/tableSchema.ts';
 import {
   type FlatPolicyStatement,
   principalsAllowed,

@@ -3,7 +3,7 @@ import { environmentNames, loadEnvironmentConfig } from '../../lib/config/enviro
 import { type LakeZones, zonesUnder } from '../../src/domain/lake/lakeLayout.ts';
 import { planPipeline } from '../../src/domain/run/pipelinePlan.ts';
 import { sources } from '../../src/domain/sources/registry.ts';
-import { readUseCaseSql } from '../../src/usecases/useCaseSqlFiles.ts';
+import { readUseCaseSql } from '../../src/runtime/useCaseSqlFiles.ts';
 
 /** Step Functions' limit on a state's input and output. */
 const stateSizeLimit = 256 * 1024;

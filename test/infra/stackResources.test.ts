@@ -2,9 +2,9 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { environmentNames, loadEnvironmentConfig } from '../../lib/config/environments.ts';
 import { synthesizedDefinition } from '../../lib/synthesizedDefinition.ts';
-import { glueTableInput } from '../../src/adapters/aws/glueTableInput.ts';
-import { curatedTables, glueType } from '../../src/domain/contract/tableSchema.ts';
-import { useCaseTables } from '../../src/domain/usecases/registry.ts';
+import { glueTableInput } from '../../src/domain/tables/glueTableInput.ts';
+import { curatedTables, glueType } from '../../src/domain/tables/tableSchema.ts';
+import { useCaseTables } from '../../src/domain/useCases/registry.ts';
 import { logicalIdOf, type SynthesizedPipeline, synthesizePipeline } from './support/synthesizedPipeline.ts';
 
 let pipeline: SynthesizedPipeline;

@@ -7,7 +7,7 @@ import {
   type StateMachineDefinition,
 } from '../../lib/resolvedDefinition.ts';
 import { type SynthesizedDefinition, synthesizedDefinition } from '../../lib/synthesizedDefinition.ts';
-import { stateNames } from '../../src/domain/pipeline/stateNames.ts';
+import { stateNames } from '../../src/domain/stateMachine/stateNames.ts';
 
 /** asl-validator 4 ships no types; this is its documented signature. */
 type AslValidator = (

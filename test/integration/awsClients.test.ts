@@ -4,7 +4,7 @@ import { GlueCatalog } from '../../src/adapters/aws/glueCatalog.ts';
 import { S3BlobStore } from '../../src/adapters/aws/s3BlobStore.ts';
 import { parseS3Uri } from '../../src/adapters/aws/s3Uri.ts';
 import { snsSubject } from '../../src/adapters/aws/snsNotifier.ts';
-import { connectLake } from '../../src/adapters/lakeAdapters.ts';
+import { connectLake } from '../../src/runtime/lakeConnection.ts';
 
 // Pure configuration: no emulator needed, so these run even where moto_server is missing.
 describe('AWS client configuration from the standard environment', () => {

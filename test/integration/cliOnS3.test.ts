@@ -12,9 +12,9 @@ import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createS3Client } from '../../src/adapters/aws/awsClients.ts';
 import { DuckdbSession } from '../../src/adapters/duckdb/duckdbSession.ts';
-import { connectLake, type LakeConnection } from '../../src/adapters/lakeAdapters.ts';
 import type { RunSummary } from '../../src/cli/runSummary.ts';
-import { sqlString } from '../../src/domain/contract/sqlLiteral.ts';
+import { sqlString } from '../../src/domain/sql/sqlLiteral.ts';
+import { connectLake, type LakeConnection } from '../../src/runtime/lakeConnection.ts';
 import { etl } from '../support/cli.ts';
 import { sampleFiles } from '../support/sampleOracle.ts';
 import {

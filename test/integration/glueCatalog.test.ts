@@ -7,13 +7,13 @@ import {
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createGlueClient } from '../../src/adapters/aws/awsClients.ts';
 import { GlueCatalog } from '../../src/adapters/aws/glueCatalog.ts';
-import { glueTableInput } from '../../src/adapters/aws/glueTableInput.ts';
+import { zonesUnder } from '../../src/domain/lake/lakeLayout.ts';
+import { glueTableInput } from '../../src/domain/tables/glueTableInput.ts';
 import {
   listingsRejectedTable,
   listingsTable,
   type TableDefinition,
-} from '../../src/domain/contract/tableSchema.ts';
-import { zonesUnder } from '../../src/domain/lake/lakeLayout.ts';
+} from '../../src/domain/tables/tableSchema.ts';
 import { FaultProxy, jsonServiceError } from './faultProxy.ts';
 import { awsTestOptions, describeWithMoto, requireMoto, resetMoto } from './moto.ts';
 

@@ -14,17 +14,17 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createS3Client } from '../../src/adapters/aws/awsClients.ts';
 import { DuckdbSession } from '../../src/adapters/duckdb/duckdbSession.ts';
 import { silentLogger } from '../../src/adapters/jsonLogger.ts';
-import { connectLake, type LakeConnection } from '../../src/adapters/lakeAdapters.ts';
-import { sqlString } from '../../src/domain/contract/sqlLiteral.ts';
+import { partitionPrefix, rawPrefix, runPrefix, type SourceDay } from '../../src/domain/lake/lakeLayout.ts';
+import { newRunId } from '../../src/domain/run/runId.ts';
+import { sourceNamed } from '../../src/domain/sources/registry.ts';
+import { sqlString } from '../../src/domain/sql/sqlLiteral.ts';
 import {
   listingsRejectedTable,
   listingsTable,
   type TableDefinition,
-} from '../../src/domain/contract/tableSchema.ts';
-import { partitionPrefix, rawPrefix, runPrefix, type SourceDay } from '../../src/domain/lake/lakeLayout.ts';
-import { newRunId } from '../../src/domain/run/runId.ts';
-import { sourceNamed } from '../../src/domain/sources/registry.ts';
-import { type LoadSummary, loadPartition } from '../../src/loader/loadPartition.ts';
+} from '../../src/domain/tables/tableSchema.ts';
+import { type LoadSummary, loadPartition } from '../../src/jobs/loader/loadPartition.ts';
+import { connectLake, type LakeConnection } from '../../src/runtime/lakeConnection.ts';
 import { sampleFiles as bundledSamples } from '../support/sampleOracle.ts';
 import { FaultProxy, jsonServiceError } from './faultProxy.ts';
 import {

@@ -2,11 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckdbSession } from '../../src/adapters/duckdb/duckdbSession.ts';
-import { sqlString } from '../../src/domain/contract/sqlLiteral.ts';
 import { type StagingStats, stageRecords } from '../../src/domain/ingest/recordStager.ts';
 import { pricehubble } from '../../src/domain/sources/pricehubble.ts';
 import type { SourceContract } from '../../src/domain/sources/sourceContract.ts';
-import { ContractChecker, type ContractOutcome } from '../../src/loader/applyContract.ts';
+import { sqlString } from '../../src/domain/sql/sqlLiteral.ts';
+import { ContractChecker, type ContractOutcome } from '../../src/jobs/loader/applyContract.ts';
 
 export interface ContractResult {
   outcome: ContractOutcome;

@@ -1,5 +1,5 @@
 import { DuckdbSession } from '../../src/adapters/duckdb/duckdbSession.ts';
-import { priceMacrosSql } from '../../src/domain/contract/priceParsing.ts';
+import { priceMacrosSql } from '../../src/domain/cleaning/priceParsing.ts';
 
 /** An in-memory DuckDB with the price macros, for tests of SQL rules. */
 export async function sessionWithPriceMacros(): Promise<DuckdbSession> {

@@ -1,13 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { DuckdbSession } from '../../src/adapters/duckdb/duckdbSession.ts';
 import { LocalQueryEngine } from '../../src/adapters/duckdb/localQueryEngine.ts';
-import type { LakeConnection } from '../../src/adapters/lakeAdapters.ts';
-import { sqlString } from '../../src/domain/contract/sqlLiteral.ts';
-import { listingsTable } from '../../src/domain/contract/tableSchema.ts';
 import { runPrefix, tableLocation } from '../../src/domain/lake/lakeLayout.ts';
-import { renderUseCaseSql } from '../../src/domain/usecases/registry.ts';
-import type { SqlUseCase } from '../../src/domain/usecases/useCase.ts';
-import { readUseCaseSql } from '../../src/usecases/useCaseSqlFiles.ts';
+import { sqlString } from '../../src/domain/sql/sqlLiteral.ts';
+import { listingsTable } from '../../src/domain/tables/tableSchema.ts';
+import { renderUseCaseSql } from '../../src/domain/useCases/registry.ts';
+import type { SqlUseCase } from '../../src/domain/useCases/useCase.ts';
+import type { LakeConnection } from '../../src/runtime/lakeConnection.ts';
+import { readUseCaseSql } from '../../src/runtime/useCaseSqlFiles.ts';
 
 export interface ListingRow {
   id: string;

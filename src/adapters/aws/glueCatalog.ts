@@ -17,12 +17,12 @@ import {
   UpdatePartitionCommand,
   UpdateTableCommand,
 } from '@aws-sdk/client-glue';
-import type { ColumnDefinition, ColumnType, TableDefinition } from '../../domain/contract/tableSchema.ts';
-import { glueType } from '../../domain/contract/tableSchema.ts';
 import type { LakeZones, PartitionValues } from '../../domain/lake/lakeLayout.ts';
 import { partitionPath } from '../../domain/lake/lakeLayout.ts';
+import { type GlueTableInput, glueTableInput } from '../../domain/tables/glueTableInput.ts';
+import type { ColumnDefinition, ColumnType, TableDefinition } from '../../domain/tables/tableSchema.ts';
+import { glueType } from '../../domain/tables/tableSchema.ts';
 import type { Catalog, CatalogPartition, CatalogTable, PartitionPublication } from '../../ports/catalog.ts';
-import { type GlueTableInput, glueTableInput } from './glueTableInput.ts';
 
 export interface GlueCatalogOptions {
   /** The lake's zones, to tell which zone a table found in Glue belongs to (listTables). */

@@ -1,5 +1,6 @@
 import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { Notification, Notifier } from '../../ports/notifier.ts';
+import type { Notification } from '../../domain/notifications/notification.ts';
+import type { Notifier } from '../../ports/notifier.ts';
 
 /**
  * SNS requires a subject of printable ASCII, no line breaks, "less than 100 characters":

@@ -1,9 +1,5 @@
-import { sqlIdentifier, sqlString } from '../../domain/contract/sqlLiteral.ts';
-import {
-  type ColumnDefinition,
-  duckdbType,
-  type TableDefinition,
-} from '../../domain/contract/tableSchema.ts';
+import { sqlIdentifier, sqlString } from '../../domain/sql/sqlLiteral.ts';
+import { type ColumnDefinition, duckdbType, type TableDefinition } from '../../domain/tables/tableSchema.ts';
 import type { Catalog } from '../../ports/catalog.ts';
 import type { QueryEngine, QueryResult } from '../../ports/queryEngine.ts';
 import { type DuckdbOptions, DuckdbSession } from './duckdbSession.ts';

@@ -2,8 +2,8 @@ import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/prom
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import type { TableDefinition } from '../../domain/contract/tableSchema.ts';
 import { type PartitionValues, partitionPath, samePartition } from '../../domain/lake/lakeLayout.ts';
+import type { TableDefinition } from '../../domain/tables/tableSchema.ts';
 import type { Catalog, CatalogPartition, CatalogTable, PartitionPublication } from '../../ports/catalog.ts';
 
 const columnSchema = z.object({

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { Notification } from '../../domain/notifications/notification.ts';
 import type { BlobStore } from '../../ports/blobStore.ts';
 import type { Logger } from '../../ports/logger.ts';
-import type { Notification, Notifier } from '../../ports/notifier.ts';
+import type { Notifier } from '../../ports/notifier.ts';
 
 /**
  * The stand-in for SNS when the pipeline runs outside AWS: every notification becomes one

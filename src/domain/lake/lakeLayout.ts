@@ -1,4 +1,4 @@
-import type { TableDefinition } from '../contract/tableSchema.ts';
+import type { TableDefinition } from '../tables/tableSchema.ts';
 
 /**
  * Where things live in the lake. Each zone is a URI prefix (a bucket in AWS, a folder

@@ -1,6 +1,6 @@
 import { type LakeZones, runPrefix } from '../lake/lakeLayout.ts';
-import { useCases as registeredUseCases, renderUseCaseSql, useCaseNamed } from '../usecases/registry.ts';
-import type { SqlUseCase, UseCaseStep } from '../usecases/useCase.ts';
+import { useCases as registeredUseCases, renderUseCaseSql, useCaseNamed } from '../useCases/registry.ts';
+import type { SqlUseCase, UseCaseStep } from '../useCases/useCase.ts';
 import { type PlanContext, planRun, type RunPlan } from './runArguments.ts';
 
 /** ParseArgs' output: the run plan with every use case rendered for every run date. */

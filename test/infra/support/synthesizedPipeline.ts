@@ -4,7 +4,7 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { type EnvironmentName, environmentNames } from '../../../lib/config/environments.ts';
 import { createListingsApp } from '../../../lib/listingsApp.ts';
 import type { ListingsPipelineStack } from '../../../lib/listingsPipelineStack.ts';
-import type { TableDefinition } from '../../../src/domain/contract/tableSchema.ts';
+import type { TableDefinition } from '../../../src/domain/tables/tableSchema.ts';
 
 export interface SynthesizedPipeline {
   readonly app: App;

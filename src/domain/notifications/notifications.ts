@@ -1,0 +1,140 @@
+import type { PipelinePlan } from '../run/pipelinePlan.ts';
+import type { Notification } from './notification.ts';
+
+/** What a partition's manifest says, as far as people need it. */
+export interface PartitionReport {
+  readonly source: string;
+  readonly dt: string;
+  readonly read: number;
+  readonly kept: number;
+  readonly rejected: number;
+  readonly rejectedByReason: Readonly<Record<string, number>>;
+  readonly durationMs: number;
+}
+
+export interface RunReport {
+  readonly runId: string;
+  readonly environment: string;
+  readonly executionId: string;
+  readonly partitions: readonly PartitionReport[];
+  readonly useCases: readonly string[];
+  readonly totals: { readonly read: number; readonly kept: number; readonly rejected: number };
+}
+
+export function consoleLink(executionArn: string, region: string): string {
+  if (region === 'local') return 'none (a local run: see the run summary and the outbox)';
+  return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
+}
+
+function sourcesOf(partitions: readonly { source: string }[]): string | undefined {
+  const distinct = [...new Set(partitions.map((p) => p.source))];
+  return distinct.length > 0 ? distinct.join(',') : undefined;
+}
+
+export function successNotification(report: RunReport, region: string): Notification {
+  const lines = [
+    `Run ${report.runId} succeeded in ${report.environment}.`,
+    `Read ${report.totals.read}, kept ${report.totals.kept}, rejected ${report.totals.rejected}.`,
+    '',
+    'Partitions:',
+    ...report.partitions.map(
+      (p) =>
+        `  ${p.source} ${p.dt}: read ${p.read}, kept ${p.kept}, rejected ${p.rejected}` +
+        (p.rejected > 0
+          ? ` (${Object.entries(p.rejectedByReason)
+              .map(([r, n]) => `${r} ${n}`)
+              .join(', ')})`
+          : '') +
+        `, ${(p.durationMs / 1000).toFixed(1)} s`,
+    ),
+    '',
+    `Use cases: ${report.useCases.length > 0 ? report.useCases.join(', ') : 'none'}`,
+    `Execution: ${consoleLink(report.executionId, region)}`,
+  ];
+  const source = sourcesOf(report.partitions);
+  return {
+    subject: `[${report.environment}] listings run ${report.runId} succeeded`,
+    message: lines.join('\n'),
+    attributes: { environment: report.environment, status: 'SUCCEEDED', ...(source ? { source } : {}) },
+  };
+}
+
+export interface FailureContext {
+  readonly environment: string;
+  readonly region: string;
+  readonly executionId: string;
+  readonly executionStartTime: string;
+  readonly stateMachineName: string;
+  /** The state data when the Catch fired: the plan (if ParseArgs succeeded) and `failure`. */
+  readonly state: Record<string, unknown>;
+}
+
+export interface FailureDetails {
+  readonly failedState: string;
+  readonly error: string;
+  readonly cause: string;
+  readonly rerunInput: unknown;
+  readonly partitions: readonly { source: string; dt: string }[];
+}
+
+/**
+ * The Catch result is `{ Error, Cause }`. A Lambda's Cause is JSON with errorMessage; an ECS
+ * task's is the task description, with each container's exit code and reason.
+ */
+export function readableCause(cause: unknown): string {
+  if (typeof cause !== 'string') return JSON.stringify(cause ?? null);
+  try {
+    const parsed = JSON.parse(cause) as Record<string, unknown>;
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+    // ECS .sync: the task description, where the container's reason and exit code are
+    const containers = (parsed.Containers ?? parsed.containers) as Record<string, unknown>[] | undefined;
+    const container = containers?.[0];
+    if (container) {
+      const reason =
+        container.Reason ?? container.reason ?? parsed.StoppedReason ?? parsed.stoppedReason ?? '';
+      return `container ${String(container.Name ?? container.name)} exited ${String(container.ExitCode ?? container.exitCode)}: ${String(reason)}`;
+    }
+    return cause;
+  } catch {
+    return cause;
+  }
+}
+
+export function failureDetails(state: Record<string, unknown>): FailureDetails {
+  const failures = (state.failure ?? {}) as Record<string, { Error?: string; Cause?: unknown }>;
+  const [failedState, failure] = Object.entries(failures)[0] ?? ['unknown', {}];
+  const plan = state.plan as PipelinePlan | undefined;
+  const { failure: _, ...input } = state;
+  return {
+    failedState,
+    error: failure.Error ?? 'unknown',
+    cause: readableCause(failure.Cause),
+    rerunInput: plan?.rerunInput ?? input,
+    partitions: plan?.partitions ?? [],
+  };
+}
+
+export function failureNotification(context: FailureContext): Notification {
+  const details = failureDetails(context.state);
+  const lines = [
+    `The listings pipeline failed in ${context.environment}.`,
+    '',
+    `Failed state: ${details.failedState}`,
+    `Error: ${details.error}`,
+    `Cause: ${details.cause}`,
+    '',
+    `Execution: ${context.executionId} (started ${context.executionStartTime})`,
+    `Console: ${consoleLink(context.executionId, context.region)}`,
+    `Partitions involved: ${details.partitions.length > 0 ? details.partitions.map((p) => `${p.source}/${p.dt}`).join(', ') : 'none planned'}`,
+    '',
+    'To re-run after fixing the cause, start an execution with this input:',
+    JSON.stringify(details.rerunInput),
+    'Published partitions were not changed by the failed part of the run.',
+  ];
+  const source = sourcesOf(details.partitions);
+  return {
+    subject: `[${context.environment}] listings pipeline FAILED in ${details.failedState}: ${details.error}`,
+    message: lines.join('\n'),
+    attributes: { environment: context.environment, status: 'FAILED', ...(source ? { source } : {}) },
+  };
+}

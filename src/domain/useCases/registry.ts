@@ -1,0 +1,172 @@
+import { sqlString } from '../sql/sqlLiteral.ts';
+import type { ColumnDefinition, TableDefinition } from '../tables/tableSchema.ts';
+import type { ModelUseCase, SqlUseCase, UseCase } from './useCase.ts';
+
+const dtKey: readonly ColumnDefinition[] = [{ name: 'dt', type: 'string', comment: 'Run date, YYYY-MM-DD' }];
+const runId: ColumnDefinition = {
+  name: 'run_id',
+  type: 'string',
+  comment: 'Pipeline run that wrote the row',
+};
+
+function resultTable(name: string, description: string, columns: ColumnDefinition[]): TableDefinition {
+  return { name, zone: 'results', description, columns: [...columns, runId], partitionKeys: dtKey };
+}
+
+export const marketStatsMonthly: SqlUseCase = {
+  kind: 'sql',
+  name: 'market_stats_monthly',
+  description: 'Price per m² statistics per municipality, property type and month of scraping',
+  reads: ['listings'],
+  sqlFile: 'market_stats_monthly.sql',
+  table: resultTable(
+    'market_stats_monthly',
+    'Price per m² statistics per municipality, property type and month',
+    [
+      { name: 'municipality', type: 'string', comment: 'Municipality' },
+      { name: 'property_type', type: 'string', comment: 'apartment or house' },
+      { name: 'month', type: 'string', comment: 'Month of scraping, YYYY-MM' },
+      { name: 'listings', type: 'bigint', comment: 'Offers in the group' },
+      { name: 'mean_price_per_square_meter', type: 'double', comment: 'Mean price per m²' },
+      {
+        name: 'median_price_per_square_meter',
+        type: 'double',
+        comment: 'Median price per m² (linear interpolation)',
+      },
+      { name: 'p10_price_per_square_meter', type: 'double', comment: '10th percentile of price per m²' },
+      { name: 'p90_price_per_square_meter', type: 'double', comment: '90th percentile of price per m²' },
+    ],
+  ),
+};
+
+export const currentListings: SqlUseCase = {
+  kind: 'sql',
+  name: 'current_listings',
+  description: 'The latest version of every offer across all run dates and sources',
+  reads: ['listings'],
+  sqlFile: 'current_listings.sql',
+  table: resultTable(
+    'current_listings',
+    'The latest version of every offer (per source and id) up to the run date',
+    [
+      { name: 'source', type: 'string', comment: 'Source the offer came from' },
+      { name: 'id', type: 'string', comment: 'Offer id' },
+      { name: 'scraping_date', type: 'date', comment: 'Scraping date of the latest version' },
+      { name: 'property_type', type: 'string', comment: 'apartment or house' },
+      { name: 'municipality', type: 'string', comment: 'Municipality' },
+      { name: 'price', type: 'double', comment: 'Price' },
+      { name: 'living_area', type: 'double', comment: 'Living area in m²' },
+      { name: 'price_per_square_meter', type: 'double', comment: 'price / living_area' },
+      { name: 'first_seen', type: 'string', comment: 'First run date the offer was in' },
+      { name: 'last_seen', type: 'string', comment: 'Run date of the version shown' },
+      { name: 'times_seen', type: 'bigint', comment: 'Run dates the offer was in' },
+    ],
+  ),
+};
+
+export const priceOutliers: SqlUseCase = {
+  kind: 'sql',
+  name: 'price_outliers',
+  description: 'Offers far from their municipality’s median price per m² (modified z-score on the MAD)',
+  reads: ['listings'],
+  sqlFile: 'price_outliers.sql',
+  table: resultTable('price_outliers', 'Offers whose price per m² is an outlier in their municipality', [
+    { name: 'source', type: 'string', comment: 'Source the offer came from' },
+    { name: 'id', type: 'string', comment: 'Offer id' },
+    { name: 'municipality', type: 'string', comment: 'Municipality' },
+    { name: 'property_type', type: 'string', comment: 'apartment or house' },
+    { name: 'price_per_square_meter', type: 'double', comment: 'The offer’s price per m²' },
+    {
+      name: 'municipality_median_price_per_square_meter',
+      type: 'double',
+      comment: 'Median in the municipality',
+    },
+    {
+      name: 'municipality_mad_price_per_square_meter',
+      type: 'double',
+      comment: 'Median absolute deviation there',
+    },
+    {
+      name: 'robust_score',
+      type: 'double',
+      comment: '0.6745 × (x − median) / MAD; |score| > 3.5 is an outlier',
+    },
+    { name: 'municipality_listings', type: 'bigint', comment: 'Offers in the municipality that day' },
+  ]),
+};
+
+export const priceModelPredictionsTable: TableDefinition = resultTable(
+  'price_model_predictions',
+  'Hedonic model estimate of every offer’s price per m², with the split it was in',
+  [
+    { name: 'source', type: 'string', comment: 'Source the offer came from' },
+    { name: 'id', type: 'string', comment: 'Offer id' },
+    { name: 'property_type', type: 'string', comment: 'apartment or house (one model each)' },
+    { name: 'municipality', type: 'string', comment: 'Municipality' },
+    { name: 'living_area', type: 'double', comment: 'Living area in m²' },
+    { name: 'price_per_square_meter', type: 'double', comment: 'Actual price per m²' },
+    { name: 'predicted_price_per_square_meter', type: 'double', comment: 'Model estimate' },
+    { name: 'split', type: 'string', comment: 'train, or test (held back for evaluation)' },
+  ],
+);
+
+export const priceModelMetricsTable: TableDefinition = {
+  ...resultTable('price_model_metrics', 'Fit and held-back error of the hedonic model per property type', [
+    { name: 'property_type', type: 'string', comment: 'apartment or house' },
+    { name: 'train_offers', type: 'bigint', comment: 'Offers the model was fitted on' },
+    { name: 'test_offers', type: 'bigint', comment: 'Held-back offers it was evaluated on' },
+    { name: 'intercept', type: 'double', comment: 'Price per m² at ln(area) = 0' },
+    { name: 'slope', type: 'double', comment: 'Change of price per m² per unit of ln(area)' },
+    { name: 'municipalities', type: 'bigint', comment: 'Municipalities with an effect' },
+    { name: 'mae', type: 'double', comment: 'Mean absolute error on held-back offers' },
+    { name: 'rmse', type: 'double', comment: 'Root mean squared error on held-back offers' },
+    { name: 'mape', type: 'double', comment: 'Mean absolute percentage error (fraction)' },
+    { name: 'r2', type: 'double', comment: 'R² on held-back offers (null without spread)' },
+  ]),
+  nullable: ['mae', 'rmse', 'mape', 'r2'],
+};
+
+export const priceModel: ModelUseCase = {
+  kind: 'model',
+  name: 'price_model',
+  description: 'Hedonic price model per property type: price per m² from living area and municipality',
+  reads: ['listings'],
+  tables: [priceModelPredictionsTable, priceModelMetricsTable],
+};
+
+/** Every use case, in the order they are run. This list is the allow-list for run arguments. */
+export const useCases: readonly UseCase[] = [marketStatsMonthly, currentListings, priceOutliers, priceModel];
+
+export const sqlUseCases: readonly SqlUseCase[] = useCases.filter((u): u is SqlUseCase => u.kind === 'sql');
+
+/** Every table a use case publishes (the Glue tables of the results zone). */
+export const useCaseTables: readonly TableDefinition[] = useCases.flatMap((u) =>
+  u.kind === 'sql' ? [u.table] : [...u.tables],
+);
+
+export class UnknownUseCaseError extends Error {
+  override readonly name = 'UnknownUseCaseError';
+}
+
+export function useCaseNamed(name: string): UseCase {
+  const found = useCases.find((u) => u.name === name);
+  if (!found) {
+    throw new UnknownUseCaseError(
+      `Unknown use case "${name}"; known: ${useCases.map((u) => u.name).join(', ')}.`,
+    );
+  }
+  return found;
+}
+
+/** Fills the placeholders of a use case's SQL. Values are validated upstream and quoted here. */
+export function renderUseCaseSql(sql: string, runDate: string, runIdValue: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(runDate)) throw new Error(`Bad run date ${runDate}`);
+  return sql
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('--'))
+    .join('\n')
+    .replaceAll(':run_date', sqlString(runDate))
+    .replaceAll(':run_id', sqlString(runIdValue))
+    .replace(/;\s*$/, '')
+    .trim();
+}

@@ -1,0 +1,176 @@
+import { join } from 'node:path';
+import { type DuckdbOptions, DuckdbSession } from '../../adapters/duckdb/duckdbSession.ts';
+import {
+  checkedCountSql,
+  checkedViewSql,
+  checkRecordsSql,
+  findDuplicatesSql,
+  rejectionSummarySql,
+  type StagedFile,
+  writeListingsSql,
+  writeRejectedSql,
+} from '../../domain/cleaning/listingRules.ts';
+import { priceMacrosSql } from '../../domain/cleaning/priceParsing.ts';
+import type { SourceContract } from '../../domain/sources/sourceContract.ts';
+import { sqlString } from '../../domain/sql/sqlLiteral.ts';
+import { duckdbType, listingsRejectedTable, listingsTable } from '../../domain/tables/tableSchema.ts';
+import { CleaningEngineError } from './loaderErrors.ts';
+
+export interface RejectedExample {
+  readonly sourceObject: string;
+  readonly recordNumber: number;
+  readonly rawRecord: string;
+}
+
+export interface ContractOutcome {
+  /** Records the engine read back from the staged files. */
+  readonly read: number;
+  readonly kept: number;
+  readonly rejected: number;
+  readonly rejectedByReason: Record<string, number>;
+  /** A few rejected records per reason, for summaries and data-quality errors. */
+  readonly examplesByReason: Record<string, RejectedExample[]>;
+}
+
+export interface ContractCheckerOptions {
+  readonly source: SourceContract;
+  readonly runId: string;
+  /** Scratch directory: checked records and DuckDB's spill space. */
+  readonly workDir: string;
+  readonly duckdb?: DuckdbOptions;
+  /** Called when a phase ends, for timings. */
+  readonly onPhase?: (phase: string) => void;
+}
+
+/** Gives DuckDB's errors a name and a next step. */
+function engineError(error: Error, memoryLimit: string | undefined): Error {
+  if (error.name !== 'Error') return error;
+  const outOfMemory = error.message.includes('Out of Memory');
+  return new CleaningEngineError(
+    outOfMemory
+      ? `DuckDB ran out of memory (memory limit ${memoryLimit ?? 'default'}): give the task more memory and raise ` +
+          `DUCKDB_MEMORY_LIMIT, or split the day's raw objects. Nothing was published. (${error.message.split('\n')[0]})`
+      : `The cleaning engine failed: ${error.message}. Nothing was published.`,
+    { cause: error },
+  );
+}
+
+/**
+ * Applies the listing contract in DuckDB, in two steps. `check` judges staged files (every
+ * rule, every reason) into a checked Parquet file; it is queued on the engine and returns at
+ * once. `finish` then de-duplicates across everything checked and writes both tables as
+ * local zstd Parquet. Row counts come from what the COPY statements wrote, so the
+ * conservation check compares real outputs, not intentions.
+ */
+export class ContractChecker {
+  private queue: Promise<void> = Promise.resolve();
+  private failure: Error | undefined;
+  private readonly checkedPaths: string[] = [];
+
+  private constructor(
+    private readonly session: DuckdbSession,
+    private readonly options: ContractCheckerOptions,
+  ) {}
+
+  static async open(options: ContractCheckerOptions): Promise<ContractChecker> {
+    const session = await DuckdbSession.open({
+      tempDirectory: join(options.workDir, 'spill'),
+      ...options.duckdb,
+    });
+    try {
+      for (const macro of priceMacrosSql) await session.run(macro);
+    } catch (error) {
+      session.close();
+      throw error;
+    }
+    return new ContractChecker(session, options);
+  }
+
+  /** Queues staged files for checking; errors surface in `finish`. */
+  check(files: readonly StagedFile[]): void {
+    const checkedPath = join(this.options.workDir, `checked-${this.checkedPaths.length}.parquet`);
+    this.checkedPaths.push(checkedPath);
+    const sql = checkRecordsSql(
+      this.options.source,
+      { stagedFiles: files, runId: this.options.runId },
+      checkedPath,
+    );
+    this.queue = this.queue.then(async () => {
+      if (this.failure) return;
+      try {
+        await this.session.run(sql);
+      } catch (error) {
+        this.failure = error as Error;
+      }
+    });
+  }
+
+  /**
+   * Waits for the queued checks, then de-duplicates and writes `listings` and
+   * `listings_rejected`. `objectNames` are the raw objects by object index.
+   */
+  async finish(
+    listingsPath: string,
+    rejectedPath: string,
+    objectNames: readonly string[],
+  ): Promise<ContractOutcome> {
+    const { session, options } = this;
+    try {
+      await this.queue;
+      if (this.failure) throw this.failure;
+      if (this.checkedPaths.length === 0) {
+        await writeEmptyOutputs(session, listingsPath, rejectedPath);
+        return { read: 0, kept: 0, rejected: 0, rejectedByReason: {}, examplesByReason: {} };
+      }
+      await session.run(checkedViewSql(this.checkedPaths));
+      options.onPhase?.('check');
+      await session.run(findDuplicatesSql());
+      options.onPhase?.('dedupe');
+      const kept = await session.all(writeListingsSql(options.runId, listingsPath));
+      options.onPhase?.('writeListings');
+      const rejected = await session.all(writeRejectedSql(options.runId, rejectedPath, objectNames));
+      options.onPhase?.('writeRejected');
+      const read = await session.all(checkedCountSql);
+      const rejectedByReason: Record<string, number> = {};
+      const examplesByReason: Record<string, RejectedExample[]> = {};
+      for (const row of await session.all(rejectionSummarySql(rejectedPath, 2))) {
+        const reason = String(row.reason);
+        rejectedByReason[reason] = Number(row.records);
+        examplesByReason[reason] = (row.examples as Record<string, unknown>[]).map((e) => ({
+          sourceObject: String(e.source_object),
+          recordNumber: Number(e.record_number),
+          rawRecord: String(e.raw_record),
+        }));
+      }
+      options.onPhase?.('summarize');
+      return {
+        read: Number(read[0]?.read),
+        kept: Number(kept[0]?.Count),
+        rejected: Number(rejected[0]?.Count),
+        rejectedByReason,
+        examplesByReason,
+      };
+    } catch (error) {
+      throw engineError(error as Error, options.duckdb?.memoryLimit);
+    }
+  }
+
+  /** Waits for queued work (so no query outlives the session), then closes the engine. */
+  async close(): Promise<void> {
+    await this.queue;
+    this.session.close();
+  }
+}
+
+/** A day whose objects hold only blank lines still publishes: empty tables say "no offers". */
+async function writeEmptyOutputs(session: DuckdbSession, listings: string, rejected: string): Promise<void> {
+  for (const [table, path] of [
+    [listingsTable, listings],
+    [listingsRejectedTable, rejected],
+  ] as const) {
+    const columns = table.columns.map((c) => `NULL::${duckdbType(c.type)} AS ${c.name}`).join(', ');
+    await session.run(
+      `COPY (SELECT ${columns} WHERE false) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`,
+    );
+  }
+}

@@ -1,0 +1,218 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { type DuckdbOptions, DuckdbSession } from '../../adapters/duckdb/duckdbSession.ts';
+import { type LakeZones, runPrefix, tableLocation } from '../../domain/lake/lakeLayout.ts';
+import { sqlString } from '../../domain/sql/sqlLiteral.ts';
+import { listingsTable, type TableDefinition } from '../../domain/tables/tableSchema.ts';
+import {
+  fitLine,
+  holdoutBuckets,
+  type LineFit,
+  type ModelMetrics,
+  metricsFrom,
+  municipalityShrinkage,
+} from '../../domain/useCases/hedonicPriceModel.ts';
+import { priceModelMetricsTable, priceModelPredictionsTable } from '../../domain/useCases/registry.ts';
+import type { BlobStore } from '../../ports/blobStore.ts';
+import type { Catalog } from '../../ports/catalog.ts';
+import type { Logger } from '../../ports/logger.ts';
+import { removeSupersededRuns } from '../../publishing/supersededRuns.ts';
+
+export interface ModelPorts {
+  readonly blobs: BlobStore;
+  readonly catalog: Catalog;
+  readonly zones: LakeZones;
+  readonly log: Logger;
+  readonly workDir: string;
+  readonly duckdb?: DuckdbOptions;
+}
+
+export interface ModelSummary {
+  readonly runId: string;
+  readonly dt: string;
+  readonly offers: number;
+  readonly models: readonly (LineFit & ModelMetrics & { propertyType: string; trainOffers: number })[];
+  readonly published: readonly { table: string; location: string }[];
+}
+
+export class NoListingsError extends Error {
+  override readonly name = 'NoListingsError';
+}
+
+/** Downloads every Parquet object of the day's published `listings` partitions, with its source. */
+async function downloadListings(
+  ports: ModelPorts,
+  dt: string,
+  into: string,
+): Promise<{ path: string; source: string }[]> {
+  const partitions = (await ports.catalog.listPartitions(listingsTable.name)).filter(
+    (p) => p.values.dt === dt,
+  );
+  const files: { path: string; source: string }[] = [];
+  for (const partition of partitions) {
+    for (const object of await ports.blobs.list(partition.location)) {
+      const path = join(into, `listings-${files.length}.parquet`);
+      await pipeline(await ports.blobs.read(object.uri), createWriteStream(path));
+      files.push({ path, source: partition.values.source ?? '' });
+    }
+  }
+  return files;
+}
+
+async function writeAndPublish(
+  ports: ModelPorts,
+  session: DuckdbSession,
+  table: TableDefinition,
+  select: string,
+  local: string,
+  values: { dt: string },
+  runId: string,
+): Promise<{ table: TableDefinition; location: string; previous: string | undefined }> {
+  await session.run(`COPY (${select}) TO ${sqlString(local)} (FORMAT parquet, COMPRESSION zstd)`);
+  const location = runPrefix(ports.zones, table, values, runId);
+  await ports.blobs.upload(local, `${location}part-00000.zstd.parquet`);
+  await ports.catalog.ensureTable(table, tableLocation(ports.zones, table));
+  const [previous] = await ports.catalog.publish([{ table, values, location }]);
+  return { table, location, previous };
+}
+
+/**
+ * The hedonic price model use case (see src/domain/useCases/hedonicPriceModel.ts): fits one
+ * model per property type on 4/5 of the day's offers, predicts every offer, evaluates on the
+ * held-back fifth, and publishes predictions and metrics like every other table. All row
+ * work is SQL in DuckDB; only the per-type sums cross into JS.
+ */
+export async function runPriceModel(
+  request: { runId: string; dt: string },
+  ports: ModelPorts,
+): Promise<ModelSummary> {
+  const { runId, dt } = request;
+  const log = ports.log.child({ runId, dt, useCase: 'price_model' });
+  await mkdir(ports.workDir, { recursive: true });
+  const work = await mkdtemp(join(ports.workDir, `model-${runId}-`));
+  const session = await DuckdbSession.open({ tempDirectory: join(work, 'spill'), ...ports.duckdb });
+  try {
+    const files = await downloadListings(ports, dt, work);
+    if (files.length === 0) {
+      throw new NoListingsError(
+        `No published listings for ${dt}: load the day first (the model reads the listings table).`,
+      );
+    }
+    // The held-back fifth is chosen by a hash of source and id, so it is the same on every run.
+    // Views, not tables: every pass streams the Parquet files, so memory stays bounded.
+    await session.run(`CREATE VIEW offers AS
+      SELECT source, id, property_type, municipality, living_area, price_per_square_meter AS ppsqm,
+             ln(living_area) AS x,
+             CASE WHEN CAST(('0x' || substr(md5(source || '/' || id), 1, 8)) AS BIGINT) % ${holdoutBuckets} = 0
+                  THEN 'test' ELSE 'train' END AS split
+      FROM (${files
+        .map((f) => `SELECT *, ${sqlString(f.source)} AS source FROM read_parquet(${sqlString(f.path)})`)
+        .join(' UNION ALL ')})`);
+    const sums = await session.all(`SELECT property_type, count(*) AS n, sum(x) AS sum_x, sum(ppsqm) AS sum_y,
+        sum(x * x) AS sum_xx, sum(x * ppsqm) AS sum_xy
+      FROM offers WHERE split = 'train' GROUP BY property_type ORDER BY property_type`);
+    const lines = sums.map((s) => ({
+      propertyType: String(s.property_type),
+      trainOffers: Number(s.n),
+      ...fitLine({
+        n: Number(s.n),
+        sumX: Number(s.sum_x),
+        sumY: Number(s.sum_y),
+        sumXX: Number(s.sum_xx),
+        sumXY: Number(s.sum_xy),
+      }),
+    }));
+    if (lines.length === 0) throw new NoListingsError(`No training offers for ${dt}.`);
+    await session.run(
+      `CREATE TABLE lines AS SELECT * FROM (VALUES ${lines
+        .map((l) => `(${sqlString(l.propertyType)}, ${l.intercept}::DOUBLE, ${l.slope}::DOUBLE)`)
+        .join(', ')}) AS t(property_type, intercept, slope)`,
+    );
+    await session.run(`CREATE TABLE effects AS
+      SELECT o.property_type, o.municipality,
+             sum(o.ppsqm - (l.intercept + l.slope * o.x)) / (count(*) + ${municipalityShrinkage}) AS effect
+      FROM offers o JOIN lines l ON o.property_type = l.property_type
+      WHERE o.split = 'train' GROUP BY o.property_type, o.municipality`);
+    await session.run(`CREATE VIEW predictions AS
+      SELECT o.source, o.id, o.property_type, o.municipality, o.living_area, o.ppsqm AS price_per_square_meter,
+             l.intercept + l.slope * o.x + coalesce(e.effect, 0) AS predicted_price_per_square_meter, o.split
+      FROM offers o JOIN lines l ON o.property_type = l.property_type
+      LEFT JOIN effects e ON e.property_type = o.property_type AND e.municipality = o.municipality`);
+    const errorSums = await session.all(`SELECT property_type, count(*) AS n,
+        sum(abs(price_per_square_meter - predicted_price_per_square_meter)) AS sum_abs,
+        sum(pow(price_per_square_meter - predicted_price_per_square_meter, 2)) AS sum_sq,
+        sum(abs(price_per_square_meter - predicted_price_per_square_meter) / price_per_square_meter) AS sum_pct,
+        sum(price_per_square_meter) AS sum_actual, sum(pow(price_per_square_meter, 2)) AS sum_actual_sq
+      FROM predictions WHERE split = 'test' GROUP BY property_type`);
+    const models = lines.map((line) => {
+      const e = errorSums.find((s) => s.property_type === line.propertyType);
+      return {
+        ...line,
+        ...metricsFrom({
+          n: Number(e?.n ?? 0),
+          sumAbsError: Number(e?.sum_abs ?? 0),
+          sumSquaredError: Number(e?.sum_sq ?? 0),
+          sumAbsPercentError: Number(e?.sum_pct ?? 0),
+          sumActual: Number(e?.sum_actual ?? 0),
+          sumActualSquared: Number(e?.sum_actual_sq ?? 0),
+        }),
+      };
+    });
+    const municipalities = await session.all(
+      'SELECT property_type, count(*) AS n FROM effects GROUP BY property_type',
+    );
+    const number = (value: number | null): string =>
+      value === null || Number.isNaN(value) ? 'NULL' : `${value}`;
+    const metricsRows = models
+      .map((m) => {
+        const withEffect = Number(municipalities.find((r) => r.property_type === m.propertyType)?.n ?? 0);
+        return `(${sqlString(m.propertyType)}, ${m.trainOffers}::BIGINT, ${m.n}::BIGINT, ${m.intercept}::DOUBLE, ${m.slope}::DOUBLE,
+          ${withEffect}::BIGINT, ${number(m.mae)}::DOUBLE, ${number(m.rmse)}::DOUBLE, ${number(m.mape)}::DOUBLE,
+          ${number(m.r2)}::DOUBLE, ${sqlString(runId)})`;
+      })
+      .join(', ');
+    const values = { dt };
+    const published = [
+      await writeAndPublish(
+        ports,
+        session,
+        priceModelPredictionsTable,
+        `SELECT source, id, property_type, municipality, living_area, price_per_square_meter,
+                predicted_price_per_square_meter, split, ${sqlString(runId)} AS run_id FROM predictions ORDER BY source, id`,
+        join(work, 'predictions.parquet'),
+        values,
+        runId,
+      ),
+      await writeAndPublish(
+        ports,
+        session,
+        priceModelMetricsTable,
+        `SELECT * FROM (VALUES ${metricsRows}) AS t(${priceModelMetricsTable.columns.map((c) => c.name).join(', ')})`,
+        join(work, 'metrics.parquet'),
+        values,
+        runId,
+      ),
+    ];
+    await removeSupersededRuns(
+      ports,
+      published.map(({ table, previous }) => ({ table, values, previous })),
+      runId,
+    );
+    const [offers] = await session.all('SELECT count(*) AS n FROM offers');
+    log.info('price model published', {
+      models: models.map((m) => ({ type: m.propertyType, mae: m.mae, r2: m.r2 })),
+    });
+    return {
+      runId,
+      dt,
+      offers: Number(offers?.n ?? 0),
+      models,
+      published: published.map(({ table, location }) => ({ table: table.name, location })),
+    };
+  } finally {
+    session.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,158 @@
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/adapters/jsonLogger.ts';
+import { rawPrefix } from '../../src/domain/lake/lakeLayout.ts';
+import { newRunId } from '../../src/domain/run/runId.ts';
+import { pricehubble } from '../../src/domain/sources/pricehubble.ts';
+import { loadPartition } from '../../src/jobs/loader/loadPartition.ts';
+import { connectLake, type LakeConnection } from '../../src/runtime/lakeConnection.ts';
+import { queryCatalog } from '../support/lakeQuery.ts';
+import { expectedFromSample, sampleFiles } from '../support/sampleOracle.ts';
+
+const day = { source: 'pricehubble', dt: '2024-01-15' };
+let root: string;
+let lake: LakeConnection;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'lake-test-'));
+  lake = connectLake(root);
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function land(name: string, content: Buffer | string): Promise<void> {
+  const dir = rawPrefix(lake.zones, day);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, name), content);
+}
+
+function load(runId = newRunId()) {
+  return loadPartition(
+    { source: pricehubble, date: day.dt, runId },
+    {
+      blobs: lake.blobs,
+      catalog: lake.catalog,
+      zones: lake.zones,
+      log: silentLogger,
+      workDir: join(root, 'work'),
+    },
+  );
+}
+
+const query = (sql: string) => queryCatalog(lake.catalog, sql);
+
+describe('loader on the local lake', () => {
+  it.each(sampleFiles)('keeps every valid offer of %s with the right price and types', async (file) => {
+    await copyFile(file, join(await mkdirRaw(), 'sample'));
+    const summary = await load();
+    const expected = await expectedFromSample(file);
+    expect(summary.read).toBe(expected.read);
+    expect(summary.kept).toBe(expected.kept.length);
+    expect(summary.read).toBe(summary.kept + summary.rejected);
+    const rows = await query(
+      'SELECT id, price, living_area, property_type, municipality, scraping_date::VARCHAR AS scraping_date FROM listings ORDER BY id',
+    );
+    expect(rows).toEqual(expected.kept);
+  });
+
+  it('publishes both tables atomically under a fresh run prefix and writes a manifest', async () => {
+    await land('offers.jsonl', await readFile(sampleFiles[0] as string));
+    const summary = await load();
+    const listings = await lake.catalog.getPartition('listings', day);
+    const rejected = await lake.catalog.getPartition('listings_rejected', day);
+    expect(listings?.location).toContain(`/run=${summary.runId}/`);
+    expect(rejected?.location).toContain(`/run=${summary.runId}/`);
+    const manifest = JSON.parse((await lake.blobs.getText(summary.manifest)) ?? '{}');
+    expect(manifest).toMatchObject({ runId: summary.runId, read: summary.read, kept: summary.kept });
+    const [counts] = await query(
+      'SELECT (SELECT count(*) FROM listings) AS kept, (SELECT count(*) FROM listings_rejected) AS rejected',
+    );
+    expect(counts).toEqual({ kept: summary.kept, rejected: summary.rejected });
+  });
+
+  it('reads gzip, JSON arrays and JSON-string exports in one day', async () => {
+    await land('a.jsonl.gz', gzipSync(await readFile(sampleFiles[0] as string)));
+    await land('b.json', await readFile(sampleFiles[1] as string));
+    await land(
+      'c.json',
+      JSON.stringify([
+        {
+          id: 'extra',
+          raw_price: 'CHF 990 000',
+          living_area: 120,
+          property_type: 'house',
+          municipality: 'Bern',
+          scraping_date: '2024-01-14',
+        },
+      ]),
+    );
+    const summary = await load();
+    expect(summary.objects.map((o) => [o.format, o.compressed, o.records])).toEqual([
+      ['json-lines', true, 100],
+      ['json-string-array', false, 100],
+      ['json-array', false, 1],
+    ]);
+    expect(summary.read).toBe(201);
+    expect(summary.read).toBe(summary.kept + summary.rejected);
+    const [row] = await query("SELECT price FROM listings WHERE id = 'extra'");
+    expect(row).toEqual({ price: 990000 });
+  });
+
+  it('running the same day again leaves one copy and removes superseded runs', async () => {
+    await land('offers.jsonl', await readFile(sampleFiles[0] as string));
+    const first = await load();
+    const second = await load();
+    const third = await load();
+    const [count] = await query('SELECT count(*) AS n FROM listings');
+    expect(count?.n).toBe(third.kept);
+    expect(third.kept).toBe(first.kept);
+    expect(third.published[0]?.previous).toContain(second.runId);
+    // the run replaced last stays one run longer (for queries that started before the publish)
+    const runs = await readdir(join(lake.zones.curated, 'listings', 'source=pricehubble', 'dt=2024-01-15'));
+    expect(runs.sort()).toEqual([`run=${second.runId}`, `run=${third.runId}`].sort());
+  });
+
+  it('fails on a corrupt gzip with an actionable message and keeps the published partition', async () => {
+    await land('offers.jsonl', await readFile(sampleFiles[0] as string));
+    const good = await load();
+    const before = await query('SELECT * FROM listings ORDER BY id');
+    const gzipped = gzipSync(Buffer.from('{"id":"x"}\n'.repeat(1000)));
+    await land('broken.jsonl.gz', gzipped.subarray(0, gzipped.length - 20));
+    const failing = newRunId();
+    await expect(load(failing)).rejects.toMatchObject({
+      name: 'RawObjectReadError',
+      message: expect.stringMatching(
+        /broken\.jsonl\.gz.*replace it in the raw zone and re-run this date.*Nothing was published/s,
+      ),
+    });
+    expect((await lake.catalog.getPartition('listings', day))?.location).toContain(good.runId);
+    expect(await query('SELECT * FROM listings ORDER BY id')).toEqual(before);
+    const runs = await readdir(join(lake.zones.curated, 'listings', 'source=pricehubble', 'dt=2024-01-15'));
+    expect(runs).toEqual([`run=${good.runId}`]);
+  });
+
+  it('fails clearly when the day has no raw data', async () => {
+    await expect(load()).rejects.toMatchObject({
+      name: 'NoRawDataError',
+      message: expect.stringContaining('raw/source=pricehubble/dt=2024-01-15'),
+    });
+    expect(await lake.catalog.listTables()).toEqual([]);
+  });
+
+  it('publishes empty tables for a day whose objects hold only blank lines', async () => {
+    await land('empty.jsonl', '\n\n');
+    const summary = await load();
+    expect(summary).toMatchObject({ read: 0, kept: 0, rejected: 0 });
+    expect(await query('SELECT count(*) AS n FROM listings')).toEqual([{ n: 0 }]);
+  });
+});
+
+async function mkdirRaw(): Promise<string> {
+  const dir = rawPrefix(lake.zones, day);
+  await mkdir(dir, { recursive: true });
+  return dir;
+}

@@ -1,0 +1,235 @@
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { StateMachineDefinition } from '../../lib/resolvedDefinition.ts';
+import { silentLogger } from '../../src/adapters/jsonLogger.ts';
+import { OutboxNotifier } from '../../src/adapters/local/outboxNotifier.ts';
+import { rawPrefix } from '../../src/domain/lake/lakeLayout.ts';
+import { stateNames } from '../../src/domain/stateMachine/stateNames.ts';
+import { useCases } from '../../src/domain/useCases/registry.ts';
+import type { PipelineDeps } from '../../src/lambdaTasks/taskPorts.ts';
+import { localStateMachineDefinition } from '../../src/orchestrator/localDefinition.ts';
+import {
+  runLocalExecution,
+  taskStates,
+  UnmappedTaskError,
+} from '../../src/orchestrator/localStateMachine.ts';
+import { connectLake, type LakeConnection } from '../../src/runtime/lakeConnection.ts';
+import { queryCatalog } from '../support/lakeQuery.ts';
+import { sampleFiles } from '../support/sampleOracle.ts';
+
+let definition: StateMachineDefinition;
+let root: string;
+let lake: LakeConnection;
+let deps: PipelineDeps;
+
+beforeAll(async () => {
+  definition = await localStateMachineDefinition('dev');
+});
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'local-sfn-'));
+  lake = connectLake(root);
+  deps = {
+    environment: 'test',
+    region: 'local',
+    timeZone: 'Europe/Zurich',
+    maxDays: 31,
+    zones: lake.zones,
+    blobs: lake.blobs,
+    catalog: lake.catalog,
+    notifier: new OutboxNotifier(lake.blobs, root, silentLogger),
+    log: silentLogger,
+  };
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const run = (input: unknown, handlerOverrides = {}) =>
+  runLocalExecution(definition, input as never, {
+    lake,
+    deps,
+    workDir: join(root, 'work'),
+    duckdbMemoryLimit: '512MB',
+    handlerOverrides,
+  });
+
+async function landSample(dt = '2024-01-15'): Promise<void> {
+  const dir = rawPrefix(lake.zones, { source: 'pricehubble', dt });
+  await mkdir(dir, { recursive: true });
+  await copyFile(sampleFiles[0] as string, join(dir, 'offers.jsonl'));
+}
+
+async function outbox(): Promise<{ subject: string; message: string; attributes: Record<string, string> }[]> {
+  return (deps.notifier as OutboxNotifier).sent() as never;
+}
+
+const query = (sql: string) => queryCatalog(lake.catalog, sql);
+
+describe('the synthesized state machine, run locally', () => {
+  it('maps every Task state of the definition', () => {
+    expect(taskStates(definition).sort()).toEqual(
+      [
+        stateNames.parseArgs,
+        stateNames.load,
+        stateNames.runSqlUseCase,
+        stateNames.runModelUseCase,
+        stateNames.publishUseCase,
+        stateNames.summarize,
+        stateNames.notifyFailure,
+      ].sort(),
+    );
+  });
+
+  it('refuses to run a definition with a Task it cannot map (it would call real AWS)', async () => {
+    const extra = {
+      ...definition,
+      States: {
+        ...definition.States,
+        Mystery: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', End: true },
+      },
+    } as StateMachineDefinition;
+    await expect(
+      runLocalExecution(extra, {}, { lake, deps, workDir: root, duckdbMemoryLimit: '512MB' }),
+    ).rejects.toThrow(UnmappedTaskError);
+  });
+
+  it('runs end to end: load, use cases, summary and a success notification', async () => {
+    await landSample();
+    const result = await run({ date: '2024-01-15' });
+    expect(result.error).toBeNull();
+    expect(result.status).toBe('SUCCEEDED');
+    // use cases run concurrently in the Map: their states interleave
+    expect(result.states.slice(0, 4)).toEqual(['ParseArgs', 'LoadPartitions', 'Load', 'RunUseCases']);
+    expect(result.states.slice(-2)).toEqual(['Summarize', 'Succeeded']);
+    const useCaseStates = result.states.slice(4, -2);
+    const sql = useCases.filter((u) => u.kind === 'sql').length;
+    expect(useCaseStates.filter((s) => s === 'UseCaseKind')).toHaveLength(useCases.length);
+    expect(useCaseStates.filter((s) => s === 'RunSqlUseCase')).toHaveLength(sql);
+    expect(useCaseStates.filter((s) => s === 'PublishUseCase')).toHaveLength(sql);
+    expect(useCaseStates.filter((s) => s === 'RunModelUseCase')).toHaveLength(useCases.length - sql);
+    const [notification] = await outbox();
+    expect(notification?.attributes).toEqual({
+      environment: 'test',
+      status: 'SUCCEEDED',
+      source: 'pricehubble',
+    });
+    expect(notification?.message).toMatch(/pricehubble 2024-01-15: read 100, kept 90, rejected 10/);
+    const [stats] = await query('SELECT sum(listings) AS offers FROM market_stats_monthly');
+    expect(stats).toEqual({ offers: 90 });
+  });
+
+  it('bad arguments: fails in ParseArgs, notifies with the reason, loads nothing', async () => {
+    const result = await run({ date: '2024-13-01' });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toMatchObject({ name: 'InvalidRunArgumentsError', state: 'ParseArgs' });
+    expect(result.caughtBy).toBe('NotifyFailure');
+    expect(result.states).toEqual(['ParseArgs', 'NotifyFailure', 'PipelineFailed']);
+    const [notification] = await outbox();
+    expect(notification?.subject).toBe(
+      '[test] listings pipeline FAILED in ParseArgs: InvalidRunArgumentsError',
+    );
+    expect(notification?.message).toContain('not a real calendar date');
+    expect(notification?.message).toContain('{"date":"2024-13-01"}');
+    expect(notification?.attributes.status).toBe('FAILED');
+  });
+
+  it('loader crash: fails in Load, keeps the published partition, says how to re-run', async () => {
+    await landSample();
+    expect((await run({ date: '2024-01-15', useCases: [] })).status).toBe('SUCCEEDED');
+    const before = await query('SELECT * FROM listings ORDER BY id');
+    const dir = rawPrefix(lake.zones, { source: 'pricehubble', dt: '2024-01-15' });
+    await writeFile(join(dir, 'zz-broken.jsonl.gz'), Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x01, 0x02]));
+    const result = await run({ date: '2024-01-15', useCases: [] });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toMatchObject({ name: 'States.TaskFailed', state: 'Load' });
+    expect(result.error?.message).toContain('RawObjectReadError');
+    const notification = (await outbox()).at(-1);
+    expect(notification?.message).toContain('Failed state: LoadPartitions');
+    expect(notification?.message).toContain('zz-broken.jsonl.gz');
+    expect(notification?.message).toContain('Partitions involved: pricehubble/2024-01-15');
+    expect(notification?.message).toContain('{"date":"2024-01-15","sources":["pricehubble"],"useCases":[]}');
+    expect(await query('SELECT * FROM listings ORDER BY id')).toEqual(before);
+  });
+
+  it('data-quality gate: too many rejects fail the load, the message shows top reasons with examples', async () => {
+    const dir = rawPrefix(lake.zones, { source: 'pricehubble', dt: '2024-01-16' });
+    await mkdir(dir, { recursive: true });
+    const studio = (i: number) =>
+      JSON.stringify({
+        id: `s${i}`,
+        raw_price: '400 000 €',
+        living_area: 40,
+        property_type: 'studio',
+        municipality: 'Bern',
+        scraping_date: '2024-01-15',
+      });
+    const good = JSON.stringify({
+      id: 'ok',
+      raw_price: '800 000 €',
+      living_area: 100,
+      property_type: 'house',
+      municipality: 'Bern',
+      scraping_date: '2024-01-15',
+    });
+    await writeFile(
+      join(dir, 'offers.jsonl'),
+      [good, studio(1), studio(2), studio(3), 'not json'].join('\n'),
+    );
+    const result = await run({ date: '2024-01-16', useCases: [] });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toMatchObject({ name: 'States.TaskFailed', state: 'Load' });
+    const notification = (await outbox()).at(-1);
+    expect(notification?.message).toContain(
+      'DataQualityError: pricehubble 2024-01-16: 80.0% of 5 records were rejected',
+    );
+    expect(notification?.message).toContain('unsupported_property_type: 3 records, e.g.');
+    expect(notification?.message).toContain('"id":"s1"');
+    expect(notification?.message).toContain('malformed_record: 1 records');
+    expect(await lake.catalog.listPartitions('listings')).toEqual([]);
+  });
+
+  it('query error: fails in RunSqlUseCase, the loaded data stays published', async () => {
+    await landSample();
+    const result = await run(
+      { date: '2024-01-15' },
+      {
+        [stateNames.runSqlUseCase]: async () => {
+          const error = new Error('SYNTAX_ERROR: line 1:8: Column "nope" cannot be resolved');
+          error.name = 'States.TaskFailed';
+          throw error;
+        },
+      },
+    );
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toMatchObject({ name: 'States.TaskFailed', state: 'RunSqlUseCase' });
+    expect(result.states).toContain('RunSqlUseCase');
+    expect(result.states.slice(-2)).toEqual(['NotifyFailure', 'PipelineFailed']);
+    const notification = (await outbox()).at(-1);
+    expect(notification?.subject).toContain('FAILED in RunUseCases');
+    expect(notification?.message).toContain('Column "nope" cannot be resolved');
+    expect(await query('SELECT count(*) AS n FROM listings')).toEqual([{ n: 90 }]);
+    expect(await lake.catalog.listPartitions('market_stats_monthly')).toEqual([]);
+  });
+
+  it('a use case that the local engine cannot run fails the same way (real DuckDB error)', async () => {
+    await landSample();
+    const result = await run(
+      { date: '2024-01-15' },
+      {
+        [stateNames.parseArgs]: async (input: unknown) => {
+          const { parseArgsTask } = await import('../../src/lambdaTasks/tasks.ts');
+          const plan = parseArgsTask(input, deps);
+          return {
+            ...plan,
+            useCases: plan.useCases.map((u) => ({ ...u, select: 'SELECT nope FROM listings' })),
+          };
+        },
+      },
+    );
+    expect(result.error).toMatchObject({ name: 'States.TaskFailed', state: 'RunSqlUseCase' });
+    expect(result.error?.message).toContain('nope');
+  });
+});

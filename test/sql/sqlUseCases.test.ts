@@ -1,0 +1,167 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import parser from 'node-sql-parser/build/trino.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { duckdbType } from '../../src/domain/tables/tableSchema.ts';
+import {
+  currentListings,
+  marketStatsMonthly,
+  priceOutliers,
+  renderUseCaseSql,
+  sqlUseCases,
+} from '../../src/domain/useCases/registry.ts';
+import { connectLake, type LakeConnection } from '../../src/runtime/lakeConnection.ts';
+import { readUseCaseSql } from '../../src/runtime/useCaseSqlFiles.ts';
+import { listing, publishListings, runUseCase } from '../support/listingsLake.ts';
+
+let root: string;
+let lake: LakeConnection;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'usecases-'));
+  lake = connectLake(root);
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const byKeys = (keys: string[]) => (a: Record<string, unknown>, b: Record<string, unknown>) =>
+  keys
+    .map((k) => String(a[k]))
+    .join('|')
+    .localeCompare(keys.map((k) => String(b[k])).join('|'));
+
+describe('every SQL use case', () => {
+  it.each(sqlUseCases.map((u) => [u.name, u] as const))(
+    '%s parses as Trino (Athena engine v3) SQL',
+    (_, useCase) => {
+      const sql = renderUseCaseSql(readUseCaseSql(useCase), '2024-01-15', 'run-1');
+      expect(() => new parser.Parser().astify(sql, { database: 'trino' })).not.toThrow();
+    },
+  );
+
+  it.each(sqlUseCases.map((u) => [u.name, u] as const))(
+    '%s returns exactly its table’s columns and types on DuckDB',
+    async (_, useCase) => {
+      await publishListings(lake, 'pricehubble', '2024-01-15', [listing('a', 'Bern', 5000)]);
+      const { types } = await runUseCase(lake, useCase, '2024-01-15');
+      expect(Object.entries(types)).toEqual(useCase.table.columns.map((c) => [c.name, duckdbType(c.type)]));
+    },
+  );
+});
+
+describe('market_stats_monthly', () => {
+  it('computes count, mean and exact percentiles per municipality, type and month', async () => {
+    await publishListings(lake, 'pricehubble', '2024-01-15', [
+      listing('a', 'Bern', 1000),
+      listing('b', 'Bern', 4000),
+      listing('c', 'Bern', 2000),
+      listing('d', 'Bern', 3000),
+      listing('e', 'Bern', 5000, { property_type: 'house' }),
+      listing('f', 'Bern', 7000, { scraping_date: '2024-02-01' }),
+    ]);
+    // another day must not count
+    await publishListings(lake, 'pricehubble', '2024-01-14', [listing('z', 'Bern', 99000)]);
+    const { rows } = await runUseCase(lake, marketStatsMonthly, '2024-01-15');
+    // 1000, 2000, 3000, 4000: median at rank 1.5 → 2500; p10 at rank 0.3 → 1300; p90 at 2.7 → 3700
+    expect(rows.sort(byKeys(['property_type', 'month']))).toEqual([
+      {
+        municipality: 'Bern',
+        property_type: 'apartment',
+        month: '2024-01',
+        listings: 4,
+        mean_price_per_square_meter: 2500,
+        median_price_per_square_meter: 2500,
+        p10_price_per_square_meter: 1300,
+        p90_price_per_square_meter: 3700,
+        run_id: 'run-1',
+      },
+      {
+        municipality: 'Bern',
+        property_type: 'apartment',
+        month: '2024-02',
+        listings: 1,
+        mean_price_per_square_meter: 7000,
+        median_price_per_square_meter: 7000,
+        p10_price_per_square_meter: 7000,
+        p90_price_per_square_meter: 7000,
+        run_id: 'run-1',
+      },
+      {
+        municipality: 'Bern',
+        property_type: 'house',
+        month: '2024-01',
+        listings: 1,
+        mean_price_per_square_meter: 5000,
+        median_price_per_square_meter: 5000,
+        p10_price_per_square_meter: 5000,
+        p90_price_per_square_meter: 5000,
+        run_id: 'run-1',
+      },
+    ]);
+  });
+});
+
+describe('current_listings', () => {
+  it('keeps the latest version of each offer across days and sources, with first and last seen', async () => {
+    await publishListings(lake, 'pricehubble', '2024-01-14', [
+      listing('a', 'Bern', 5000, { scraping_date: '2024-01-13' }),
+      listing('b', 'Thun', 6000, { scraping_date: '2024-01-13' }),
+    ]);
+    await publishListings(lake, 'pricehubble', '2024-01-15', [
+      listing('a', 'Bern', 5500, { scraping_date: '2024-01-15' }),
+    ]);
+    await publishListings(lake, 'homegate', '2024-01-15', [
+      listing('a', 'Biel', 4000, { scraping_date: '2024-01-15' }),
+    ]);
+    // a later day is not "current" for a run of the 15th
+    await publishListings(lake, 'pricehubble', '2024-01-16', [listing('b', 'Thun', 9999)]);
+    const { rows } = await runUseCase(lake, currentListings, '2024-01-15');
+    expect(
+      rows
+        .sort(byKeys(['source', 'id']))
+        .map((r) => [
+          r.source,
+          r.id,
+          r.price_per_square_meter,
+          r.scraping_date,
+          r.first_seen,
+          r.last_seen,
+          r.times_seen,
+        ]),
+    ).toEqual([
+      ['homegate', 'a', 4000, '2024-01-15', '2024-01-15', '2024-01-15', 1],
+      ['pricehubble', 'a', 5500, '2024-01-15', '2024-01-14', '2024-01-15', 2],
+      ['pricehubble', 'b', 6000, '2024-01-13', '2024-01-14', '2024-01-14', 1],
+    ]);
+  });
+});
+
+describe('price_outliers', () => {
+  it('scores offers by the modified z-score on the municipality’s MAD', async () => {
+    await publishListings(lake, 'pricehubble', '2024-01-15', [
+      listing('a', 'Bern', 4900),
+      listing('b', 'Bern', 4950),
+      listing('c', 'Bern', 5000),
+      listing('d', 'Bern', 5050),
+      listing('e', 'Bern', 5100),
+      listing('f', 'Bern', 20000),
+      // too few offers in Thun to judge, however odd
+      listing('g', 'Thun', 1000),
+      listing('h', 'Thun', 90000),
+    ]);
+    const { rows } = await runUseCase(lake, priceOutliers, '2024-01-15');
+    // sorted: 4900 4950 5000 5050 5100 20000 → median 5025; |deviations| sorted 25 25 75 75 125 14975 → MAD 75
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      source: 'pricehubble',
+      id: 'f',
+      municipality: 'Bern',
+      price_per_square_meter: 20000,
+      municipality_median_price_per_square_meter: 5025,
+      municipality_mad_price_per_square_meter: 75,
+      municipality_listings: 6,
+    });
+    expect(rows[0]?.robust_score).toBeCloseTo((0.6745 * (20000 - 5025)) / 75, 9);
+  });
+});
