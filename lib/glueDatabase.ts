@@ -2,6 +2,7 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { InternalError } from '../src/domain/errors/pipelineError.ts';
 import { type LakeZones, tableLocation } from '../src/domain/lake/lakeLayout.ts';
 import { type GlueTableInput, glueTableInput } from '../src/domain/tables/glueTableInput.ts';
 import type { TableDefinition } from '../src/domain/tables/tableSchema.ts';
@@ -99,7 +100,7 @@ export class GlueDatabase extends Construct {
 
     const tables = new Map<string, glue.CfnTable>();
     for (const table of [...props.curatedTables, ...props.resultTables]) {
-      if (tables.has(table.name)) throw new Error(`Table ${table.name} is defined twice`);
+      if (tables.has(table.name)) throw new InternalError(`Table ${table.name} is defined twice`);
       const cfnTable = new glue.CfnTable(this, `Table-${table.name}`, {
         catalogId: account,
         databaseName: props.databaseName,

@@ -5,6 +5,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { errorNamesOf } from '../src/domain/errors/errorCatalog.ts';
 import { stateNames } from '../src/domain/stateMachine/stateNames.ts';
 import type { BatchCompute } from './batchCompute.ts';
 import type { ContainerTask } from './containerTask.ts';
@@ -81,12 +82,24 @@ export class PipelineStateMachine extends Construct {
   constructor(scope: Construct, id: string, props: PipelineStateMachineProps) {
     super(scope, id);
     const { functions } = props;
+    /**
+     * Lambda tasks retry the Lambda service's own failures, and the handlers' errors of the
+     * environment category (a service or the machine failed; the same input may succeed):
+     * the error catalog decides, so a new error is never retried by accident.
+     */
     const retryLambdaServiceErrors = <T extends sfn.TaskStateBase>(task: T): T => {
       task.addRetry({
         errors: [...lambdaTransientErrors],
         interval: Duration.seconds(2),
         backoffRate: 2,
         maxAttempts: 5,
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+      task.addRetry({
+        errors: errorNamesOf('environment'),
+        interval: Duration.seconds(10),
+        backoffRate: 2,
+        maxAttempts: 2,
         jitterStrategy: sfn.JitterType.FULL,
       });
       return task;

@@ -1,3 +1,4 @@
+import { PipelineError } from '../src/domain/errors/pipelineError.ts';
 import type { SynthesizedDefinition } from './synthesizedDefinition.ts';
 
 /** A CloudFormation token found in the definition: `{ Ref }` or `{ "Fn::GetAtt": [id, attribute] }`. */
@@ -43,7 +44,7 @@ export interface AslState {
   readonly [field: string]: unknown;
 }
 
-export class UnresolvableDefinitionError extends Error {
+export class UnresolvableDefinitionError extends PipelineError {
   override readonly name = 'UnresolvableDefinitionError';
 }
 

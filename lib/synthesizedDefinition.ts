@@ -1,5 +1,6 @@
 import { CfnResource, Token } from 'aws-cdk-lib';
 import { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { InternalError } from '../src/domain/errors/pipelineError.ts';
 import type { EnvironmentName } from './config/environments.ts';
 import { createListingsApp } from './listingsApp.ts';
 
@@ -47,10 +48,10 @@ export function synthesizedDefinition(
     context: { 'aws:cdk:bundling-stacks': [], 'aws:cdk:disable-asset-staging': true },
   });
   const stack = stacks.get(environment);
-  if (!stack) throw new Error(`No stack for ${environment}`);
+  if (!stack) throw new InternalError(`No stack for ${environment}`);
   const cfnStateMachine = stack.pipeline.stateMachine.node.defaultChild;
   if (!(cfnStateMachine instanceof CfnStateMachine))
-    throw new Error('The state machine has no CfnStateMachine');
+    throw new InternalError('The state machine has no CfnStateMachine');
   const resourceTypes: Record<string, string> = {};
   for (const construct of stack.node.findAll()) {
     if (CfnResource.isCfnResource(construct))

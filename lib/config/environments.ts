@@ -1,5 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
+import { PipelineError } from '../../src/domain/errors/pipelineError.ts';
 import { pipelineTimeZone } from '../../src/domain/run/runArguments.ts';
 
 /**
@@ -248,7 +249,7 @@ function asList(value: unknown): unknown {
     : value;
 }
 
-export class InvalidEnvironmentConfigError extends Error {
+export class InvalidEnvironmentConfigError extends PipelineError {
   override readonly name = 'InvalidEnvironmentConfigError';
 }
 

@@ -1,10 +1,11 @@
 import { AthenaQueryEngine } from '../adapters/aws/athenaQueryEngine.ts';
 import { createAthenaClient } from '../adapters/aws/awsClients.ts';
 import { LocalQueryEngine } from '../adapters/duckdb/localQueryEngine.ts';
+import { PipelineError } from '../domain/errors/pipelineError.ts';
 import type { QueryResult } from '../ports/queryEngine.ts';
 import { type CatalogKind, connectLake } from '../runtime/lakeConnection.ts';
 
-export class QueryFailedError extends Error {
+export class QueryFailedError extends PipelineError {
   override readonly name = 'QueryFailedError';
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InternalError, PipelineError } from '../domain/errors/pipelineError.ts';
 import { manifestUri, tableLocation } from '../domain/lake/lakeLayout.ts';
 import {
   failureNotification,
@@ -57,7 +58,7 @@ export async function publishUseCaseTask(event: unknown, deps: PipelineDeps): Pr
   const step = useCaseStepEvent.parse(event);
   const useCase = useCaseNamed(step.name);
   if (useCase.kind !== 'sql')
-    throw new Error(`${step.name} is not a SQL use case: it publishes its own tables.`);
+    throw new InternalError(`${step.name} is not a SQL use case: it publishes its own tables.`);
   const { table } = useCase;
   const values = { dt: step.dt };
   await deps.catalog.ensureTable(table, tableLocation(deps.zones, table));
@@ -76,7 +77,7 @@ export async function publishUseCaseTask(event: unknown, deps: PipelineDeps): Pr
   return { published: step.outputPrefix };
 }
 
-export class ManifestMissingError extends Error {
+export class ManifestMissingError extends PipelineError {
   override readonly name = 'ManifestMissingError';
 }
 

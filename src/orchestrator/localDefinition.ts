@@ -1,9 +1,10 @@
 import validator from 'asl-validator';
 import type { EnvironmentName } from '../../lib/config/environments.ts';
 import type { StateMachineDefinition } from '../../lib/resolvedDefinition.ts';
+import { PipelineError } from '../domain/errors/pipelineError.ts';
 import { cachedBySources } from './definitionCache.ts';
 
-export class InvalidDefinitionError extends Error {
+export class InvalidDefinitionError extends PipelineError {
   override readonly name = 'InvalidDefinitionError';
 }
 

@@ -7,6 +7,7 @@ import type { AslState, StateMachineDefinition } from '../../lib/resolvedDefinit
 import { AthenaQueryEngine } from '../adapters/aws/athenaQueryEngine.ts';
 import { createAthenaClient } from '../adapters/aws/awsClients.ts';
 import { LocalQueryEngine } from '../adapters/duckdb/localQueryEngine.ts';
+import { PipelineError } from '../domain/errors/pipelineError.ts';
 import { readableCause } from '../domain/notifications/notifications.ts';
 import type { PipelinePlan } from '../domain/run/pipelinePlan.ts';
 import { sqlString } from '../domain/sql/sqlLiteral.ts';
@@ -39,7 +40,7 @@ if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function'
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type TaskHandler = (input: Json) => Promise<Json>;
 
-export class UnmappedTaskError extends Error {
+export class UnmappedTaskError extends PipelineError {
   override readonly name = 'UnmappedTaskError';
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { type DuckdbOptions, defaultDuckdbMemoryLimit } from '../adapters/duckdb/duckdbSession.ts';
 import { JsonLogger } from '../adapters/jsonLogger.ts';
+import { PipelineError } from '../domain/errors/pipelineError.ts';
 import { runIdPattern } from '../domain/run/runId.ts';
 import type { Logger } from '../ports/logger.ts';
 import { connectLake, type LakeConnection } from './lakeConnection.ts';
@@ -32,7 +33,7 @@ const commonEnvironment = z.object({
 
 export type CommonEnvironment = z.infer<typeof commonEnvironment>;
 
-export class ContainerConfigurationError extends Error {
+export class ContainerConfigurationError extends PipelineError {
   override readonly name = 'ContainerConfigurationError';
 }
 

@@ -5,6 +5,7 @@ import { S3BlobStore } from '../adapters/aws/s3BlobStore.ts';
 import { isS3Uri, parseS3Uri } from '../adapters/aws/s3Uri.ts';
 import { FileBlobStore } from '../adapters/local/fileBlobStore.ts';
 import { LocalCatalog } from '../adapters/local/localCatalog.ts';
+import { PipelineError } from '../domain/errors/pipelineError.ts';
 import { type LakeZones, zonesUnder } from '../domain/lake/lakeLayout.ts';
 import type { BlobStore } from '../ports/blobStore.ts';
 import type { Catalog } from '../ports/catalog.ts';
@@ -19,7 +20,7 @@ export interface LakeConnection {
   readonly catalogKind: CatalogKind;
 }
 
-export class UnsupportedLakeError extends Error {
+export class UnsupportedLakeError extends PipelineError {
   override readonly name = 'UnsupportedLakeError';
 }
 

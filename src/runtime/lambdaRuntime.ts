@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { createSnsClient } from '../adapters/aws/awsClients.ts';
 import { SnsNotifier } from '../adapters/aws/snsNotifier.ts';
 import { JsonLogger } from '../adapters/jsonLogger.ts';
+import { PipelineError } from '../domain/errors/pipelineError.ts';
 import type { PipelineDeps } from '../lambdaTasks/taskPorts.ts';
 import { connectLake } from './lakeConnection.ts';
 
@@ -20,7 +21,7 @@ const lambdaEnvironment = z.object({
   CONSOLE_REGION: z.string().min(1),
 });
 
-export class LambdaConfigurationError extends Error {
+export class LambdaConfigurationError extends PipelineError {
   override readonly name = 'LambdaConfigurationError';
 }
 

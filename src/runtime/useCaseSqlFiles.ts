@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { InternalError } from '../domain/errors/pipelineError.ts';
 import type { SqlUseCase } from '../domain/useCases/useCase.ts';
 
 /**
@@ -13,7 +14,7 @@ function sqlDirectory(): string {
     fileURLToPath(new URL('../domain/useCases/sql/', import.meta.url)),
   ].filter((dir): dir is string => dir !== undefined);
   const found = candidates.find((dir) => existsSync(dir));
-  if (!found) throw new Error(`Use-case SQL files not found in ${candidates.join(', ')}`);
+  if (!found) throw new InternalError(`Use-case SQL files not found in ${candidates.join(', ')}`);
   return found.endsWith('/') ? found : `${found}/`;
 }
 

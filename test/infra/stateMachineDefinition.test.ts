@@ -7,6 +7,7 @@ import {
   type StateMachineDefinition,
 } from '../../lib/resolvedDefinition.ts';
 import { type SynthesizedDefinition, synthesizedDefinition } from '../../lib/synthesizedDefinition.ts';
+import { errorNamesOf } from '../../src/domain/errors/errorCatalog.ts';
 import { stateNames } from '../../src/domain/stateMachine/stateNames.ts';
 
 /** asl-validator 4 ships no types; this is its documented signature. */
@@ -196,7 +197,7 @@ describe.each(environmentNames)('state machine definition of %s', (environment) 
     });
   });
 
-  it('retries the Lambda service with backoff, never the handlers own errors', () => {
+  it('retries the Lambda service and the environment errors with backoff, never bad input, bad data or bugs', () => {
     for (const name of [
       stateNames.parseArgs,
       stateNames.publishUseCase,
@@ -205,8 +206,15 @@ describe.each(environmentNames)('state machine definition of %s', (environment) 
     ]) {
       const retries = state(name).Retry ?? [];
       const errors = retries.flatMap((r) => r.ErrorEquals);
-      expect(errors).toEqual(expect.arrayContaining(lambdaTransientErrors));
-      expect(errors.every((e) => e.startsWith('Lambda.'))).toBe(true);
+      expect(errors).toEqual(
+        expect.arrayContaining([...lambdaTransientErrors, ...errorNamesOf('environment')]),
+      );
+      const notRetried = [...errorNamesOf('input'), ...errorNamesOf('data'), ...errorNamesOf('bug')];
+      expect(notRetried.length).toBeGreaterThan(20);
+      expect(
+        errors.filter((e) => !e.startsWith('Lambda.') && !errorNamesOf('environment').includes(e as never)),
+      ).toEqual([]);
+      for (const name of notRetried) expect(errors).not.toContain(name);
       for (const retry of retries)
         expect(retry).toMatchObject({ BackoffRate: 2, MaxAttempts: expect.any(Number) });
     }

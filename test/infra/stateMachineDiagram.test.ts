@@ -4,23 +4,24 @@ import { describe, expect, it } from 'vitest';
 import { repositoryRoot } from '../../lib/repositoryRoot.ts';
 import { resolveDefinition, type StateMachineDefinition } from '../../lib/resolvedDefinition.ts';
 import {
-  readmeWithDiagram,
   stateMachineDiagram,
   stateMachineDocPath,
   stateMachineMarkdown,
 } from '../../lib/stateMachineDiagram.ts';
 import { synthesizedDefinition } from '../../lib/synthesizedDefinition.ts';
+import { withReadmeSection } from '../../src/docs/readmeSections.ts';
 
 describe('state machine diagram', () => {
-  it(`${stateMachineDocPath} shows the state machine as synthesized now (else: npx tsx bin/writeDiagram.ts)`, () => {
+  it(`${stateMachineDocPath} shows the state machine as synthesized now (else: npx tsx bin/writeDocs.ts)`, () => {
     const current = readFileSync(join(repositoryRoot, stateMachineDocPath), 'utf8');
     expect(current).toBe(stateMachineMarkdown(resolveDefinition(synthesizedDefinition('dev'))));
   });
 
-  it('README.md shows the same diagram (else: npx tsx bin/writeDiagram.ts)', () => {
+  it('README.md shows the same diagram (else: npx tsx bin/writeDocs.ts)', () => {
     const readme = readFileSync(join(repositoryRoot, 'README.md'), 'utf8');
+    const diagram = stateMachineDiagram(resolveDefinition(synthesizedDefinition('dev')));
     expect(readme).toBe(
-      readmeWithDiagram(readme, stateMachineDiagram(resolveDefinition(synthesizedDefinition('dev')))),
+      withReadmeSection(readme, 'state-machine diagram', `\`\`\`mermaid\n${diagram}\n\`\`\``),
     );
   });
 

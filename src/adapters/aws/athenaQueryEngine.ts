@@ -7,6 +7,7 @@ import {
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
+import { InternalError, PipelineError } from '../../domain/errors/pipelineError.ts';
 import type { QueryEngine, QueryResult } from '../../ports/queryEngine.ts';
 
 export interface AthenaQueryEngineOptions {
@@ -22,7 +23,7 @@ export interface AthenaQueryEngineOptions {
   readonly timeoutMs?: number;
 }
 
-export class AthenaQueryFailedError extends Error {
+export class AthenaQueryFailedError extends PipelineError {
   override readonly name = 'AthenaQueryFailedError';
 
   constructor(
@@ -35,7 +36,12 @@ export class AthenaQueryFailedError extends Error {
   }
 }
 
-export class AthenaQueryTimeoutError extends Error {
+/** Athena failed the query on its side and says a retry may succeed (`AthenaError.Retryable`). */
+export class AthenaQueryInterruptedError extends PipelineError {
+  override readonly name = 'AthenaQueryInterruptedError';
+}
+
+export class AthenaQueryTimeoutError extends PipelineError {
   override readonly name = 'AthenaQueryTimeoutError';
 }
 
@@ -76,7 +82,7 @@ export class AthenaQueryEngine implements QueryEngine {
       }),
     );
     const id = started.QueryExecutionId;
-    if (!id) throw new Error('Athena StartQueryExecution returned no QueryExecutionId.');
+    if (!id) throw new InternalError('Athena StartQueryExecution returned no QueryExecutionId.');
     const execution = await this.waitForCompletion(id, sql);
     return this.results(id, execution.StatementType);
   }
@@ -94,14 +100,12 @@ export class AthenaQueryEngine implements QueryEngine {
         const status = execution.Status;
         const reason = status?.StateChangeReason ?? status?.AthenaError?.ErrorMessage;
         const errorType = status?.AthenaError?.ErrorType;
-        throw new AthenaQueryFailedError(
+        const message =
           `Athena query ${id} ${state}: ${reason ?? 'Athena gave no reason'}` +
-            `${errorType !== undefined ? ` (error type ${errorType})` : ''}. ` +
-            `Query: ${excerpt(sql)}. See the query's details in the Athena console (workgroup ${this.options.workgroup}).`,
-          id,
-          state,
-          reason,
-        );
+          `${errorType !== undefined ? ` (error type ${errorType})` : ''}. ` +
+          `Query: ${excerpt(sql)}. See the query's details in the Athena console (workgroup ${this.options.workgroup}).`;
+        if (status?.AthenaError?.Retryable === true) throw new AthenaQueryInterruptedError(message);
+        throw new AthenaQueryFailedError(message, id, state, reason);
       }
       if (Date.now() + wait > deadline) {
         // Do not leave it running (and billing) after we stop waiting for it.

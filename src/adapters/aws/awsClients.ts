@@ -2,6 +2,7 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { PipelineError } from '../../domain/errors/pipelineError.ts';
 
 /** The services the adapters (and their tests) talk to; the name is the env var suffix. */
 export type AwsService = 's3' | 'glue' | 'athena' | 'sns' | 'sqs';
@@ -30,7 +31,7 @@ export interface AwsClientConfig {
   retryMode: 'standard' | 'adaptive';
 }
 
-export class AwsConfigurationError extends Error {
+export class AwsConfigurationError extends PipelineError {
   override readonly name = 'AwsConfigurationError';
 }
 

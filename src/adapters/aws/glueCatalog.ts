@@ -17,6 +17,7 @@ import {
   UpdatePartitionCommand,
   UpdateTableCommand,
 } from '@aws-sdk/client-glue';
+import { PipelineError } from '../../domain/errors/pipelineError.ts';
 import type { LakeZones, PartitionValues } from '../../domain/lake/lakeLayout.ts';
 import { partitionPath } from '../../domain/lake/lakeLayout.ts';
 import { type GlueTableInput, glueTableInput } from '../../domain/tables/glueTableInput.ts';
@@ -29,11 +30,11 @@ export interface GlueCatalogOptions {
   readonly zones?: LakeZones;
 }
 
-export class GlueCatalogError extends Error {
+export class GlueCatalogError extends PipelineError {
   override readonly name = 'GlueCatalogError';
 }
 
-export class GluePublishError extends Error {
+export class GluePublishError extends PipelineError {
   override readonly name = 'GluePublishError';
 }
 

@@ -9,6 +9,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { InternalError, PipelineError } from '../../domain/errors/pipelineError.ts';
 import type { BlobObject, BlobStore } from '../../ports/blobStore.ts';
 import { parseS3Uri, s3Uri } from './s3Uri.ts';
 
@@ -21,15 +22,15 @@ export interface S3BlobStoreOptions {
   readonly uploadConcurrency?: number;
 }
 
-export class BlobNotFoundError extends Error {
+export class BlobNotFoundError extends PipelineError {
   override readonly name = 'BlobNotFoundError';
 }
 
-export class S3DeleteError extends Error {
+export class S3DeleteError extends PipelineError {
   override readonly name = 'S3DeleteError';
 }
 
-export class UnsafeDeleteError extends Error {
+export class UnsafeDeleteError extends PipelineError {
   override readonly name = 'UnsafeDeleteError';
 }
 
@@ -90,7 +91,7 @@ export class S3BlobStore implements BlobStore {
       const body = response.Body;
       // In Node the SDK hands back the HTTP response itself: a Readable we can stream from.
       if (!(body instanceof Readable)) {
-        throw new TypeError(`GetObject ${uri} returned no Node stream; is this running outside Node?`);
+        throw new InternalError(`GetObject ${uri} returned no Node stream; is this running outside Node?`);
       }
       return body;
     } catch (error) {

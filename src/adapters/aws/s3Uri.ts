@@ -1,3 +1,4 @@
+import { PipelineError } from '../../domain/errors/pipelineError.ts';
 /** An S3 object address, split the way every S3 API call wants it. */
 export interface S3Location {
   readonly bucket: string;
@@ -5,7 +6,7 @@ export interface S3Location {
   readonly key: string;
 }
 
-export class InvalidS3UriError extends Error {
+export class InvalidS3UriError extends PipelineError {
   override readonly name = 'InvalidS3UriError';
 }
 

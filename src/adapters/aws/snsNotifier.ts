@@ -1,4 +1,5 @@
 import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { InternalError } from '../../domain/errors/pipelineError.ts';
 import type { Notification } from '../../domain/notifications/notification.ts';
 import type { Notifier } from '../../ports/notifier.ts';
 
@@ -50,7 +51,8 @@ export class SnsNotifier implements Notifier {
         MessageAttributes: attributes,
       }),
     );
-    if (!response.MessageId) throw new Error(`SNS Publish to ${this.topicArn} returned no MessageId.`);
+    if (!response.MessageId)
+      throw new InternalError(`SNS Publish to ${this.topicArn} returned no MessageId.`);
     return response.MessageId;
   }
 }

@@ -2,6 +2,7 @@ import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/prom
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { InternalError, PipelineError } from '../../domain/errors/pipelineError.ts';
 import { type PartitionValues, partitionPath, samePartition } from '../../domain/lake/lakeLayout.ts';
 import type { TableDefinition } from '../../domain/tables/tableSchema.ts';
 import type { Catalog, CatalogPartition, CatalogTable, PartitionPublication } from '../../ports/catalog.ts';
@@ -39,7 +40,7 @@ const catalogFileSchema = z.object({
 
 type CatalogFile = z.infer<typeof catalogFileSchema>;
 
-export class CatalogLockTimeoutError extends Error {
+export class CatalogLockTimeoutError extends PipelineError {
   override readonly name = 'CatalogLockTimeoutError';
 }
 
@@ -139,7 +140,7 @@ export class LocalCatalog implements Catalog {
     return this.withLock((file) =>
       publications.map(({ table, values, location }) => {
         const entry = file.tables[table.name];
-        if (!entry) throw new Error(`Table ${table.name} is not in the catalog: ensureTable first`);
+        if (!entry) throw new InternalError(`Table ${table.name} is not in the catalog: ensureTable first`);
         const existing = entry.partitions.find((p) => samePartition(p.values, values));
         const updatedAt = new Date().toISOString();
         if (existing) {

@@ -1,3 +1,4 @@
+import { InternalError } from '../errors/pipelineError.ts';
 import { replacementCharacter } from '../ingest/recordStager.ts';
 import type { SourceContract } from '../sources/sourceContract.ts';
 import { sqlIdentifier, sqlString } from '../sql/sqlLiteral.ts';
@@ -95,7 +96,7 @@ function selectList(columns: Record<string, string>, names: readonly string[]): 
   return names
     .map((name) => {
       const expression = columns[name];
-      if (expression === undefined) throw new Error(`No SQL expression for output column ${name}`);
+      if (expression === undefined) throw new InternalError(`No SQL expression for output column ${name}`);
       return `${expression} AS ${name}`;
     })
     .join(', ');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PipelineError } from '../errors/pipelineError.ts';
 import { sourceNamePattern } from '../sources/sourceContract.ts';
 import { newRunId, runIdPattern } from './runId.ts';
 
@@ -74,7 +75,7 @@ export interface PlanContext {
   readonly maxDays: number;
 }
 
-export class InvalidRunArgumentsError extends Error {
+export class InvalidRunArgumentsError extends PipelineError {
   override readonly name = 'InvalidRunArgumentsError';
 }
 

@@ -1,3 +1,4 @@
+import { PipelineError } from '../errors/pipelineError.ts';
 import { pricehubble } from './pricehubble.ts';
 import type { SourceContract } from './sourceContract.ts';
 
@@ -6,7 +7,7 @@ export const sources: readonly SourceContract[] = [pricehubble];
 
 export const defaultSourceName = pricehubble.name;
 
-export class UnknownSourceError extends Error {
+export class UnknownSourceError extends PipelineError {
   override readonly name = 'UnknownSourceError';
 }
 

@@ -1,3 +1,4 @@
+import { PipelineError } from '../errors/pipelineError.ts';
 /**
  * A hedonic price model of price per m²: per property type, a line in the logarithm of the
  * living area, plus a municipality effect where the municipality has data. The effect is the
@@ -31,7 +32,7 @@ export const municipalityShrinkage = 5;
 /** Share of offers held back for evaluation, chosen by a hash of the id (stable across runs). */
 export const holdoutBuckets = 5;
 
-export class NotEnoughDataError extends Error {
+export class NotEnoughDataError extends PipelineError {
   override readonly name = 'NotEnoughDataError';
 }
 

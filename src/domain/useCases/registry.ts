@@ -1,3 +1,4 @@
+import { InternalError, PipelineError } from '../errors/pipelineError.ts';
 import { sqlString } from '../sql/sqlLiteral.ts';
 import type { ColumnDefinition, TableDefinition } from '../tables/tableSchema.ts';
 import type { ModelUseCase, SqlUseCase, UseCase } from './useCase.ts';
@@ -144,7 +145,7 @@ export const useCaseTables: readonly TableDefinition[] = useCases.flatMap((u) =>
   u.kind === 'sql' ? [u.table] : [...u.tables],
 );
 
-export class UnknownUseCaseError extends Error {
+export class UnknownUseCaseError extends PipelineError {
   override readonly name = 'UnknownUseCaseError';
 }
 
@@ -160,7 +161,7 @@ export function useCaseNamed(name: string): UseCase {
 
 /** Fills the placeholders of a use case's SQL. Values are validated upstream and quoted here. */
 export function renderUseCaseSql(sql: string, runDate: string, runIdValue: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(runDate)) throw new Error(`Bad run date ${runDate}`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(runDate)) throw new InternalError(`Bad run date ${runDate}`);
   return sql
     .split('\n')
     .filter((line) => !line.trimStart().startsWith('--'))

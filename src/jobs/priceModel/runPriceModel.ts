@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type DuckdbOptions, DuckdbSession } from '../../adapters/duckdb/duckdbSession.ts';
+import { PipelineError } from '../../domain/errors/pipelineError.ts';
 import { type LakeZones, runPrefix, tableLocation } from '../../domain/lake/lakeLayout.ts';
 import { sqlString } from '../../domain/sql/sqlLiteral.ts';
 import { listingsTable, type TableDefinition } from '../../domain/tables/tableSchema.ts';
@@ -37,7 +38,7 @@ export interface ModelSummary {
   readonly published: readonly { table: string; location: string }[];
 }
 
-export class NoListingsError extends Error {
+export class NoListingsError extends PipelineError {
   override readonly name = 'NoListingsError';
 }
 

@@ -1,0 +1,196 @@
+import type { ErrorCategory } from './errorCategory.ts';
+
+export interface ErrorEntry {
+  readonly category: ErrorCategory;
+  /** What happened, for the README's failure table and people reading an alert. */
+  readonly meaning: string;
+  /** What a person does about it. */
+  readonly action: string;
+}
+
+/**
+ * Every error the pipeline raises, by name: the one definition the error classes (through
+ * {@link PipelineError}), the state machine's retry policy and the README's failure table are
+ * derived from. Names are stable API: scripts and subscription filters match them.
+ */
+export const errorCatalog = {
+  // bad input
+  InvalidRunArgumentsError: {
+    category: 'input',
+    meaning: 'bad date, range, source or use-case name in the run arguments',
+    action: 'fix the input (the message lists the allowed values) and start the run again',
+  },
+  UsageError: {
+    category: 'input',
+    meaning: 'the command line was used wrongly (exit code 2); nothing was landed or started',
+    action: 'type what the message says, or see `etl <command> --help`',
+  },
+  UnknownSourceError: {
+    category: 'input',
+    meaning: 'a source name that no contract defines',
+    action: 'use a name from `src/domain/sources/registry.ts`, or add a contract for the new source',
+  },
+  UnknownUseCaseError: {
+    category: 'input',
+    meaning: 'a use-case name the registry does not have',
+    action: 'use a name from `src/domain/useCases/registry.ts`',
+  },
+  RawLandingConflictError: {
+    category: 'input',
+    meaning: '`--input` would overwrite a raw object with different content',
+    action: 'land it under another name: the raw zone is never modified',
+  },
+  QueryFailedError: {
+    category: 'input',
+    meaning: 'the SQL given to `etl query` failed',
+    action: 'fix the SQL (the message lists the tables that exist)',
+  },
+  InvalidS3UriError: {
+    category: 'input',
+    meaning: 'a lake or zone location is not an `s3://bucket/key` URI with a valid bucket name',
+    action: 'fix the location',
+  },
+  UnsupportedLakeError: {
+    category: 'input',
+    meaning: 'the catalog does not fit the lake (the local catalog on S3, Glue on a directory)',
+    action: 'use `--catalog glue` with an `s3://` lake and `local` with a directory',
+  },
+  AwsConfigurationError: {
+    category: 'input',
+    meaning: 'an AWS setting in the environment is malformed (e.g. `AWS_MAX_ATTEMPTS`)',
+    action: 'fix the environment variable the message names',
+  },
+  InvalidEnvironmentConfigError: {
+    category: 'input',
+    meaning: 'a setting of a deployed environment (account, region, e-mails, sizes) is invalid; synth stops',
+    action: 'fix the value the message names (see docs/deploy.md)',
+  },
+  // bad data
+  NoRawDataError: {
+    category: 'data',
+    meaning: 'nothing under `raw/source=<s>/dt=<d>/`',
+    action: "land the day's files, or check the scraper",
+  },
+  RawObjectReadError: {
+    category: 'data',
+    meaning: 'a raw object cannot be read (corrupt or truncated gzip, …); nothing was published',
+    action: 'replace the object and re-run the day',
+  },
+  DataQualityError: {
+    category: 'data',
+    meaning: 'too large a share of the day was rejected; nothing was published',
+    action: "look at the top reasons and examples in the message; fix the export, or the source's contract",
+  },
+  NoListingsError: {
+    category: 'data',
+    meaning: 'the price model found no published listings for the day',
+    action: 'load the day first',
+  },
+  NotEnoughDataError: {
+    category: 'data',
+    meaning: 'a model had no offers to fit',
+    action: 'load the day (or more days) first',
+  },
+  // environment
+  CleaningEngineError: {
+    category: 'environment',
+    meaning: 'DuckDB failed while cleaning, usually out of memory',
+    action:
+      'raise the task memory and its DuckDB memory limit (`lib/config/environments.ts`, `--memory-limit`)',
+  },
+  CatalogLockTimeoutError: {
+    category: 'environment',
+    meaning: 'the local catalog stayed locked for 30 s',
+    action: 'wait for the other run to finish; a lock older than 30 s is taken over',
+  },
+  GlueCatalogError: {
+    category: 'environment',
+    meaning: 'Glue refused or failed a catalog call, after retries',
+    action: "check Glue's health and the role's permissions, then re-run",
+  },
+  GluePublishError: {
+    category: 'environment',
+    meaning: 'Glue did not accept every partition of a publish, after retries',
+    action: 're-run the day: readers still see the partitions as they were',
+  },
+  AthenaQueryTimeoutError: {
+    category: 'environment',
+    meaning: 'an Athena query ran past its time limit and was stopped',
+    action: 'narrow the query (filter on `source` and `dt`) or raise the limit',
+  },
+  AthenaQueryInterruptedError: {
+    category: 'environment',
+    meaning: 'Athena failed a query for a reason of its own that it calls retryable',
+    action: 'nothing at first (retried); if it persists, check the Athena service health',
+  },
+  BlobNotFoundError: {
+    category: 'environment',
+    meaning: 'an object the run needs is gone from S3',
+    action: 'find what deleted it (a lifecycle rule, a person), then re-run',
+  },
+  S3DeleteError: {
+    category: 'environment',
+    meaning: 'S3 did not delete every object of a prefix',
+    action: 're-run: the next run removes what is left',
+  },
+  // bugs
+  ConservationError: {
+    category: 'bug',
+    meaning: 'records read ≠ kept + rejected; nothing was published',
+    action: 'report it with the run id',
+  },
+  AthenaQueryFailedError: {
+    category: 'bug',
+    meaning: "Athena failed a use case's SQL (a SQL error, a missing table or column)",
+    action: "fix the use case's SQL file; the message has Athena's reason and the query id",
+  },
+  ManifestMissingError: {
+    category: 'bug',
+    meaning: "a partition's manifest is missing when the run is summarized",
+    action: 'report it with the run id (a loader reported success without writing one)',
+  },
+  UnsafeDeleteError: {
+    category: 'bug',
+    meaning: 'a delete outside a run prefix was asked for, and refused',
+    action: 'report it with the run id',
+  },
+  UnmappedTaskError: {
+    category: 'bug',
+    meaning: 'a Task state has no local handler (it would call AWS)',
+    action: 'map it in `src/orchestrator/localStateMachine.ts`',
+  },
+  InvalidDefinitionError: {
+    category: 'bug',
+    meaning: 'the synthesized state machine is not valid Amazon States Language',
+    action: 'fix `lib/pipelineStateMachine.ts`; the infra tests show where',
+  },
+  UnresolvableDefinitionError: {
+    category: 'bug',
+    meaning: 'the synthesized definition holds a CloudFormation function the local runner cannot resolve',
+    action: 'build the definition from Ref, Fn::GetAtt and Fn::Join only',
+  },
+  LambdaConfigurationError: {
+    category: 'bug',
+    meaning: "a Lambda's environment does not match its schema: the stack and the code are out of step",
+    action: 'deploy the stack and the code from one commit',
+  },
+  ContainerConfigurationError: {
+    category: 'bug',
+    meaning: "a container's environment does not match its schema: the stack and the image are out of step",
+    action: 'deploy the stack and the image from one commit',
+  },
+  InternalError: {
+    category: 'bug',
+    meaning: "a broken invariant of the pipeline's code, or a service answer without a field it always has",
+    action: 'report it with the run id and the message',
+  },
+} as const satisfies Readonly<Record<string, ErrorEntry>>;
+
+export type ErrorName = keyof typeof errorCatalog;
+
+/** Names of the errors of a category, in catalog order. */
+export function errorNamesOf(category: ErrorCategory): ErrorName[] {
+  return (Object.keys(errorCatalog) as ErrorName[]).filter(
+    (name) => errorCatalog[name].category === category,
+  );
+}

@@ -1,0 +1,26 @@
+import { type ErrorName, errorCatalog } from './errorCatalog.ts';
+import type { ErrorCategory } from './errorCategory.ts';
+
+/**
+ * The base of every error the pipeline raises. `name` is what scripts, Step Functions'
+ * Retry/Catch and the failure messages match on; it must be a key of the error catalog, so
+ * the compiler refuses an error that has no category, no meaning and no next step.
+ */
+export abstract class PipelineError extends Error {
+  abstract override readonly name: ErrorName;
+
+  /** Read lazily: subclasses set `name` after this constructor has run. */
+  get category(): ErrorCategory {
+    return errorCatalog[this.name].category;
+  }
+}
+
+/** A broken invariant of the pipeline's own code or of a service's answer: always a bug. */
+export class InternalError extends PipelineError {
+  override readonly name = 'InternalError';
+}
+
+/** The category of anything thrown: a pipeline error's own, a bug for everything else. */
+export function categoryOf(error: unknown): ErrorCategory {
+  return error instanceof PipelineError ? error.category : 'bug';
+}
