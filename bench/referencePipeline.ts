@@ -13,6 +13,7 @@ import { DuckdbSession } from '../src/adapters/duckdb/duckdbSession.ts';
 import { judgedRecordsSql } from '../src/domain/cleaning/listingRules.ts';
 import { priceMacrosSql } from '../src/domain/cleaning/priceParsing.ts';
 import { pricehubble } from '../src/domain/sources/pricehubble.ts';
+import { parquetCopySql } from '../src/domain/sql/parquetCopy.ts';
 import { sqlString } from '../src/domain/sql/sqlLiteral.ts';
 
 const [input, outDir, memoryLimit] = process.argv.slice(2);
@@ -31,12 +32,19 @@ CREATE TEMP TABLE checked AS
 SELECT *, len(reasons) = 0 AND row_number() OVER (PARTITION BY CASE WHEN len(reasons) = 0 THEN id END
                                                ORDER BY scraping_date DESC) > 1 AS duplicate
 FROM (${judgedRecordsSql(pricehubble, fields)})`);
-const kept =
-  await session.all(`COPY (SELECT id, scraping_date, property_type, municipality, price, living_area,
-  price_per_square_meter, 'reference' AS run_id FROM checked WHERE len(reasons) = 0 AND NOT duplicate ORDER BY id)
-  TO ${sqlString(join(outDir, 'listings.parquet'))} (FORMAT parquet, COMPRESSION zstd)`);
-const rejected = await session.all(`COPY (SELECT id, reasons, 'reference' AS run_id FROM checked
-  WHERE len(reasons) > 0 OR duplicate) TO ${sqlString(join(outDir, 'rejected.parquet'))} (FORMAT parquet, COMPRESSION zstd)`);
+const kept = await session.all(
+  parquetCopySql(
+    `SELECT id, scraping_date, property_type, municipality, price, living_area, price_per_square_meter,
+            'reference' AS run_id FROM checked WHERE len(reasons) = 0 AND NOT duplicate ORDER BY id`,
+    join(outDir, 'listings.parquet'),
+  ),
+);
+const rejected = await session.all(
+  parquetCopySql(
+    `SELECT id, reasons, 'reference' AS run_id FROM checked WHERE len(reasons) > 0 OR duplicate`,
+    join(outDir, 'rejected.parquet'),
+  ),
+);
 session.close();
 process.stdout.write(
   `${JSON.stringify({

@@ -10,6 +10,7 @@ import { runDemo } from '../src/cli/demoCommand.ts';
 import { generateOffers } from '../src/cli/generateCommand.ts';
 import { HumanLogger } from '../src/cli/humanLogger.ts';
 import { queryLake } from '../src/cli/queryCommand.ts';
+import { localRerunCommand } from '../src/cli/rerunCommand.ts';
 import { formatResult, type OutputFormat } from '../src/cli/resultFormat.ts';
 import { runPipeline } from '../src/cli/runCommand.ts';
 import type { RunSummary } from '../src/cli/runSummary.ts';
@@ -35,7 +36,7 @@ function catalogOf(value: string | undefined, lake: string): CatalogKind {
   return catalog;
 }
 
-function printRunSummary(summary: RunSummary, log: HumanLogger): void {
+function printRunSummary(summary: RunSummary, log: HumanLogger, memoryLimit: string): void {
   const { totals } = summary;
   if (summary.status === 'SUCCEEDED') {
     log.info(
@@ -51,18 +52,13 @@ function printRunSummary(summary: RunSummary, log: HumanLogger): void {
       `Run ${summary.runId ?? ''} failed${summary.error?.state ? ` in ${summary.error.state}` : ''}.`,
     );
     log.error(`${summary.error?.name}: ${summary.error?.message}`);
-    log.info(`Re-run with: npm run --silent etl -- run ${rerunFlags(summary)}`);
+    log.info(
+      `Re-run with: ${localRerunCommand(summary.input, {
+        lake: summary.lake,
+        ...(memoryLimit !== defaultDuckdbMemoryLimit ? { memoryLimit } : {}),
+      })}`,
+    );
   }
-}
-
-function rerunFlags(summary: RunSummary): string {
-  const input = summary.input as { date?: string; from?: string; to?: string; sources?: string[] };
-  const flags = [
-    input.date ? `--date ${input.date}` : `--from ${input.from} --to ${input.to}`,
-    ...(input.sources ?? []).map((s) => `--source ${s}`),
-    `--lake ${summary.lake}`,
-  ];
-  return flags.join(' ');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -99,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
         log,
       );
       if (values.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-      printRunSummary(summary, log);
+      printRunSummary(summary, log, values['memory-limit']);
       return summary.status === 'SUCCEEDED' ? 0 : 1;
     }
     case 'query': {

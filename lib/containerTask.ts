@@ -4,16 +4,28 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type {
+  containerGlueLake,
+  containerSettings,
+} from '../src/domain/taskEnvironments/containerEnvironments.ts';
+import type { EnvironmentVariables } from '../src/domain/taskEnvironments/environmentVariables.ts';
 import type { PipelineConfig } from './config/environments.ts';
 import { repositoryRoot } from './repositoryRoot.ts';
 
+/** A container's settings in AWS, every one its schemas ask for (the per-run values come from the state machine). */
+export type ContainerEnvironmentVariables = EnvironmentVariables<typeof containerSettings> &
+  EnvironmentVariables<typeof containerGlueLake>;
+
 export interface ContainerTaskProps {
   /** The folder under containers/ whose entrypoint the image runs; also the container name. */
-  readonly container: 'loader' | 'priceModel';
+  readonly container: string;
   readonly description: string;
   readonly sizing: PipelineConfig['loader'];
-  /** Non-secret settings: bucket URIs, database name, sizes. */
-  readonly environment: Readonly<Record<string, string>>;
+  /** Non-secret settings: the environment's name, bucket URIs, database name, region. */
+  readonly environment: Omit<
+    ContainerEnvironmentVariables,
+    'WORK_DIR' | 'DUCKDB_MEMORY_LIMIT' | 'DUCKDB_THREADS'
+  >;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
 }
@@ -36,6 +48,8 @@ export class ContainerTask extends Construct {
 
   /** Scratch directory of the task (inputs, intermediate files, DuckDB spill). */
   readonly workDir: string;
+  /** Everything the container reads from its environment, as the task definition sets it. */
+  readonly environment: ContainerEnvironmentVariables;
 
   constructor(scope: Construct, id: string, props: ContainerTaskProps) {
     super(scope, id);
@@ -46,6 +60,12 @@ export class ContainerTask extends Construct {
       description: props.description,
     });
     this.workDir = `/tmp/${props.container}`;
+    this.environment = {
+      ...props.environment,
+      WORK_DIR: this.workDir,
+      DUCKDB_MEMORY_LIMIT: props.sizing.duckdbMemoryLimit,
+      DUCKDB_THREADS: String(Math.max(1, Math.floor(props.sizing.cpu / 1024))),
+    };
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
       removalPolicy: props.logRemovalPolicy,
@@ -75,12 +95,7 @@ export class ContainerTask extends Construct {
         mode: ecs.AwsLogDriverMode.NON_BLOCKING,
         maxBufferSize: Size.mebibytes(25),
       }),
-      environment: {
-        ...props.environment,
-        WORK_DIR: this.workDir,
-        DUCKDB_MEMORY_LIMIT: props.sizing.duckdbMemoryLimit,
-        DUCKDB_THREADS: String(Math.max(1, Math.floor(props.sizing.cpu / 1024))),
-      },
+      environment: this.environment,
     });
   }
 }

@@ -3,6 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { LakeZones } from '../src/domain/lake/lakeLayout.ts';
+import type { lakeZoneVariables } from '../src/domain/taskEnvironments/environmentVariables.ts';
 
 export interface DataLakeBucketsProps {
   /** prod: RETAIN buckets and key; others: DESTROY and empty the buckets on stack deletion. */
@@ -122,7 +123,7 @@ export class DataLakeBuckets extends Construct {
   }
 
   /** The zone URIs as the environment variables the loader and the Lambdas read. */
-  lakeEnvironment(): Record<string, string> {
+  lakeEnvironment(): { readonly [Name in keyof typeof lakeZoneVariables]: string } {
     return {
       LAKE_RAW: this.zones.raw,
       LAKE_CURATED: this.zones.curated,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { TableDefinition } from '../src/domain/tables/tableSchema.ts';
+import type { UseCase } from '../src/domain/useCases/useCase.ts';
 import {
   type EnvironmentName,
   environmentNames,
@@ -28,8 +28,8 @@ export interface ListingsAppOptions {
    * Tests that only inspect templates may turn it off: its first run costs seconds.
    */
   readonly templateValidation?: boolean;
-  /** Tables the use cases write; default: the use-case registry's (`src/domain/useCases/registry.ts`). */
-  readonly resultTables?: readonly TableDefinition[];
+  /** The use cases to deploy; default: the registry's (`src/domain/useCases/registry.ts`). */
+  readonly useCases?: readonly UseCase[];
 }
 
 export interface ListingsApp {
@@ -77,7 +77,7 @@ export function createListingsApp(options: ListingsAppOptions = {}): ListingsApp
       new ListingsPipelineStack(app, stackNameOf(environment), {
         config,
         description: `Listings pipeline (${environment}): raw offers to clean Parquet tables, use cases, alerts`,
-        ...(options.resultTables ? { resultTables: options.resultTables } : {}),
+        ...(options.useCases ? { useCases: options.useCases } : {}),
       }),
     );
   }

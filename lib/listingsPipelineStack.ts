@@ -1,7 +1,10 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { curatedTables, type TableDefinition } from '../src/domain/tables/tableSchema.ts';
-import { useCaseTables } from '../src/domain/useCases/registry.ts';
+import { InternalError } from '../src/domain/errors/pipelineError.ts';
+import { sources } from '../src/domain/sources/registry.ts';
+import { curatedTables } from '../src/domain/tables/tableSchema.ts';
+import { useCases as registeredUseCases, tablesOf } from '../src/domain/useCases/registry.ts';
+import type { ModelUseCase, UseCase } from '../src/domain/useCases/useCase.ts';
 import { AlertTopic } from './alertTopic.ts';
 import { AnalystAccess } from './analystAccess.ts';
 import { AthenaWorkgroup } from './athenaWorkgroup.ts';
@@ -19,9 +22,13 @@ import { PipelineStateMachine } from './pipelineStateMachine.ts';
 
 export interface ListingsPipelineStackProps extends StackProps {
   readonly config: PipelineConfig;
-  /** Tables the use cases write; default: the use-case registry's. */
-  readonly resultTables?: readonly TableDefinition[];
+  /** The use cases to deploy; default: the registry's (`src/domain/useCases/registry.ts`). */
+  readonly useCases?: readonly UseCase[];
 }
+
+/** A construct id from a container's folder name: `priceModel` → `PriceModel`. */
+const constructIdOf = (container: string): string =>
+  `${container.charAt(0).toUpperCase()}${container.slice(1)}`;
 
 /**
  * One environment of the listings pipeline: the lake, the catalog, the loader, the Lambdas,
@@ -34,7 +41,8 @@ export class ListingsPipelineStack extends Stack {
   readonly alerts: AlertTopic;
   readonly compute: BatchCompute;
   readonly loader: ContainerTask;
-  readonly priceModel: ContainerTask;
+  /** One Fargate task per model use case, by use-case name. */
+  readonly modelTasks: ReadonlyMap<string, ContainerTask>;
   readonly functions: PipelineFunctions;
   readonly pipeline: PipelineStateMachine;
   readonly analystAccess: AnalystAccess;
@@ -46,7 +54,9 @@ export class ListingsPipelineStack extends Stack {
       terminationProtection: props.config.retainData,
     });
     const { config } = props;
-    const resultTables = props.resultTables ?? useCaseTables;
+    const useCases = props.useCases ?? registeredUseCases;
+    const resultTables = useCases.flatMap(tablesOf);
+    const modelUseCases = useCases.filter((u): u is ModelUseCase => u.kind === 'model');
     Tags.of(this).add('project', 'listings-pipeline');
     Tags.of(this).add('environment', config.name);
 
@@ -82,15 +92,12 @@ export class ListingsPipelineStack extends Stack {
       availabilityZones: config.availabilityZones,
       ...logs,
     });
+    const lakeVariables = { ...lakeEnvironment, GLUE_DATABASE: glueDatabaseName };
     const containerEnvironment = {
       ENVIRONMENT: config.name,
-      // The containers want a root; every zone is overridden by its bucket below.
-      LAKE: this.lake.zones.curated,
-      ...lakeEnvironment,
       CATALOG: 'glue',
-      CATALOG_DATABASE: glueDatabaseName,
-      AWS_REGION: this.region,
-    };
+      ...lakeVariables,
+    } as const;
     this.loader = new ContainerTask(this, 'Loader', {
       container: 'loader',
       description: 'Listings loader task: reads raw, writes curated and its Glue partitions',
@@ -98,25 +105,27 @@ export class ListingsPipelineStack extends Stack {
       ...logs,
       environment: containerEnvironment,
     });
-    // The model reads one day of clean listings: the loader's sizing fits it too.
-    this.priceModel = new ContainerTask(this, 'PriceModel', {
-      container: 'priceModel',
-      description: 'Listings price model task: reads listings, writes its result tables',
-      sizing: config.loader,
-      ...logs,
-      environment: containerEnvironment,
-    });
+    // A model reads one day of clean listings: the loader's sizing fits it too.
+    this.modelTasks = new Map(
+      modelUseCases.map((useCase) => [
+        useCase.name,
+        new ContainerTask(this, constructIdOf(useCase.container), {
+          container: useCase.container,
+          description: `Listings ${useCase.name} task: reads listings, writes its result tables`,
+          sizing: config.loader,
+          ...logs,
+          environment: containerEnvironment,
+        }),
+      ]),
+    );
+    const topic = { TOPIC_ARN: this.alerts.topic.topicArn };
     this.functions = new PipelineFunctions(this, 'Functions', {
       ...logs,
-      environment: {
-        ENVIRONMENT: config.name,
-        TIME_ZONE: config.schedule.timeZone,
-        ...lakeEnvironment,
-        GLUE_DATABASE: glueDatabaseName,
-        ATHENA_WORKGROUP: athenaWorkgroupName,
-        TOPIC_ARN: this.alerts.topic.topicArn,
-        MAX_BACKFILL_DAYS: String(config.maxBackfillDays),
-        CONSOLE_REGION: this.region,
+      environments: {
+        parseArgs: { ENVIRONMENT: config.name, TIME_ZONE: config.schedule.timeZone },
+        runSqlUseCase: { ENVIRONMENT: config.name, ...lakeVariables, ATHENA_WORKGROUP: athenaWorkgroupName },
+        summarize: { ENVIRONMENT: config.name, LAKE_MANIFESTS: this.lake.zones.manifests, ...topic },
+        notifyFailure: { ENVIRONMENT: config.name, ...topic },
       },
     });
 
@@ -125,10 +134,8 @@ export class ListingsPipelineStack extends Stack {
       functions: this.functions,
       compute: this.compute,
       loader: this.loader,
-      priceModel: this.priceModel,
-      athenaWorkgroupName,
-      glueDatabaseName,
-      athenaResultsUri: this.lake.zones.athenaResults,
+      models: modelUseCases.map((useCase) => ({ useCase, task: this.modelTask(useCase.name) })),
+      registered: { sources: sources.length, useCases: useCases.length },
       maxConcurrency: config.maxConcurrency,
       loadTimeout: Duration.minutes(config.loader.timeoutMinutes),
       ...logs,
@@ -149,11 +156,13 @@ export class ListingsPipelineStack extends Stack {
       workgroup: this.workgroup,
       alerts: this.alerts,
       loader: this.loader,
-      priceModel: this.priceModel,
+      models: modelUseCases.map((useCase) => ({
+        tables: useCase.tables,
+        task: this.modelTask(useCase.name),
+      })),
       functions: this.functions,
-      stateMachineRole: this.pipeline.stateMachine,
       curatedTables,
-      resultTables,
+      sqlTables: useCases.flatMap((u) => (u.kind === 'sql' ? [u.table] : [])),
     });
     this.analystAccess = new AnalystAccess(this, 'Analysts', {
       environmentName: config.name,
@@ -164,6 +173,13 @@ export class ListingsPipelineStack extends Stack {
 
     this.addOutputs(glueDatabaseName, athenaWorkgroupName);
     acknowledgeAwsSolutionsFindings(this);
+  }
+
+  /** The Fargate task of a model use case. */
+  modelTask(useCaseName: string): ContainerTask {
+    const task = this.modelTasks.get(useCaseName);
+    if (!task) throw new InternalError(`No task for the model use case ${useCaseName}`);
+    return task;
   }
 
   /** What people and scripts need after a deploy (`cdk deploy` prints them; see docs/deploy.md). */

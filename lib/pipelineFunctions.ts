@@ -1,62 +1,75 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { EnvironmentVariables } from '../src/domain/taskEnvironments/environmentVariables.ts';
+import type { LambdaName, lambdaEnvironments } from '../src/domain/taskEnvironments/lambdaEnvironments.ts';
+import { sqlUseCaseTimeoutMinutes } from '../src/domain/useCases/useCase.ts';
 import { HandlerFunction } from './handlerFunction.ts';
 
+/** Each Lambda's environment, exactly as its schema asks (a missing variable fails the type check). */
+export type LambdaEnvironmentVariables = {
+  readonly [Name in LambdaName]: EnvironmentVariables<(typeof lambdaEnvironments)[Name]>;
+};
+
 export interface PipelineFunctionsProps {
-  /** What every handler reads (ENVIRONMENT, TIME_ZONE, LAKE_*, GLUE_DATABASE, ...). */
-  readonly environment: Readonly<Record<string, string>>;
+  readonly environments: LambdaEnvironmentVariables;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
 }
 
-/** Use-case SQL files, one per use case, read by ParseArgs at run time from `sql/` next to its bundle. */
+/** Use-case SQL files, one per use case, read by RunSqlUseCase at run time from `sql/` next to its bundle. */
 export const useCaseSqlDirectory = 'src/domain/useCases/sql';
 
 /**
- * The state machine's four Lambda handlers (one folder each under `lambdas/`). Sizes are
- * per handler, not per environment: they do the same work everywhere.
- * Permissions are granted by the stack, which knows what each one touches.
+ * The state machine's Lambda handlers (one folder each under `lambdas/`). Sizes are per
+ * handler, not per environment: they do the same work everywhere. Permissions are granted by
+ * the stack, which knows what each one touches.
  */
 export class PipelineFunctions extends Construct {
   readonly parseArgs: HandlerFunction;
-  readonly publishUseCase: HandlerFunction;
+  readonly runSqlUseCase: HandlerFunction;
   readonly summarize: HandlerFunction;
   readonly notifyFailure: HandlerFunction;
 
   constructor(scope: Construct, id: string, props: PipelineFunctionsProps) {
     super(scope, id);
-    const common = {
-      environment: props.environment,
-      logRetention: props.logRetention,
-      logRemovalPolicy: props.logRemovalPolicy,
-    };
+    const common = { logRetention: props.logRetention, logRemovalPolicy: props.logRemovalPolicy };
     this.parseArgs = new HandlerFunction(this, 'ParseArgs', {
       ...common,
       folder: 'parseArgs',
+      environment: props.environments.parseArgs,
       memorySize: 256,
       timeout: Duration.seconds(30),
-      bundledDirectories: [{ from: useCaseSqlDirectory, to: 'sql' }],
     });
-    // Registers result partitions and removes superseded run prefixes: S3 listing and deletes.
-    this.publishUseCase = new HandlerFunction(this, 'PublishUseCase', {
+    // Renders, runs and waits for one Athena query, then publishes its partition: mostly
+    // waiting, so little memory; it stops the query before its own timeout.
+    this.runSqlUseCase = new HandlerFunction(this, 'RunSqlUseCase', {
       ...common,
-      folder: 'publishUseCase',
+      folder: 'runSqlUseCase',
+      environment: props.environments.runSqlUseCase,
       memorySize: 512,
-      timeout: Duration.minutes(5),
+      timeout: Duration.minutes(sqlUseCaseTimeoutMinutes + 1),
+      bundledDirectories: [{ from: useCaseSqlDirectory, to: 'sql' }],
     });
     // Reads every partition's manifest of a run (a backfill may have hundreds).
     this.summarize = new HandlerFunction(this, 'Summarize', {
       ...common,
       folder: 'summarize',
+      environment: props.environments.summarize,
       memorySize: 512,
       timeout: Duration.minutes(2),
     });
     this.notifyFailure = new HandlerFunction(this, 'NotifyFailure', {
       ...common,
       folder: 'notifyFailure',
+      environment: props.environments.notifyFailure,
       memorySize: 256,
       timeout: Duration.minutes(1),
     });
+  }
+
+  /** Every handler, for checks that apply to all of them. */
+  get all(): readonly HandlerFunction[] {
+    return [this.parseArgs, this.runSqlUseCase, this.summarize, this.notifyFailure];
   }
 }

@@ -19,12 +19,12 @@ export interface PipelinePermissionsProps {
   readonly workgroup: AthenaWorkgroup;
   readonly alerts: AlertTopic;
   readonly loader: ContainerTask;
-  readonly priceModel: ContainerTask;
+  /** Each model use case's task and the tables it publishes. */
+  readonly models: readonly { readonly task: ContainerTask; readonly tables: readonly TableDefinition[] }[];
   readonly functions: PipelineFunctions;
-  /** The state machine's role: it runs the SQL use cases in Athena with its own credentials. */
-  readonly stateMachineRole: iam.IGrantable;
   readonly curatedTables: readonly TableDefinition[];
-  readonly resultTables: readonly TableDefinition[];
+  /** The tables of the SQL use cases (RunSqlUseCase publishes them). */
+  readonly sqlTables: readonly TableDefinition[];
 }
 
 /**
@@ -33,16 +33,15 @@ export interface PipelinePermissionsProps {
  * | principal                 | raw  | curated (+ manifests) | results | athena-results | Glue writes     | topic   |
  * |---------------------------|------|-----------------------|---------|----------------|-----------------|---------|
  * | loader task               | read | read/write            | -       | -              | curated tables  | -       |
- * | price model task          | -    | read                  | r/w     | -              | results tables  | -       |
- * | state machine (UNLOAD)    | -    | read                  | write   | write          | -               | -       |
- * | PublishUseCase            | -    | -                     | r/w     | -              | results tables  | -       |
+ * | each model use case task  | -    | read                  | r/w     | -              | its tables      | -       |
+ * | RunSqlUseCase (+ Athena)  | -    | read                  | r/w     | write          | SQL use cases'  | -       |
  * | Summarize                 | -    | read manifests/       | -       | -              | -               | publish |
  * | NotifyFailure             | -    | -                     | -       | -              | -               | publish |
  * | ParseArgs                 | -    | -                     | -       | -              | -               | -       |
  * | analysts (managed policy) | -    | read                  | read    | write          | -               | -       |
  *
- * The state machine's rights to invoke the Lambdas and run the loader task are added by the
- * CDK task constructs themselves.
+ * The state machine's rights to invoke the Lambdas and run the container tasks are added by
+ * the CDK task constructs themselves.
  */
 export function grantPipelinePermissions(props: PipelinePermissionsProps): void {
   const { lake, catalog, workgroup, alerts, functions } = props;
@@ -54,27 +53,27 @@ export function grantPipelinePermissions(props: PipelinePermissionsProps): void 
     ...catalog.tableWriteStatements(props.curatedTables),
   ]);
 
-  // The model reads the published listings (through Glue) and publishes its own result tables.
-  grantStatements(props.priceModel.taskRole, [
-    ...lakeReadStatements({ bucket: lake.curated, key }),
-    ...catalog.readStatements(),
-    ...lakeReadWriteStatements({ bucket: lake.results, key }),
-    ...catalog.tableWriteStatements(props.resultTables),
-  ]);
+  // A model reads the published listings (through Glue) and publishes its own result tables.
+  for (const model of props.models) {
+    grantStatements(model.task.taskRole, [
+      ...lakeReadStatements({ bucket: lake.curated, key }),
+      ...catalog.readStatements(),
+      ...lakeReadWriteStatements({ bucket: lake.results, key }),
+      ...catalog.tableWriteStatements(model.tables),
+    ]);
+  }
 
-  // UNLOAD runs with the caller's credentials: it reads the tables' data and metadata and
-  // writes the output and the query's own result files.
-  grantStatements(props.stateMachineRole, [
+  // UNLOAD runs with the Lambda's credentials: Athena reads the tables' data and metadata and
+  // writes the output and the query's own result files; then the Lambda publishes the
+  // partition and removes superseded runs.
+  grantStatements(functions.runSqlUseCase.role, [
     ...workgroup.queryStatements(),
     ...catalog.readStatements(),
     ...lakeReadStatements({ bucket: lake.curated, key }),
     ...athenaOutputStatements({ bucket: lake.results, key }),
-    ...athenaOutputStatements({ bucket: lake.athenaResults, key }),
-  ]);
-
-  grantStatements(functions.publishUseCase.role, [
     ...lakeReadWriteStatements({ bucket: lake.results, key }),
-    ...catalog.tableWriteStatements(props.resultTables),
+    ...athenaOutputStatements({ bucket: lake.athenaResults, key }),
+    ...catalog.tableWriteStatements(props.sqlTables),
   ]);
 
   grantStatements(functions.summarize.role, [

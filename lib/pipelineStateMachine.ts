@@ -1,12 +1,15 @@
-import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import type { z } from 'zod';
 import { errorNamesOf } from '../src/domain/errors/errorCatalog.ts';
-import { stateNames } from '../src/domain/stateMachine/stateNames.ts';
+import { modelUseCaseStateName, stateNames } from '../src/domain/stateMachine/stateNames.ts';
+import type { containerRunVariables } from '../src/domain/taskEnvironments/containerEnvironments.ts';
+import type { ModelUseCase } from '../src/domain/useCases/useCase.ts';
 import type { BatchCompute } from './batchCompute.ts';
 import type { ContainerTask } from './containerTask.ts';
 import type { PipelineFunctions } from './pipelineFunctions.ts';
@@ -16,16 +19,21 @@ export interface PipelineStateMachineProps {
   readonly functions: PipelineFunctions;
   readonly compute: BatchCompute;
   readonly loader: ContainerTask;
-  readonly priceModel: ContainerTask;
-  readonly athenaWorkgroupName: string;
-  readonly glueDatabaseName: string;
-  /** `s3://<athena-results bucket>/`. */
-  readonly athenaResultsUri: string;
+  /** Each model use case with the task that runs its container. */
+  readonly models: readonly { readonly useCase: ModelUseCase; readonly task: ContainerTask }[];
+  /** How many sources and use cases are registered: the inner Maps' widths. */
+  readonly registered: { readonly sources: number; readonly useCases: number };
   readonly maxConcurrency: { readonly loads: number; readonly useCases: number };
   readonly loadTimeout: Duration;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
 }
+
+/** The state-input paths of a container's per-run variables (the keys are its schema's). */
+type RunVariablePaths<Kind extends keyof typeof containerRunVariables> = Record<
+  keyof z.infer<(typeof containerRunVariables)[Kind]>,
+  string
+>;
 
 /**
  * Errors of the Lambda service itself, worth retrying. The handlers' own errors
@@ -49,28 +57,28 @@ export const ecsTransientErrors = [
   'ECS.LimitExceededException',
 ] as const;
 
-/** Athena throttling the query start (too many concurrent queries in the account). */
-export const athenaTransientErrors = [
-  'Athena.TooManyRequestsException',
-  'Athena.InternalServerException',
-] as const;
-
 /**
- * The UNLOAD statement of a SQL use case, built from the use case's SELECT and output prefix
- * (both produced by ParseArgs from allow-listed names). Athena writes ZSTD Parquet under the
- * run's fresh prefix; PublishUseCase then points the catalog at it.
+ * A day's items run in a Map inside the Map over days, and Step Functions bounds each Map on
+ * its own: the inner one takes up to `total` items at once, the outer one as many days as
+ * leave the product within `total`.
  */
-export const unloadQueryString =
-  "States.Format('UNLOAD ({}) TO \\'{}\\' WITH (format = \\'PARQUET\\', compression = \\'ZSTD\\')', $.select, $.outputPrefix)";
+export function nestedConcurrency(total: number, innerItems: number): { outer: number; inner: number } {
+  const inner = Math.max(1, Math.min(total, innerItems));
+  return { outer: Math.max(1, Math.floor(total / inner)), inner };
+}
 
 /** Why the execution failed is in the NotifyFailure message; the Fail state only marks it. */
 const failureCause =
   'The listings pipeline failed. NotifyFailure sent the failed state, error, cause and the input to re-run.';
 
 /**
- * The pipeline's orchestration, in JSONPath only: no JSONata, no variables, no
- * Distributed Map, so the local engine (aws-local-stepfunctions) runs this very definition.
- * State names come from `stateNames`, which the local runner and the failure message share.
+ * The pipeline's orchestration, in JSONPath only: no JSONata, no variables, no Distributed
+ * Map, so the local engine (aws-local-stepfunctions) runs this very definition. State names
+ * come from `stateNames`, which the local runner and the failure message share.
+ *
+ * The plan holds names and dates only; the state machine crosses them in nested Maps (days,
+ * then the day's sources or use cases), so the state stays small whatever the range. Model
+ * use cases each get their own branch and Fargate task, derived from the use-case registry.
  *
  * Lambda tasks use `payloadResponseOnly`: the Resource is the function ARN and the state
  * receives the handler's return value as is (what a local handler override returns, too).
@@ -107,7 +115,7 @@ export class PipelineStateMachine extends Construct {
 
     const parseArgs = retryLambdaServiceErrors(
       new tasks.LambdaInvoke(this, stateNames.parseArgs, {
-        comment: 'Validate the execution input and plan the run (partitions, use cases, run id)',
+        comment: 'Validate the execution input and plan the run (days, sources, use cases, run id)',
         lambdaFunction: functions.parseArgs.function,
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,
@@ -128,7 +136,7 @@ export class PipelineStateMachine extends Construct {
       id: string,
       task: ContainerTask,
       comment: string,
-      environment: Record<string, string>,
+      environment: Readonly<Record<string, string>>,
     ): tasks.EcsRunTask => {
       const state = new tasks.EcsRunTask(this, id, {
         comment,
@@ -165,86 +173,95 @@ export class PipelineStateMachine extends Construct {
       return state;
     };
 
+    const loaderRun: RunVariablePaths<'loader'> = { RUN_ID: '$.runId', SOURCE: '$.source', RUN_DATE: '$.dt' };
     const load = containerTask(
       stateNames.load,
       props.loader,
       'Load one source and day: raw files to curated Parquet, then publish the partitions',
-      { RUN_ID: '$.runId', SOURCE: '$.partition.source', RUN_DATE: '$.partition.dt' },
+      loaderRun,
     );
-
-    const loadPartitions = new sfn.Map(this, stateNames.loadPartitions, {
-      comment: 'One loader task per planned source and day',
-      itemsPath: '$.plan.partitions',
+    const loads = nestedConcurrency(props.maxConcurrency.loads, props.registered.sources);
+    const loadSourcesOfDay = new sfn.Map(this, stateNames.loadSourcesOfDay, {
+      comment: 'One loader task per planned source of the day',
+      itemsPath: '$.sources',
       itemSelector: {
-        partition: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
-        runId: sfn.JsonPath.stringAt('$.plan.runId'),
+        source: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
+        dt: sfn.JsonPath.stringAt('$.dt'),
+        runId: sfn.JsonPath.stringAt('$.runId'),
       },
-      maxConcurrency: props.maxConcurrency.loads,
+      maxConcurrency: loads.inner,
       resultPath: sfn.JsonPath.DISCARD,
     });
-    loadPartitions.itemProcessor(load);
-
-    // A custom state rather than tasks.AthenaStartQueryExecution: that construct grants the
-    // role s3:GetObject on every bucket and write access to every table of the database. The
-    // stack grants exactly what UNLOAD needs instead (see pipelinePermissions.ts).
-    const runSqlUseCase = new sfn.CustomState(this, stateNames.runSqlUseCase, {
-      stateJson: {
-        Type: 'Task',
-        Comment: "Run the use case's SELECT as an UNLOAD to its fresh results prefix",
-        Resource: `arn:${Stack.of(this).partition}:states:::athena:startQueryExecution.sync`,
-        Parameters: {
-          'QueryString.$': unloadQueryString,
-          WorkGroup: props.athenaWorkgroupName,
-          QueryExecutionContext: { Database: props.glueDatabaseName },
-          ResultConfiguration: { OutputLocation: props.athenaResultsUri },
-        },
-        // PublishUseCase receives the use case exactly as ParseArgs planned it.
-        ResultPath: null,
+    loadSourcesOfDay.itemProcessor(load);
+    const loadPartitions = new sfn.Map(this, stateNames.loadPartitions, {
+      comment: 'Every planned day, then every planned source of it',
+      itemsPath: '$.plan.dates',
+      itemSelector: {
+        dt: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
+        runId: sfn.JsonPath.stringAt('$.plan.runId'),
+        sources: sfn.JsonPath.listAt('$.plan.sources'),
       },
+      maxConcurrency: loads.outer,
+      resultPath: sfn.JsonPath.DISCARD,
     });
-    runSqlUseCase.addRetry({
-      errors: [...athenaTransientErrors],
-      interval: Duration.seconds(5),
-      backoffRate: 2,
-      maxAttempts: 5,
-      jitterStrategy: sfn.JitterType.FULL,
-    });
+    loadPartitions.itemProcessor(loadSourcesOfDay);
 
-    const publishUseCase = retryLambdaServiceErrors(
-      new tasks.LambdaInvoke(this, stateNames.publishUseCase, {
-        comment: "Point the result table's partition at the new output and drop superseded runs",
-        lambdaFunction: functions.publishUseCase.function,
+    // The Lambda renders the use case's SQL for the day, runs it and publishes the result.
+    const runSqlUseCase = retryLambdaServiceErrors(
+      new tasks.LambdaInvoke(this, stateNames.runSqlUseCase, {
+        comment: 'Render a SQL use case for the day, UNLOAD it with Athena to a fresh run prefix, publish it',
+        lambdaFunction: functions.runSqlUseCase.function,
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,
         resultPath: sfn.JsonPath.DISCARD,
       }),
     );
-
-    // A model use case runs in its own container; it publishes its own tables, as the loader does.
-    const runModelUseCase = containerTask(
-      stateNames.runModelUseCase,
-      props.priceModel,
-      'Run a model use case (the price model) as a Fargate task for the run date',
-      { RUN_ID: '$.runId', RUN_DATE: '$.dt' },
-    );
-
-    const useCaseKind = new sfn.Choice(this, stateNames.useCaseKind, {
-      comment: 'SQL use cases run on Athena, model use cases in a container',
-    })
-      .when(sfn.Condition.stringEquals('$.kind', 'model'), runModelUseCase)
-      .otherwise(runSqlUseCase.next(publishUseCase));
-
-    const runUseCases = new sfn.Map(this, stateNames.runUseCases, {
-      comment: 'Each planned use case and run date: SQL (query, then publish) or a model task',
-      itemsPath: '$.plan.useCases',
-      maxConcurrency: props.maxConcurrency.useCases,
+    // Each model use case runs its own container; it publishes its own tables, as the loader does.
+    const modelRun: RunVariablePaths<'model'> = { RUN_ID: '$.runId', RUN_DATE: '$.dt' };
+    const chooseUseCase = new sfn.Choice(this, stateNames.chooseUseCase, {
+      comment: 'Each model use case runs its own container; SQL use cases run on Athena',
+    });
+    for (const { useCase, task } of props.models) {
+      chooseUseCase.when(
+        sfn.Condition.stringEquals('$.useCase', useCase.name),
+        containerTask(
+          modelUseCaseStateName(useCase),
+          task,
+          `Run the ${useCase.name} use case's container for the day`,
+          modelRun,
+        ),
+      );
+    }
+    const useCaseOfDay = props.models.length > 0 ? chooseUseCase.otherwise(runSqlUseCase) : runSqlUseCase;
+    const useCases = nestedConcurrency(props.maxConcurrency.useCases, props.registered.useCases);
+    const runUseCasesOfDay = new sfn.Map(this, stateNames.runUseCasesOfDay, {
+      comment: 'One step per planned use case of the day',
+      itemsPath: '$.useCases',
+      itemSelector: {
+        useCase: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
+        dt: sfn.JsonPath.stringAt('$.dt'),
+        runId: sfn.JsonPath.stringAt('$.runId'),
+      },
+      maxConcurrency: useCases.inner,
       resultPath: sfn.JsonPath.DISCARD,
     });
-    runUseCases.itemProcessor(useCaseKind);
+    runUseCasesOfDay.itemProcessor(useCaseOfDay);
+    const runUseCases = new sfn.Map(this, stateNames.runUseCases, {
+      comment: 'Every planned day, then every planned use case of it',
+      itemsPath: '$.plan.dates',
+      itemSelector: {
+        dt: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
+        runId: sfn.JsonPath.stringAt('$.plan.runId'),
+        useCases: sfn.JsonPath.listAt('$.plan.useCases'),
+      },
+      maxConcurrency: useCases.outer,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    runUseCases.itemProcessor(runUseCasesOfDay);
 
     const summarize = retryLambdaServiceErrors(
       new tasks.LambdaInvoke(this, stateNames.summarize, {
-        comment: 'Run summary from the manifests, data-quality thresholds, success message',
+        comment: 'Run summary from the manifests, success message',
         lambdaFunction: functions.summarize.function,
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,

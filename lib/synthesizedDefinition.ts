@@ -1,6 +1,7 @@
 import { CfnResource, Token } from 'aws-cdk-lib';
 import { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { InternalError } from '../src/domain/errors/pipelineError.ts';
+import type { UseCase } from '../src/domain/useCases/useCase.ts';
 import type { EnvironmentName } from './config/environments.ts';
 import { createListingsApp } from './listingsApp.ts';
 
@@ -29,6 +30,8 @@ export interface SynthesizedDefinitionOptions {
    * account: the definition is the same whoever builds it.
    */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The use cases to deploy; default: the registry's. */
+  readonly useCases?: readonly UseCase[];
 }
 
 /**
@@ -46,6 +49,7 @@ export function synthesizedDefinition(
     env: options.env ?? {},
     nag: false,
     context: { 'aws:cdk:bundling-stacks': [], 'aws:cdk:disable-asset-staging': true },
+    ...(options.useCases ? { useCases: options.useCases } : {}),
   });
   const stack = stacks.get(environment);
   if (!stack) throw new InternalError(`No stack for ${environment}`);

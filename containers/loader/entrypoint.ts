@@ -3,15 +3,14 @@
  * starts as a child process. Per-run input (RUN_ID, SOURCE, RUN_DATE) comes from the Step
  * Functions container overrides; see src/runtime/containerRuntime.ts for the shared contract.
  */
-import { z } from 'zod';
 import { sourceNamed } from '../../src/domain/sources/registry.ts';
 import { loadPartition } from '../../src/jobs/loader/loadPartition.ts';
 import { runContainer } from '../../src/runtime/containerRuntime.ts';
 
-runContainer('loader', z.object({ SOURCE: z.string().min(1) }), async ({ env, lake, log, duckdb }) => {
+runContainer('loader', 'loader', async ({ run, lake, log, workDir, duckdb }) => {
   const summary = await loadPartition(
-    { source: sourceNamed(env.SOURCE), date: env.RUN_DATE, runId: env.RUN_ID },
-    { blobs: lake.blobs, catalog: lake.catalog, zones: lake.zones, log, workDir: env.WORK_DIR, duckdb },
+    { source: sourceNamed(run.SOURCE), date: run.RUN_DATE, runId: run.RUN_ID },
+    { blobs: lake.blobs, catalog: lake.catalog, zones: lake.zones, log, workDir, duckdb },
   );
   log.info('loaded', { read: summary.read, kept: summary.kept, rejected: summary.rejected });
   return { ...summary };

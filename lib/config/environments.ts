@@ -111,8 +111,6 @@ export const pipelineConfigSchema = z
       /** Parallel Athena queries: bounded by the account's active DML query quota. */
       useCases: z.number().int().min(1).max(20),
     }),
-    /** Longest date range one execution may plan (ParseArgs enforces it). */
-    maxBackfillDays: z.number().int().min(1).max(366),
     /** Athena's per-query bytes-scanned cut-off (minimum 10 MB): a runaway query is cancelled, not billed. */
     athenaBytesScannedCutoff: z
       .number()
@@ -151,15 +149,6 @@ type ReviewedSettings = Omit<
 
 const gib = 1024 * mib;
 
-/**
- * Longest backfill one execution plans. Bounded by Step Functions' 256 KiB state size, not by
- * compute: the plan carries every use case's rendered SELECT for every day (~6 KB a day with
- * three use cases), and the plan must leave room for the summary and a failure's cause.
- * test/infra/planSize.test.ts keeps the largest plan under half the limit; longer ranges are
- * several executions.
- */
-const longestBackfillDays = 14;
-
 /** Every morning at 06:00 Zurich time: the raw files of the day have landed by then. */
 const dailySchedule = { cron: 'cron(0 6 * * ? *)', timeZone: pipelineTimeZone } as const;
 
@@ -186,7 +175,6 @@ const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
     logRetentionDays: RetentionDays.TWO_WEEKS,
     retainData: false,
     maxConcurrency: { loads: 4, useCases: 2 },
-    maxBackfillDays: longestBackfillDays,
     athenaBytesScannedCutoff: 1 * gib,
   },
   preprod: {
@@ -195,7 +183,6 @@ const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
     logRetentionDays: RetentionDays.ONE_MONTH,
     retainData: false,
     maxConcurrency: { loads: 8, useCases: 4 },
-    maxBackfillDays: longestBackfillDays,
     athenaBytesScannedCutoff: 10 * gib,
   },
   prod: {
@@ -204,7 +191,6 @@ const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
     logRetentionDays: RetentionDays.THREE_MONTHS,
     retainData: true,
     maxConcurrency: { loads: 8, useCases: 4 },
-    maxBackfillDays: longestBackfillDays,
     athenaBytesScannedCutoff: 50 * gib,
   },
 };

@@ -94,12 +94,7 @@ function wildcardJustifications(databaseName: string): WildcardJustification[] {
 export function acknowledgeAwsSolutionsFindings(stack: ListingsPipelineStack): void {
   acknowledgeJustifiedWildcards(stack, wildcardJustifications(stack.catalog.databaseName));
 
-  for (const handler of [
-    stack.functions.parseArgs,
-    stack.functions.publishUseCase,
-    stack.functions.summarize,
-    stack.functions.notifyFailure,
-  ]) {
+  for (const handler of stack.functions.all) {
     Validations.of(handler.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
@@ -107,7 +102,7 @@ export function acknowledgeAwsSolutionsFindings(stack: ListingsPipelineStack): v
     });
   }
 
-  for (const task of [stack.loader, stack.priceModel]) {
+  for (const task of [stack.loader, ...stack.modelTasks.values()]) {
     Validations.of(task.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
       reason:

@@ -1,16 +1,19 @@
+import { defaultDuckdbMemoryLimit } from '../adapters/duckdb/duckdbSession.ts';
 import { OutboxNotifier } from '../adapters/local/outboxNotifier.ts';
 import { manifestUri } from '../domain/lake/lakeLayout.ts';
 import type { Notification } from '../domain/notifications/notification.ts';
-import { dayIn, pipelineTimeZone, type RunArguments } from '../domain/run/runArguments.ts';
+import { dayIn, partitionsOf, pipelineTimeZone, type RunArguments } from '../domain/run/runArguments.ts';
 import { defaultSourceName } from '../domain/sources/registry.ts';
+import { useCaseNamed } from '../domain/useCases/registry.ts';
 import type { LoadSummary } from '../jobs/loader/loadPartition.ts';
-import type { PipelineDeps } from '../lambdaTasks/taskPorts.ts';
 import { landRawFiles } from '../landing/landRawFiles.ts';
 import { localStateMachineDefinition } from '../orchestrator/localDefinition.ts';
 import { runLocalExecution } from '../orchestrator/localStateMachine.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import { type CatalogKind, connectLake } from '../runtime/lakeConnection.ts';
+import { localPipelinePorts } from '../runtime/localRuntime.ts';
+import { localRerunCommand } from './rerunCommand.ts';
 import { type RunSummary, totalsOf } from './runSummary.ts';
 import { UsageError } from './usageError.ts';
 
@@ -26,8 +29,6 @@ export interface RunOptions {
   readonly duckdbMemoryLimit: string;
 }
 
-/** Locally there is no Step Functions state-size limit on the plan: a year per execution. */
-export const localMaxDays = 366;
 /** The environment whose synthesized state machine runs locally. */
 export const localDefinitionEnvironment = 'dev';
 
@@ -63,17 +64,22 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
   }
   const lake = connectLake(options.lake, options.catalog);
   const notifier = new RecordingNotifier(new OutboxNotifier(lake.blobs, lake.root, log));
-  const deps: PipelineDeps = {
+  const ports = localPipelinePorts(lake, {
     environment: 'local',
-    region: 'local',
     timeZone: pipelineTimeZone,
-    maxDays: localMaxDays,
-    zones: lake.zones,
-    blobs: lake.blobs,
-    catalog: lake.catalog,
     notifier,
+    rerunCommand: (rerunInput) =>
+      localRerunCommand(rerunInput, {
+        lake: options.lake,
+        ...(options.catalog !== (lake.catalogKind === 'glue' ? 'glue' : 'local')
+          ? { catalog: options.catalog }
+          : {}),
+        ...(options.duckdbMemoryLimit !== defaultDuckdbMemoryLimit
+          ? { memoryLimit: options.duckdbMemoryLimit }
+          : {}),
+      }),
     log,
-  };
+  });
   if (options.inputs.length > 0) {
     // Landing is not a state of the pipeline: files arrive in raw/, then an execution starts.
     const dt = options.date ?? dayIn(new Date().toISOString(), pipelineTimeZone);
@@ -87,13 +93,13 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
     { ...input },
     {
       lake,
-      deps,
+      ports,
       workDir: options.workDir,
       duckdbMemoryLimit: options.duckdbMemoryLimit,
     },
   );
   const partitions: LoadSummary[] = [];
-  for (const partition of execution.plan?.partitions ?? []) {
+  for (const partition of execution.plan ? partitionsOf(execution.plan) : []) {
     const manifest = await lake.blobs.getText(
       manifestUri(lake.zones, partition, execution.plan?.runId ?? ''),
     );
@@ -107,7 +113,9 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
     input: { ...(execution.plan?.rerunInput ?? input) },
     totals: totalsOf(partitions),
     partitions,
-    useCases: execution.plan?.useCases.map((u) => ({ name: u.name, dt: u.dt, kind: u.kind })) ?? [],
+    useCases: (execution.plan?.dates ?? []).flatMap((dt) =>
+      (execution.plan?.useCases ?? []).map((name) => ({ name, dt, kind: useCaseNamed(name).kind })),
+    ),
     states: execution.states,
     error: execution.error,
     caughtBy: execution.caughtBy,

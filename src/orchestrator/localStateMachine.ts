@@ -1,20 +1,20 @@
 import { spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { z } from 'zod';
 import type { AslState, StateMachineDefinition } from '../../lib/resolvedDefinition.ts';
-import { AthenaQueryEngine } from '../adapters/aws/athenaQueryEngine.ts';
-import { createAthenaClient } from '../adapters/aws/awsClients.ts';
-import { LocalQueryEngine } from '../adapters/duckdb/localQueryEngine.ts';
 import { PipelineError } from '../domain/errors/pipelineError.ts';
 import { readableCause } from '../domain/notifications/notifications.ts';
-import type { PipelinePlan } from '../domain/run/pipelinePlan.ts';
-import { sqlString } from '../domain/sql/sqlLiteral.ts';
-import { stateNames } from '../domain/stateMachine/stateNames.ts';
-import type { PipelineDeps } from '../lambdaTasks/taskPorts.ts';
-import { notifyFailureTask, parseArgsTask, publishUseCaseTask, summarizeTask } from '../lambdaTasks/tasks.ts';
+import type { RunPlan } from '../domain/run/runArguments.ts';
+import { modelUseCaseStateName, stateNames } from '../domain/stateMachine/stateNames.ts';
+import { useCases } from '../domain/useCases/registry.ts';
+import type { UseCase } from '../domain/useCases/useCase.ts';
+import { notifyFailureTask } from '../lambdaTasks/notifyFailure.ts';
+import { parseArgsTask } from '../lambdaTasks/parseArgs.ts';
+import { runSqlUseCaseTask } from '../lambdaTasks/runSqlUseCase.ts';
+import { summarizeTask } from '../lambdaTasks/summarize.ts';
 import type { LakeConnection } from '../runtime/lakeConnection.ts';
+import { type LocalPipelinePorts, localContainerEnvironment } from '../runtime/localRuntime.ts';
 
 /*
  * aws-local-stepfunctions 3 uses Promise.withResolvers (Node 22). On Node 20 every Task would
@@ -64,12 +64,15 @@ export function taskStates(definition: Pick<StateMachineDefinition, 'States'>): 
 
 export interface LocalExecutionOptions {
   readonly lake: LakeConnection;
-  readonly deps: PipelineDeps;
-  /** Scratch space for loader tasks. */
+  /** The Lambda tasks' ports (see src/runtime/localRuntime.ts). */
+  readonly ports: LocalPipelinePorts;
+  /** Scratch space for the container jobs. */
   readonly workDir: string;
   readonly duckdbMemoryLimit: string;
   /** Replaces handlers (tests make a stage fail this way). */
   readonly handlerOverrides?: Partial<Record<string, TaskHandler>>;
+  /** The use cases the definition was built with; default: the registry's. */
+  readonly useCases?: readonly UseCase[];
 }
 
 export interface LocalExecutionResult {
@@ -82,7 +85,7 @@ export interface LocalExecutionResult {
   /** The Catch target reached on failure. */
   readonly caughtBy: string | null;
   /** ParseArgs' result, when it got that far. */
-  readonly plan: PipelinePlan | null;
+  readonly plan: RunPlan | null;
 }
 
 /** The entrypoint of a pipeline container (containers/<name>/entrypoint.ts). */
@@ -102,7 +105,7 @@ const ecsRunTaskInput = z.object({
  * A pipeline container as a child process with the environment its ECS task would have: the
  * per-run overrides from the state's input, the task definition's settings for the local lake.
  */
-function runContainerTask(container: 'loader' | 'priceModel', options: LocalExecutionOptions): TaskHandler {
+function runContainerTask(container: string, options: LocalExecutionOptions): TaskHandler {
   return (input) =>
     new Promise((resolve, reject) => {
       const overrides = ecsRunTaskInput.parse(input).Overrides.ContainerOverrides[0];
@@ -110,13 +113,12 @@ function runContainerTask(container: 'loader' | 'priceModel', options: LocalExec
       const child = spawn(tsx, [entrypointOf(container)], {
         env: {
           ...process.env,
+          ...localContainerEnvironment(options.lake, {
+            environment: options.ports.environment,
+            workDir: options.workDir,
+            duckdbMemoryLimit: options.duckdbMemoryLimit,
+          }),
           ...env,
-          // What the task definition sets in AWS, pointed at the local lake
-          LAKE: options.lake.root,
-          CATALOG: options.lake.catalogKind,
-          CATALOG_DATABASE: options.lake.catalog.database,
-          WORK_DIR: options.workDir,
-          DUCKDB_MEMORY_LIMIT: options.duckdbMemoryLimit,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -135,10 +137,10 @@ function runContainerTask(container: 'loader' | 'priceModel', options: LocalExec
         try {
           outcome = JSON.parse(last) as Record<string, unknown>;
         } catch {
-          outcome = { error: 'LoaderCrashed', message: stderr.trim().split('\n').slice(-5).join('\n') };
+          outcome = { error: 'ContainerCrashed', message: stderr.trim().split('\n').slice(-5).join('\n') };
         }
         if (code === 0) {
-          options.deps.log.info(
+          options.ports.log.info(
             container === 'loader'
               ? `loaded ${String(env.SOURCE)} ${String(env.RUN_DATE)}: read ${String(outcome.read)}, kept ${String(outcome.kept)}, rejected ${String(outcome.rejected)}`
               : `${container} ${String(env.RUN_DATE)}: published ${JSON.stringify(outcome.published)}`,
@@ -149,7 +151,7 @@ function runContainerTask(container: 'loader' | 'priceModel', options: LocalExec
           });
           return;
         }
-        // What ECS .sync reports for a container that exited non-zero, with the loader's reason
+        // What ECS .sync reports for a container that exited non-zero, with the container's reason
         const cause = {
           LastStatus: 'STOPPED',
           StoppedReason: 'Essential container in task exited',
@@ -164,55 +166,6 @@ function runContainerTask(container: 'loader' | 'priceModel', options: LocalExec
         reject(new TaskError('States.TaskFailed', JSON.stringify(cause)));
       });
     });
-}
-
-const athenaInput = z.object({ QueryString: z.string() });
-const unloadStatement =
-  /^UNLOAD \(([\s\S]*)\) TO '([^']+)' WITH \(format = 'PARQUET', compression = 'ZSTD'\)$/;
-
-/** Athena itself, for a lake in S3 (DuckDB here has no S3 access); the workgroup from ATHENA_WORKGROUP. */
-function runQueryOnAthena(options: LocalExecutionOptions): TaskHandler {
-  return async (input) => {
-    const { QueryString } = athenaInput.parse(input);
-    const engine = new AthenaQueryEngine(createAthenaClient(), {
-      workgroup: process.env.ATHENA_WORKGROUP ?? 'primary',
-      database: options.lake.catalog.database,
-      outputLocation: options.lake.zones.athenaResults,
-    });
-    try {
-      await engine.query(QueryString);
-    } catch (error) {
-      throw new TaskError('States.TaskFailed', `Athena query failed: ${(error as Error).message}`);
-    }
-    return { QueryExecution: { Status: { State: 'SUCCEEDED' } } };
-  };
-}
-
-/** Athena's UNLOAD, run by the local engine: the same SELECT, written as zstd Parquet. */
-function runQueryLocally(options: LocalExecutionOptions): TaskHandler {
-  if (options.lake.catalogKind === 'glue') return runQueryOnAthena(options);
-  return async (input) => {
-    const { QueryString } = athenaInput.parse(input);
-    const unload = unloadStatement.exec(QueryString);
-    if (!unload)
-      throw new TaskError(
-        'Athena.InvalidRequestException',
-        `Only UNLOAD statements run locally: ${QueryString.slice(0, 200)}`,
-      );
-    const [, select, prefix] = unload as unknown as [string, string, string];
-    await mkdir(prefix, { recursive: true });
-    const engine = await LocalQueryEngine.open(options.lake.catalog);
-    try {
-      await engine.query(
-        `COPY (${select}) TO ${sqlString(`${prefix}data.parquet`)} (FORMAT parquet, COMPRESSION zstd)`,
-      );
-    } catch (error) {
-      throw new TaskError('States.TaskFailed', `Athena query failed: ${(error as Error).message}`);
-    } finally {
-      engine.close();
-    }
-    return { QueryExecution: { Status: { State: 'SUCCEEDED' } } };
-  };
 }
 
 /** Turns a thrown error into one whose name Step Functions would report for a Lambda. */
@@ -231,6 +184,45 @@ function lambda(task: (event: unknown) => unknown): TaskHandler {
 }
 
 /**
+ * The handler of every Task state of the definition: the Lambda tasks' code with local ports,
+ * the containers as child processes (one per model use case, from the use cases the definition
+ * was built with). Throws UnmappedTaskError if a Task has none: it would call real AWS.
+ */
+export function localTaskHandlers(
+  definition: Pick<StateMachineDefinition, 'States'>,
+  options: LocalExecutionOptions,
+  onPlan: (plan: RunPlan) => void = () => {},
+): Record<string, TaskHandler> {
+  const { ports } = options;
+  const handlers: Record<string, TaskHandler> = {
+    [stateNames.parseArgs]: lambda((event) => {
+      const plan = parseArgsTask(event, ports);
+      onPlan(plan);
+      return plan;
+    }),
+    [stateNames.load]: runContainerTask('loader', options),
+    [stateNames.runSqlUseCase]: lambda((event) => runSqlUseCaseTask(event, ports)),
+    [stateNames.summarize]: lambda((event) => summarizeTask(event, ports)),
+    [stateNames.notifyFailure]: lambda((event) => notifyFailureTask(event, ports)),
+    ...Object.fromEntries(
+      (options.useCases ?? useCases)
+        .filter((useCase) => useCase.kind === 'model')
+        .map((useCase) => [modelUseCaseStateName(useCase), runContainerTask(useCase.container, options)]),
+    ),
+  };
+  for (const [name, handler] of Object.entries(options.handlerOverrides ?? {}))
+    if (handler) handlers[name] = handler;
+  const unmapped = taskStates(definition).filter((name) => !(name in handlers));
+  if (unmapped.length > 0) {
+    throw new UnmappedTaskError(
+      `No local handler for Task state(s) ${unmapped.join(', ')}: refusing to run, they would call real AWS. ` +
+        'Map them in src/orchestrator/localStateMachine.ts.',
+    );
+  }
+  return handlers;
+}
+
+/**
  * Runs the synthesized state machine definition with aws-local-stepfunctions, every Task
  * state mapped to the code that runs in AWS: the Lambda tasks, the loader container (as a
  * child process) and Athena (the local DuckDB engine). Refuses to run if a Task is not
@@ -241,46 +233,27 @@ export async function runLocalExecution(
   input: Json,
   options: LocalExecutionOptions,
 ): Promise<LocalExecutionResult> {
-  const { deps } = options;
-  let plan: PipelinePlan | null = null;
-  const handlers: Record<string, TaskHandler> = {
-    [stateNames.parseArgs]: lambda((event) => {
-      plan = parseArgsTask(event, deps);
-      return plan;
-    }),
-    [stateNames.load]: runContainerTask('loader', options),
-    [stateNames.runModelUseCase]: runContainerTask('priceModel', options),
-    [stateNames.runSqlUseCase]: runQueryLocally(options),
-    [stateNames.publishUseCase]: lambda((event) => publishUseCaseTask(event, deps)),
-    [stateNames.summarize]: lambda((event) => summarizeTask(event, deps)),
-    [stateNames.notifyFailure]: lambda((event) => notifyFailureTask(event, deps)),
-  };
-  for (const [name, handler] of Object.entries(options.handlerOverrides ?? {}))
-    if (handler) handlers[name] = handler;
-  const tasks = taskStates(definition);
-  const unmapped = tasks.filter((name) => !(name in handlers));
-  if (unmapped.length > 0) {
-    throw new UnmappedTaskError(
-      `No local handler for Task state(s) ${unmapped.join(', ')}: refusing to run, they would call real AWS. ` +
-        'Map them in src/orchestrator/localStateMachine.ts.',
-    );
-  }
+  const { ports } = options;
+  let plan: RunPlan | null = null;
+  const handlers = localTaskHandlers(definition, options, (planned) => {
+    plan = planned;
+  });
   const startTime = new Date().toISOString();
   const executionName = `local-${startTime.replace(/[-:.]/g, '')}`;
-  const executionId = `arn:aws:states:local:000000000000:execution:listings-${deps.environment}:${executionName}`;
+  const executionId = `arn:aws:states:local:000000000000:execution:listings-${ports.environment}:${executionName}`;
   const machine = new StateMachine(definition as never, {
     validationOptions: { checkArn: true, checkPaths: true },
   });
   const execution = machine.run(input, {
     overrides: {
       taskResourceLocalHandlers: handlers,
-      retryIntervalOverrides: Object.fromEntries(tasks.map((name) => [name, 0])),
+      retryIntervalOverrides: Object.fromEntries(taskStates(definition).map((name) => [name, 0])),
     },
     context: {
       Execution: { Id: executionId, Name: executionName, StartTime: startTime, Input: input },
       StateMachine: {
-        Id: `arn:aws:states:local:000000000000:stateMachine:listings-${deps.environment}`,
-        Name: `listings-${deps.environment}`,
+        Id: `arn:aws:states:local:000000000000:stateMachine:listings-${ports.environment}`,
+        Name: `listings-${ports.environment}`,
       },
     },
   });

@@ -1,3 +1,5 @@
+import { PipelineError } from '../domain/errors/pipelineError.ts';
+
 /** A SQL result: column names and rows as plain JSON values. */
 export interface QueryResult {
   readonly columns: readonly string[];
@@ -10,4 +12,26 @@ export interface QueryResult {
  */
 export interface QueryEngine {
   query(sql: string): Promise<QueryResult>;
+  /**
+   * Writes the rows of a SELECT as zstd Parquet under `location`, a fresh run prefix (Athena's
+   * UNLOAD, DuckDB's COPY): how a SQL use case writes its result before it is published.
+   */
+  unload(select: string, location: string): Promise<void>;
+}
+
+/** The engine failed a query: a SQL error, a missing table or column, or the engine's own failure. */
+export class SqlQueryFailedError extends PipelineError {
+  override readonly name = 'SqlQueryFailedError';
+
+  constructor(
+    message: string,
+    /** Athena's query id, final state and reason, where Athena ran it. */
+    readonly athena?: {
+      readonly queryExecutionId: string;
+      readonly state: string;
+      readonly reason: string | undefined;
+    },
+  ) {
+    super(message);
+  }
 }

@@ -28,9 +28,6 @@ export const localDatabaseName = 'listings_local';
 /** The Glue database when none is given (the deployed stacks pass theirs, per environment). */
 export const glueDatabaseName = 'listings';
 
-/** Zone URIs given one by one (the deployed buckets), each may override the root's default. */
-export type ZoneOverrides = Partial<LakeZones>;
-
 /**
  * Chooses the adapters for a lake location: a directory (files + the local catalog), or
  * `s3://bucket/prefix` (S3 + Glue). The catalog defaults to the one that fits the location.
@@ -41,7 +38,6 @@ export function connectLake(
   lake: string,
   catalogKind?: CatalogKind,
   database?: string,
-  zoneOverrides: ZoneOverrides = {},
   aws: AwsClientOptions = {},
 ): LakeConnection {
   if (isS3Uri(lake)) {
@@ -53,14 +49,7 @@ export function connectLake(
     }
     parseS3Uri(lake); // fails early, with the rules, on a malformed bucket name
     const root = lake.replace(/\/+$/, '');
-    const zones = { ...zonesUnder(root), ...zoneOverrides };
-    return {
-      root,
-      zones,
-      blobs: new S3BlobStore(createS3Client(aws)),
-      catalog: new GlueCatalog(createGlueClient(aws), database ?? glueDatabaseName, { zones }),
-      catalogKind: kind,
-    };
+    return { ...connectGlueLake(zonesUnder(root), database ?? glueDatabaseName, aws), root };
   }
   const kind = catalogKind ?? 'local';
   if (kind !== 'local') {
@@ -69,9 +58,29 @@ export function connectLake(
   const root = resolve(lake);
   return {
     root,
-    zones: { ...zonesUnder(root), ...zoneOverrides },
+    zones: zonesUnder(root),
     blobs: new FileBlobStore(),
     catalog: new LocalCatalog(root, database ?? localDatabaseName),
     catalogKind: kind,
+  };
+}
+
+/**
+ * A lake whose zones are given one by one (the deployed stack has a bucket per zone), with
+ * its tables in Glue: what the Lambdas and containers connect to in AWS. Its `root` is the
+ * curated zone, the one that stands for the lake in messages.
+ */
+export function connectGlueLake(
+  zones: LakeZones,
+  database: string,
+  aws: AwsClientOptions = {},
+): LakeConnection {
+  for (const uri of Object.values(zones)) parseS3Uri(uri);
+  return {
+    root: zones.curated,
+    zones,
+    blobs: new S3BlobStore(createS3Client(aws)),
+    catalog: new GlueCatalog(createGlueClient(aws), database, { zones }),
+    catalogKind: 'glue',
   };
 }

@@ -1,54 +1,116 @@
-import { z } from 'zod';
-import { createSnsClient } from '../adapters/aws/awsClients.ts';
+import type { z } from 'zod';
+import { AthenaQueryEngine } from '../adapters/aws/athenaQueryEngine.ts';
+import { createAthenaClient, createS3Client, createSnsClient } from '../adapters/aws/awsClients.ts';
+import { S3BlobStore } from '../adapters/aws/s3BlobStore.ts';
 import { SnsNotifier } from '../adapters/aws/snsNotifier.ts';
 import { JsonLogger } from '../adapters/jsonLogger.ts';
 import { PipelineError } from '../domain/errors/pipelineError.ts';
-import type { PipelineDeps } from '../lambdaTasks/taskPorts.ts';
-import { connectLake } from './lakeConnection.ts';
-
-/** The Lambda environment the CDK stack sets (lib/listingsPipelineStack.ts). */
-const lambdaEnvironment = z.object({
-  ENVIRONMENT: z.string().min(1),
-  TIME_ZONE: z.string().min(1),
-  LAKE_RAW: z.string().startsWith('s3://'),
-  LAKE_CURATED: z.string().startsWith('s3://'),
-  LAKE_RESULTS: z.string().startsWith('s3://'),
-  LAKE_MANIFESTS: z.string().startsWith('s3://'),
-  LAKE_ATHENA_RESULTS: z.string().startsWith('s3://'),
-  GLUE_DATABASE: z.string().min(1),
-  TOPIC_ARN: z.string().min(1),
-  MAX_BACKFILL_DAYS: z.coerce.number().int().positive(),
-  CONSOLE_REGION: z.string().min(1),
-});
+import { startExecutionCommand } from '../domain/notifications/notifications.ts';
+import {
+  type LambdaName,
+  lambdaEnvironments,
+  lambdaRuntimeVariables,
+} from '../domain/taskEnvironments/lambdaEnvironments.ts';
+import { sqlUseCaseTimeoutMinutes } from '../domain/useCases/useCase.ts';
+import type { NotifyFailurePorts } from '../lambdaTasks/notifyFailure.ts';
+import type { ParseArgsPorts } from '../lambdaTasks/parseArgs.ts';
+import type { RunSqlUseCasePorts } from '../lambdaTasks/runSqlUseCase.ts';
+import type { SummarizePorts } from '../lambdaTasks/summarize.ts';
+import { connectGlueLake } from './lakeConnection.ts';
+import { readUseCaseSql } from './useCaseSqlFiles.ts';
 
 export class LambdaConfigurationError extends PipelineError {
   override readonly name = 'LambdaConfigurationError';
 }
 
-/** Builds the tasks' dependencies from the Lambda's environment: S3, Glue, SNS. */
-export function awsPipelineDeps(component: string, env: NodeJS.ProcessEnv = process.env): PipelineDeps {
-  const parsed = lambdaEnvironment.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new LambdaConfigurationError(`Lambda environment is invalid: ${problems}`);
+type SettingsOf<Name extends LambdaName> = z.infer<(typeof lambdaEnvironments)[Name]>;
+/** What the Lambda service sets itself. */
+export type LambdaRuntimeSettings = z.infer<typeof lambdaRuntimeVariables>;
+
+const logger = (component: LambdaName, environment: string) => new JsonLogger({ component, environment });
+
+/**
+ * Each Lambda's ports, built from its parsed settings: everything a handler reads from its
+ * environment is read here (test/infra/taskEnvironments.test.ts checks that every variable the
+ * stack sets is used).
+ */
+export const lambdaWiring = {
+  parseArgs: (settings: SettingsOf<'parseArgs'>): ParseArgsPorts => ({
+    environment: settings.ENVIRONMENT,
+    timeZone: settings.TIME_ZONE,
+    log: logger('parseArgs', settings.ENVIRONMENT),
+  }),
+  runSqlUseCase: (
+    settings: SettingsOf<'runSqlUseCase'>,
+    runtime: LambdaRuntimeSettings,
+  ): RunSqlUseCasePorts => {
+    const aws = { region: runtime.AWS_REGION };
+    const zones = {
+      raw: settings.LAKE_RAW,
+      curated: settings.LAKE_CURATED,
+      results: settings.LAKE_RESULTS,
+      manifests: settings.LAKE_MANIFESTS,
+      athenaResults: settings.LAKE_ATHENA_RESULTS,
+    };
+    const lake = connectGlueLake(zones, settings.GLUE_DATABASE, aws);
+    return {
+      zones: lake.zones,
+      blobs: lake.blobs,
+      catalog: lake.catalog,
+      queryEngine: new AthenaQueryEngine(createAthenaClient(aws), {
+        workgroup: settings.ATHENA_WORKGROUP,
+        database: settings.GLUE_DATABASE,
+        outputLocation: settings.LAKE_ATHENA_RESULTS,
+        timeoutMs: sqlUseCaseTimeoutMinutes * 60_000,
+      }),
+      readSql: readUseCaseSql,
+      log: logger('runSqlUseCase', settings.ENVIRONMENT),
+    };
+  },
+  summarize: (settings: SettingsOf<'summarize'>, runtime: LambdaRuntimeSettings): SummarizePorts => ({
+    environment: settings.ENVIRONMENT,
+    region: runtime.AWS_REGION,
+    zones: { manifests: settings.LAKE_MANIFESTS },
+    blobs: new S3BlobStore(createS3Client({ region: runtime.AWS_REGION })),
+    notifier: new SnsNotifier(createSnsClient({ region: runtime.AWS_REGION }), settings.TOPIC_ARN),
+    log: logger('summarize', settings.ENVIRONMENT),
+  }),
+  notifyFailure: (
+    settings: SettingsOf<'notifyFailure'>,
+    runtime: LambdaRuntimeSettings,
+  ): NotifyFailurePorts => ({
+    environment: settings.ENVIRONMENT,
+    region: runtime.AWS_REGION,
+    notifier: new SnsNotifier(createSnsClient({ region: runtime.AWS_REGION }), settings.TOPIC_ARN),
+    rerunCommand: (input, executionId) => startExecutionCommand(executionId, input),
+    log: logger('notifyFailure', settings.ENVIRONMENT),
+  }),
+} as const;
+
+type PortsOf<Name extends LambdaName> = ReturnType<(typeof lambdaWiring)[Name]>;
+
+/** Parses a Lambda's environment against its schema, naming every problem, then wires its ports. */
+export function lambdaPorts<Name extends LambdaName>(
+  name: Name,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): PortsOf<Name> {
+  const settings = lambdaEnvironments[name].safeParse(env);
+  const runtime = lambdaRuntimeVariables.safeParse(env);
+  if (!settings.success || !runtime.success) {
+    const issues = [...(settings.error?.issues ?? []), ...(runtime.error?.issues ?? [])];
+    throw new LambdaConfigurationError(
+      `The ${name} Lambda's environment is invalid: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`,
+    );
   }
-  const e = parsed.data;
-  const lake = connectLake(e.LAKE_CURATED, 'glue', e.GLUE_DATABASE, {
-    raw: e.LAKE_RAW,
-    curated: e.LAKE_CURATED,
-    results: e.LAKE_RESULTS,
-    manifests: e.LAKE_MANIFESTS,
-    athenaResults: e.LAKE_ATHENA_RESULTS,
-  });
-  return {
-    environment: e.ENVIRONMENT,
-    region: e.CONSOLE_REGION,
-    timeZone: e.TIME_ZONE,
-    maxDays: e.MAX_BACKFILL_DAYS,
-    zones: lake.zones,
-    blobs: lake.blobs,
-    catalog: lake.catalog,
-    notifier: new SnsNotifier(createSnsClient(), e.TOPIC_ARN),
-    log: new JsonLogger({ component, environment: e.ENVIRONMENT }),
+  const wire = lambdaWiring[name] as (settings: unknown, runtime: LambdaRuntimeSettings) => PortsOf<Name>;
+  return wire(settings.data, runtime.data);
+}
+
+/** A handler's ports, built on its first invocation and kept for the warm ones. */
+export function lazyLambdaPorts<Name extends LambdaName>(name: Name): () => PortsOf<Name> {
+  let ports: PortsOf<Name> | undefined;
+  return () => {
+    ports ??= lambdaPorts(name);
+    return ports;
   };
 }

@@ -61,6 +61,7 @@ describe('etl run and query', () => {
     expect(summary.states).toEqual([
       'ParseArgs',
       'LoadPartitions',
+      'LoadSourcesOfDay',
       'Load',
       'NotifyFailure',
       'PipelineFailed',

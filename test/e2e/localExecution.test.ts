@@ -8,7 +8,7 @@ import { OutboxNotifier } from '../../src/adapters/local/outboxNotifier.ts';
 import { rawPrefix } from '../../src/domain/lake/lakeLayout.ts';
 import { stateNames } from '../../src/domain/stateMachine/stateNames.ts';
 import { useCases } from '../../src/domain/useCases/registry.ts';
-import type { PipelineDeps } from '../../src/lambdaTasks/taskPorts.ts';
+import { runSqlUseCaseTask } from '../../src/lambdaTasks/runSqlUseCase.ts';
 import { localStateMachineDefinition } from '../../src/orchestrator/localDefinition.ts';
 import {
   runLocalExecution,
@@ -16,13 +16,15 @@ import {
   UnmappedTaskError,
 } from '../../src/orchestrator/localStateMachine.ts';
 import { connectLake, type LakeConnection } from '../../src/runtime/lakeConnection.ts';
+import { type LocalPipelinePorts, localPipelinePorts } from '../../src/runtime/localRuntime.ts';
 import { queryCatalog } from '../support/lakeQuery.ts';
 import { sampleFiles } from '../support/sampleOracle.ts';
 
 let definition: StateMachineDefinition;
 let root: string;
 let lake: LakeConnection;
-let deps: PipelineDeps;
+let ports: LocalPipelinePorts;
+let notifier: OutboxNotifier;
 
 beforeAll(async () => {
   definition = await localStateMachineDefinition('dev');
@@ -31,17 +33,14 @@ beforeAll(async () => {
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'local-sfn-'));
   lake = connectLake(root);
-  deps = {
+  notifier = new OutboxNotifier(lake.blobs, root, silentLogger);
+  ports = localPipelinePorts(lake, {
     environment: 'test',
-    region: 'local',
     timeZone: 'Europe/Zurich',
-    maxDays: 31,
-    zones: lake.zones,
-    blobs: lake.blobs,
-    catalog: lake.catalog,
-    notifier: new OutboxNotifier(lake.blobs, root, silentLogger),
+    notifier,
+    rerunCommand: (input) => `etl run --input '${JSON.stringify(input)}'`,
     log: silentLogger,
-  };
+  });
 });
 afterEach(async () => {
   await rm(root, { recursive: true, force: true });
@@ -50,7 +49,7 @@ afterEach(async () => {
 const run = (input: unknown, handlerOverrides = {}) =>
   runLocalExecution(definition, input as never, {
     lake,
-    deps,
+    ports,
     workDir: join(root, 'work'),
     duckdbMemoryLimit: '512MB',
     handlerOverrides,
@@ -63,7 +62,7 @@ async function landSample(dt = '2024-01-15'): Promise<void> {
 }
 
 async function outbox(): Promise<{ subject: string; message: string; attributes: Record<string, string> }[]> {
-  return (deps.notifier as OutboxNotifier).sent() as never;
+  return notifier.sent() as never;
 }
 
 const query = (sql: string) => queryCatalog(lake.catalog, sql);
@@ -75,8 +74,7 @@ describe('the synthesized state machine, run locally', () => {
         stateNames.parseArgs,
         stateNames.load,
         stateNames.runSqlUseCase,
-        stateNames.runModelUseCase,
-        stateNames.publishUseCase,
+        'RunPriceModel',
         stateNames.summarize,
         stateNames.notifyFailure,
       ].sort(),
@@ -92,7 +90,7 @@ describe('the synthesized state machine, run locally', () => {
       },
     } as StateMachineDefinition;
     await expect(
-      runLocalExecution(extra, {}, { lake, deps, workDir: root, duckdbMemoryLimit: '512MB' }),
+      runLocalExecution(extra, {}, { lake, ports, workDir: root, duckdbMemoryLimit: '512MB' }),
     ).rejects.toThrow(UnmappedTaskError);
   });
 
@@ -102,14 +100,20 @@ describe('the synthesized state machine, run locally', () => {
     expect(result.error).toBeNull();
     expect(result.status).toBe('SUCCEEDED');
     // use cases run concurrently in the Map: their states interleave
-    expect(result.states.slice(0, 4)).toEqual(['ParseArgs', 'LoadPartitions', 'Load', 'RunUseCases']);
+    expect(result.states.slice(0, 6)).toEqual([
+      'ParseArgs',
+      'LoadPartitions',
+      'LoadSourcesOfDay',
+      'Load',
+      'RunUseCases',
+      'RunUseCasesOfDay',
+    ]);
     expect(result.states.slice(-2)).toEqual(['Summarize', 'Succeeded']);
-    const useCaseStates = result.states.slice(4, -2);
+    const useCaseStates = result.states.slice(6, -2);
     const sql = useCases.filter((u) => u.kind === 'sql').length;
-    expect(useCaseStates.filter((s) => s === 'UseCaseKind')).toHaveLength(useCases.length);
+    expect(useCaseStates.filter((s) => s === 'ChooseUseCase')).toHaveLength(useCases.length);
     expect(useCaseStates.filter((s) => s === 'RunSqlUseCase')).toHaveLength(sql);
-    expect(useCaseStates.filter((s) => s === 'PublishUseCase')).toHaveLength(sql);
-    expect(useCaseStates.filter((s) => s === 'RunModelUseCase')).toHaveLength(useCases.length - sql);
+    expect(useCaseStates.filter((s) => s === 'RunPriceModel')).toHaveLength(useCases.length - sql);
     const [notification] = await outbox();
     expect(notification?.attributes).toEqual({
       environment: 'test',
@@ -198,15 +202,17 @@ describe('the synthesized state machine, run locally', () => {
       {
         [stateNames.runSqlUseCase]: async () => {
           const error = new Error('SYNTAX_ERROR: line 1:8: Column "nope" cannot be resolved');
-          error.name = 'States.TaskFailed';
+          error.name = 'SqlQueryFailedError';
           throw error;
         },
       },
     );
     expect(result.status).toBe('FAILED');
-    expect(result.error).toMatchObject({ name: 'States.TaskFailed', state: 'RunSqlUseCase' });
+    expect(result.error).toMatchObject({ name: 'SqlQueryFailedError', state: 'RunSqlUseCase' });
     expect(result.states).toContain('RunSqlUseCase');
-    expect(result.states.slice(-2)).toEqual(['NotifyFailure', 'PipelineFailed']);
+    // other use cases of the day may still be entering their states: they run concurrently
+    expect(result.states).toContain('NotifyFailure');
+    expect(result.states.at(-1)).toBe('PipelineFailed');
     const notification = (await outbox()).at(-1);
     expect(notification?.subject).toContain('FAILED in RunUseCases');
     expect(notification?.message).toContain('Column "nope" cannot be resolved');
@@ -214,22 +220,32 @@ describe('the synthesized state machine, run locally', () => {
     expect(await lake.catalog.listPartitions('market_stats_monthly')).toEqual([]);
   });
 
-  it('a use case that the local engine cannot run fails the same way (real DuckDB error)', async () => {
+  it('a use case that the local engine cannot run fails as it would in Athena, publishing nothing', async () => {
     await landSample();
+    ports = { ...ports, readSql: () => 'SELECT nope FROM listings' };
+    const result = await run({ date: '2024-01-15', useCases: ['market_stats_monthly'] });
+    expect(result.error).toMatchObject({ name: 'SqlQueryFailedError', state: 'RunSqlUseCase' });
+    expect(result.error?.message).toContain('nope');
+    expect(await lake.catalog.listPartitions('market_stats_monthly')).toEqual([]);
+    // the failed step removed what it had begun to write
+    const written = await lake.blobs.list(`${lake.zones.results}market_stats_monthly/`);
+    expect(written).toEqual([]);
+  });
+
+  it('every SQL use case runs where it is rendered: the state carries names and dates only', async () => {
+    await landSample();
+    const items: unknown[] = [];
     const result = await run(
-      { date: '2024-01-15' },
+      { date: '2024-01-15', useCases: ['market_stats_monthly'] },
       {
-        [stateNames.parseArgs]: async (input: unknown) => {
-          const { parseArgsTask } = await import('../../src/lambdaTasks/tasks.ts');
-          const plan = parseArgsTask(input, deps);
-          return {
-            ...plan,
-            useCases: plan.useCases.map((u) => ({ ...u, select: 'SELECT nope FROM listings' })),
-          };
+        [stateNames.runSqlUseCase]: async (input: unknown) => {
+          items.push(input);
+          return runSqlUseCaseTask(input, ports) as never;
         },
       },
     );
-    expect(result.error).toMatchObject({ name: 'States.TaskFailed', state: 'RunSqlUseCase' });
-    expect(result.error?.message).toContain('nope');
+    expect(result.status).toBe('SUCCEEDED');
+    expect(items).toEqual([{ useCase: 'market_stats_monthly', dt: '2024-01-15', runId: result.plan?.runId }]);
+    expect(await lake.catalog.listPartitions('market_stats_monthly')).toHaveLength(1);
   });
 });

@@ -1,22 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentName } from '../../lib/config/environments.ts';
-import type { TableDefinition } from '../../src/domain/tables/tableSchema.ts';
-import { curatedTables, sourcePartitionKeys } from '../../src/domain/tables/tableSchema.ts';
+import { curatedTables } from '../../src/domain/tables/tableSchema.ts';
+import { useCases } from '../../src/domain/useCases/registry.ts';
+import { exampleSqlUseCase, secondModelUseCase } from './support/exampleUseCases.ts';
 import {
   type FlatPolicyStatement,
   principalsAllowed,
   statementsByPrincipal,
 } from './support/policyStatements.ts';
 import { logicalIdOf, type SynthesizedPipeline, synthesizePipeline } from './support/synthesizedPipeline.ts';
-
-/** A use-case table, standing in for the use-case registry: its tables must be writable by PublishUseCase only. */
-const exampleResultTable: TableDefinition = {
-  name: 'median_price_by_municipality',
-  zone: 'results',
-  description: 'test result table',
-  columns: [{ name: 'municipality', type: 'string', comment: 'm' }],
-  partitionKeys: sourcePartitionKeys.filter((k) => k.name === 'dt'),
-};
 
 const s3WriteActions = [
   's3:PutObject',
@@ -40,7 +32,11 @@ const glueWriteActions = [
 let pipeline: SynthesizedPipeline;
 beforeAll(() => {
   // IAM is built the same way in every environment: dev and prod (the one that retains) suffice.
-  pipeline = synthesizePipeline({ environments: ['dev', 'prod'], resultTables: [exampleResultTable] });
+  // The registry's use cases, one more SQL use case and a second model use case.
+  pipeline = synthesizePipeline({
+    environments: ['dev', 'prod'],
+    useCases: [...useCases, exampleSqlUseCase, secondModelUseCase],
+  });
 });
 
 describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) => {
@@ -51,10 +47,11 @@ describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) =
     const s = stack();
     return {
       loader: id(s.loader.taskRole),
-      priceModel: id(s.priceModel.taskRole),
+      priceModel: id(s.modelTask('price_model').taskRole),
+      rentModel: id(s.modelTask('rent_model').taskRole),
       stateMachine: id(s.pipeline.stateMachine.role),
       parseArgs: id(s.functions.parseArgs.role),
-      publishUseCase: id(s.functions.publishUseCase.role),
+      runSqlUseCase: id(s.functions.runSqlUseCase.role),
       summarize: id(s.functions.summarize.role),
       notifyFailure: id(s.functions.notifyFailure.role),
       analysts: id(s.analystAccess.policy),
@@ -86,16 +83,24 @@ describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) =
     }
   });
 
-  it('lets only the use-case path write the results bucket: UNLOAD (state machine), PublishUseCase and the model task', () => {
+  it('lets only the use-case steps write the results bucket: RunSqlUseCase (UNLOAD) and each model task', () => {
     expect(principalsAllowed(statements(), s3WriteActions, bucketObjects(stack().lake.results))).toEqual(
-      [principals().stateMachine, principals().publishUseCase, principals().priceModel].sort(),
+      [principals().runSqlUseCase, principals().priceModel, principals().rentModel].sort(),
     );
   });
 
-  it('lets only PublishUseCase and the model task write the result tables', () => {
-    expect(principalsAllowed(statements(), glueWriteActions, glueTable(exampleResultTable.name))).toEqual(
-      [principals().publishUseCase, principals().priceModel].sort(),
-    );
+  it('lets only RunSqlUseCase write the SQL use cases’ tables, and each model only its own tables', () => {
+    expect(principalsAllowed(statements(), glueWriteActions, glueTable(exampleSqlUseCase.name))).toEqual([
+      principals().runSqlUseCase,
+    ]);
+    for (const table of secondModelUseCase.tables) {
+      expect(principalsAllowed(statements(), glueWriteActions, glueTable(table.name))).toEqual([
+        principals().rentModel,
+      ]);
+    }
+    expect(principalsAllowed(statements(), glueWriteActions, glueTable('price_model_predictions'))).toEqual([
+      principals().priceModel,
+    ]);
   });
 
   it('lets the model task read curated data but write neither curated nor raw', () => {
@@ -117,16 +122,15 @@ describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) =
     }
   });
 
-  it('lets Athena results be written only by the state machine (its queries) and analysts', () => {
+  it('lets Athena results be written only by RunSqlUseCase (its queries) and analysts', () => {
     expect(
       principalsAllowed(statements(), s3WriteActions, bucketObjects(stack().lake.athenaResults)),
-    ).toEqual([principals().stateMachine, principals().analysts].sort());
+    ).toEqual([principals().runSqlUseCase, principals().analysts].sort());
   });
 
-  it('gives the state machine what UNLOAD needs: the workgroup, read on curated and the catalog', () => {
-    const smStatements = statementsOf(principals().stateMachine);
+  it('gives RunSqlUseCase what UNLOAD needs: the workgroup, read on curated and the catalog', () => {
     const allows = (action: string, resource: (r: string) => boolean) =>
-      smStatements.some(
+      statementsOf(principals().runSqlUseCase).some(
         (s) => s.effect === 'Allow' && s.actions.includes(action) && s.resources.some(resource),
       );
     expect(
@@ -134,12 +138,27 @@ describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) =
     ).toBe(true);
     expect(allows('s3:GetObject', bucketObjects(stack().lake.curated))).toBe(true);
     expect(allows('glue:GetTable', (r) => r.endsWith(`:table/listings_${environment}/*`))).toBe(true);
+    expect(allows('s3:PutObject', bucketObjects(stack().lake.raw))).toBe(false);
+  });
+
+  it('lets the state machine invoke its Lambdas and run its tasks, and touch no data itself', () => {
+    const smStatements = statementsOf(principals().stateMachine);
+    const allows = (action: string, resource: (r: string) => boolean) =>
+      smStatements.some(
+        (s) => s.effect === 'Allow' && s.actions.includes(action) && s.resources.some(resource),
+      );
     expect(
       allows('lambda:InvokeFunction', (r) =>
-        r.startsWith(`<${id(stack().functions.parseArgs.function)}.Arn>`),
+        r.startsWith(`<${id(stack().functions.runSqlUseCase.function)}.Arn>`),
       ),
     ).toBe(true);
-    expect(allows('ecs:RunTask', (r) => r === `<${id(stack().loader.taskDefinition)}>`)).toBe(true);
+    for (const task of [stack().loader, ...stack().modelTasks.values()]) {
+      expect(allows('ecs:RunTask', (r) => r === `<${id(task.taskDefinition)}>`)).toBe(true);
+    }
+    const dataActions = smStatements
+      .flatMap((s) => s.actions)
+      .filter((a) => a.startsWith('s3:') || a.startsWith('athena:') || a.startsWith('glue:'));
+    expect(dataActions).toEqual([]);
   });
 
   it('gives ParseArgs nothing but its logs and traces', () => {

@@ -1,46 +1,58 @@
 import { describe, expect, it } from 'vitest';
-import { environmentNames, loadEnvironmentConfig } from '../../lib/config/environments.ts';
-import { type LakeZones, zonesUnder } from '../../src/domain/lake/lakeLayout.ts';
-import { planPipeline } from '../../src/domain/run/pipelinePlan.ts';
+import { planRun, type RunPlan } from '../../src/domain/run/runArguments.ts';
+import { newRunId } from '../../src/domain/run/runId.ts';
 import { sources } from '../../src/domain/sources/registry.ts';
-import { readUseCaseSql } from '../../src/runtime/useCaseSqlFiles.ts';
+import { useCases } from '../../src/domain/useCases/registry.ts';
 
 /** Step Functions' limit on a state's input and output. */
 const stateSizeLimit = 256 * 1024;
 /** The plan's share: the rest is for `$.summary`, a failure's error and cause, and the original input. */
 const planBudget = stateSizeLimit / 2;
 
-/** Bucket names as long as S3 allows (63 characters): the worst case for every URI in the plan. */
-const longestBucket = (zone: string) => `s3://${`listings-prod-${zone}-`.padEnd(63, 'x')}/`;
-const zones: LakeZones = {
-  ...zonesUnder(longestBucket('curated')),
-  raw: longestBucket('raw'),
-  curated: longestBucket('curated'),
-  results: longestBucket('results'),
-  athenaResults: longestBucket('athena'),
-};
+const days = (from: string, count: number): string[] =>
+  Array.from({ length: count }, (_, i) =>
+    new Date(Date.parse(`${from}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10),
+  );
 
-describe('the largest run plan fits in the state machine', () => {
-  it.each(environmentNames)('%s: every source and use case over the longest backfill', (environment) => {
-    const config = loadEnvironmentConfig(environment);
-    const from = '2024-01-01';
-    const to = new Date(Date.parse(`${from}T00:00:00Z`) + (config.maxBackfillDays - 1) * 86_400_000)
-      .toISOString()
-      .slice(0, 10);
-    const plan = planPipeline(
-      { from, to },
+/** Names as long as the registries allow (sources 41 characters, use cases 61). */
+const longName = (prefix: string, i: number, length: number): string => `${prefix}${i}_`.padEnd(length, 'x');
+
+describe('the run plan in the state machine', () => {
+  it('carries names and dates only: today, a planned run holds no SQL and no per-partition records', () => {
+    const plan = planRun(
+      { from: '2024-01-01', to: '2024-01-31' },
       {
-        environment,
+        environment: 'prod',
         executionStartTime: '2024-02-01T05:00:00Z',
-        timeZone: config.schedule.timeZone,
+        timeZone: 'Europe/Zurich',
         knownSources: sources.map((s) => s.name),
-        maxDays: config.maxBackfillDays,
+        knownUseCases: useCases.map((u) => u.name),
       },
-      zones,
-      readUseCaseSql,
     );
-    expect(plan.dates).toHaveLength(config.maxBackfillDays);
+    expect(Object.keys(plan).sort()).toEqual([
+      'dates',
+      'environment',
+      'rerunInput',
+      'runId',
+      'sources',
+      'useCases',
+    ]);
+    expect(JSON.stringify(plan)).not.toMatch(/SELECT |UNLOAD \(|s3:\/\//);
+  });
+
+  it('a year of ten sources and ten times today’s use cases fits in half a state', () => {
+    const planned = {
+      sources: Array.from({ length: 10 }, (_, i) => longName('source', i, 41)),
+      useCases: Array.from({ length: useCases.length * 10 }, (_, i) => longName('use_case', i, 61)),
+    };
+    const plan: RunPlan = {
+      runId: newRunId(),
+      environment: 'preprod',
+      dates: days('2024-01-01', 366),
+      ...planned,
+      rerunInput: { from: '2024-01-01', to: '2024-12-31', ...planned },
+    };
     const size = Buffer.byteLength(JSON.stringify({ plan }), 'utf8');
-    expect(size, `plan of ${config.maxBackfillDays} days is ${size} bytes`).toBeLessThan(planBudget);
+    expect(size, `the plan is ${size} bytes`).toBeLessThan(planBudget);
   });
 });

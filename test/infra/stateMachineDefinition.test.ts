@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { environmentNames, loadEnvironmentConfig } from '../../lib/config/environments.ts';
+import { nestedConcurrency } from '../../lib/pipelineStateMachine.ts';
 import {
   type AslState,
   resolveDefinition,
@@ -8,7 +9,10 @@ import {
 } from '../../lib/resolvedDefinition.ts';
 import { type SynthesizedDefinition, synthesizedDefinition } from '../../lib/synthesizedDefinition.ts';
 import { errorNamesOf } from '../../src/domain/errors/errorCatalog.ts';
-import { stateNames } from '../../src/domain/stateMachine/stateNames.ts';
+import { sources } from '../../src/domain/sources/registry.ts';
+import { modelUseCaseStateName, stateNames } from '../../src/domain/stateMachine/stateNames.ts';
+import { containerRunVariables } from '../../src/domain/taskEnvironments/containerEnvironments.ts';
+import { modelUseCases, useCases } from '../../src/domain/useCases/registry.ts';
 
 /** asl-validator 4 ships no types; this is its documented signature. */
 type AslValidator = (
@@ -24,7 +28,7 @@ const lambdaTransientErrors = [
   'Lambda.TooManyRequestsException',
 ];
 
-/** Every state, the inner ones of Map iterators included, by name. */
+/** Every state, the inner ones of Map iterators included (at any depth), by name. */
 function allStates(machine: StateMachineDefinition): Record<string, AslState> {
   const states: Record<string, AslState> = {};
   for (const [name, state] of Object.entries(machine.States)) {
@@ -74,8 +78,10 @@ describe.each(environmentNames)('state machine definition of %s', (environment) 
     }
   });
 
-  it('names every state from stateNames', () => {
-    expect(Object.keys(states).sort()).toEqual(Object.values(stateNames).sort());
+  it('names every state from stateNames, one Task per model use case', () => {
+    const modelStates = modelUseCases.map(modelUseCaseStateName);
+    expect(modelStates).toEqual(['RunPriceModel']);
+    expect(Object.keys(states).sort()).toEqual([...Object.values(stateNames), ...modelStates].sort());
     expect(definition.StartAt).toBe(stateNames.parseArgs);
   });
 
@@ -93,14 +99,25 @@ describe.each(environmentNames)('state machine definition of %s', (environment) 
     expect(state(stateNames.parseArgs).ResultPath).toBeUndefined();
   });
 
-  it('LoadPartitions runs one loader task per partition, bounded, and discards the results', () => {
+  it('LoadPartitions runs one loader task per planned day and source, in nested Maps bounded together', () => {
+    const bounds = nestedConcurrency(config.maxConcurrency.loads, sources.length);
+    expect(bounds.outer * bounds.inner).toBeLessThanOrEqual(config.maxConcurrency.loads);
     expect(state(stateNames.loadPartitions)).toMatchObject({
       Type: 'Map',
-      ItemsPath: '$.plan.partitions',
-      ItemSelector: { 'partition.$': '$$.Map.Item.Value', 'runId.$': '$.plan.runId' },
-      MaxConcurrency: config.maxConcurrency.loads,
+      ItemsPath: '$.plan.dates',
+      ItemSelector: { 'dt.$': '$$.Map.Item.Value', 'runId.$': '$.plan.runId', 'sources.$': '$.plan.sources' },
+      MaxConcurrency: bounds.outer,
       ResultPath: null,
       Next: stateNames.runUseCases,
+    });
+    expect(state(stateNames.loadPartitions).ItemProcessor?.StartAt).toBe(stateNames.loadSourcesOfDay);
+    expect(state(stateNames.loadSourcesOfDay)).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.sources',
+      ItemSelector: { 'source.$': '$$.Map.Item.Value', 'dt.$': '$.dt', 'runId.$': '$.runId' },
+      MaxConcurrency: bounds.inner,
+      ResultPath: null,
+      End: true,
     });
     const load = state(stateNames.load);
     expect(load.Resource).toBe('arn:aws:states:::ecs:runTask.sync');
@@ -113,14 +130,25 @@ describe.each(environmentNames)('state machine definition of %s', (environment) 
             Name: 'loader',
             Environment: [
               { Name: 'RUN_ID', 'Value.$': '$.runId' },
-              { Name: 'SOURCE', 'Value.$': '$.partition.source' },
-              { Name: 'RUN_DATE', 'Value.$': '$.partition.dt' },
+              { Name: 'SOURCE', 'Value.$': '$.source' },
+              { Name: 'RUN_DATE', 'Value.$': '$.dt' },
             ],
           },
         ],
       },
     });
+    // the overrides are exactly the loader's per-run variables
+    const names = (
+      load.Parameters as { Overrides: { ContainerOverrides: { Environment: { Name: string }[] }[] } }
+    ).Overrides.ContainerOverrides[0]?.Environment.map((e) => e.Name);
+    expect(names?.sort()).toEqual(Object.keys(containerRunVariables.loader.shape).sort());
     expect(load.TimeoutSeconds).toBe(config.loader.timeoutMinutes * 60);
+  });
+
+  it('bounds both nested Maps by the configured total', () => {
+    expect(nestedConcurrency(4, 1)).toEqual({ outer: 4, inner: 1 });
+    expect(nestedConcurrency(8, 3)).toEqual({ outer: 2, inner: 3 });
+    expect(nestedConcurrency(4, 10)).toEqual({ outer: 1, inner: 4 });
   });
 
   it('Load retries ECS start failures with backoff, never a loader failure', () => {
@@ -131,33 +159,61 @@ describe.each(environmentNames)('state machine definition of %s', (environment) 
     for (const retry of state(stateNames.load).Retry ?? []) expect(retry).toMatchObject({ BackoffRate: 2 });
   });
 
-  it('RunUseCases UNLOADs each use case with Athena, then publishes it', () => {
+  it('RunUseCases runs every planned use case of every day: SQL in a Lambda, each model in its own task', () => {
+    const bounds = nestedConcurrency(config.maxConcurrency.useCases, useCases.length);
     expect(state(stateNames.runUseCases)).toMatchObject({
       Type: 'Map',
-      ItemsPath: '$.plan.useCases',
+      ItemsPath: '$.plan.dates',
+      ItemSelector: {
+        'dt.$': '$$.Map.Item.Value',
+        'runId.$': '$.plan.runId',
+        'useCases.$': '$.plan.useCases',
+      },
+      MaxConcurrency: bounds.outer,
       ResultPath: null,
       Next: stateNames.summarize,
     });
-    expect(state(stateNames.runSqlUseCase)).toMatchObject({
-      Resource: 'arn:aws:states:::athena:startQueryExecution.sync',
-      Parameters: {
-        'QueryString.$':
-          "States.Format('UNLOAD ({}) TO \\'{}\\' WITH (format = \\'PARQUET\\', compression = \\'ZSTD\\')', $.select, $.outputPrefix)",
-        WorkGroup: `listings-${environment}`,
-        QueryExecutionContext: { Database: `listings_${environment}` },
-        ResultConfiguration: {
-          OutputLocation: expect.stringMatching(/^s3:\/\/lakeathenaresults[a-z0-9]+\/$/),
-        },
-      },
-      Next: stateNames.publishUseCase,
+    expect(state(stateNames.runUseCasesOfDay)).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.useCases',
+      ItemSelector: { 'useCase.$': '$$.Map.Item.Value', 'dt.$': '$.dt', 'runId.$': '$.runId' },
+      MaxConcurrency: bounds.inner,
+      End: true,
     });
-    expect((state(stateNames.runSqlUseCase).Retry ?? []).flatMap((r) => r.ErrorEquals)).toContain(
-      'Athena.TooManyRequestsException',
-    );
-    // Payload `$`: the Lambda receives the use case as ParseArgs planned it.
-    const publish = state(stateNames.publishUseCase);
-    expect(publish.Parameters).toBeUndefined();
-    expect(publish).toMatchObject({ Type: 'Task', ResultPath: null, End: true });
+    expect(state(stateNames.chooseUseCase)).toMatchObject({
+      Type: 'Choice',
+      Choices: modelUseCases.map((u) => ({
+        Variable: '$.useCase',
+        StringEquals: u.name,
+        Next: modelUseCaseStateName(u),
+      })),
+      Default: stateNames.runSqlUseCase,
+    });
+    // The item goes to the Lambda as is: names and a date, the SQL is rendered there.
+    const runSql = state(stateNames.runSqlUseCase);
+    expect(runSql).toMatchObject({ Type: 'Task', ResultPath: null, End: true });
+    expect(runSql.Resource).toMatch(/:function:FunctionsRunSqlUseCaseFunction/);
+    expect(runSql.Parameters).toBeUndefined();
+    const model = state('RunPriceModel');
+    expect(model).toMatchObject({
+      Resource: 'arn:aws:states:::ecs:runTask.sync',
+      ResultPath: null,
+      End: true,
+    });
+    expect(model.Parameters).toMatchObject({
+      Overrides: {
+        ContainerOverrides: [
+          {
+            Name: 'priceModel',
+            Environment: [
+              { Name: 'RUN_ID', 'Value.$': '$.runId' },
+              { Name: 'RUN_DATE', 'Value.$': '$.dt' },
+            ],
+          },
+        ],
+      },
+    });
+    expect(JSON.stringify(definition)).not.toMatch(/UNLOAD \(|SELECT /);
   });
 
   it('Summarize gets the plan and execution id, adds $.summary, then the execution succeeds', () => {
@@ -200,7 +256,7 @@ describe.each(environmentNames)('state machine definition of %s', (environment) 
   it('retries the Lambda service and the environment errors with backoff, never bad input, bad data or bugs', () => {
     for (const name of [
       stateNames.parseArgs,
-      stateNames.publishUseCase,
+      stateNames.runSqlUseCase,
       stateNames.summarize,
       stateNames.notifyFailure,
     ]) {

@@ -8,8 +8,9 @@ import {
 } from '@aws-sdk/client-athena';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import { AthenaQueryEngine, AthenaQueryFailedError } from '../../src/adapters/aws/athenaQueryEngine.ts';
+import { AthenaQueryEngine } from '../../src/adapters/aws/athenaQueryEngine.ts';
 import { createAthenaClient, createS3Client } from '../../src/adapters/aws/awsClients.ts';
+import { SqlQueryFailedError } from '../../src/ports/queryEngine.ts';
 import { FaultProxy } from './faultProxy.ts';
 import {
   awsTestOptions,
@@ -167,7 +168,7 @@ describeWithMoto('AthenaQueryEngine against moto_server', () => {
     expect(proxy.requests.filter(isTarget('GetQueryResults'))).toHaveLength(2);
   });
 
-  it('fails with AthenaQueryFailedError when the query is cancelled', async () => {
+  it('fails with SqlQueryFailedError when the query is cancelled', async () => {
     // The query stays QUEUED until someone stops it (moto's StopQueryExecution → CANCELLED).
     await setTransition('athena::execution', { progression: 'manual', times: 1_000_000 });
     const running = engine({ initialPollMs: 20 }).query('SELECT * FROM listings');
@@ -180,16 +181,15 @@ describeWithMoto('AthenaQueryEngine against moto_server', () => {
     await athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id }));
 
     const error = await outcome;
-    expect(error).toBeInstanceOf(AthenaQueryFailedError);
+    expect(error).toBeInstanceOf(SqlQueryFailedError);
     expect(error).toMatchObject({
-      name: 'AthenaQueryFailedError',
-      state: 'CANCELLED',
-      queryExecutionId: id,
+      name: 'SqlQueryFailedError',
+      athena: { state: 'CANCELLED', queryExecutionId: id },
       message: expect.stringContaining(`Athena query ${id} CANCELLED`),
     });
   });
 
-  it("fails with AthenaQueryFailedError carrying Athena's reason when the query FAILED", async () => {
+  it("fails with SqlQueryFailedError carrying Athena's reason when the query FAILED", async () => {
     // moto never fails a query (its executions only go QUEUED -> RUNNING -> SUCCEEDED): the
     // proxy turns moto's answer into the FAILED status Athena sends for a bad column.
     const reason = "COLUMN_NOT_FOUND: line 1:8: Column 'nope' cannot be resolved";
@@ -213,10 +213,8 @@ describeWithMoto('AthenaQueryEngine against moto_server', () => {
 
     const id = await onlyExecutionId();
     expect(error).toMatchObject({
-      name: 'AthenaQueryFailedError',
-      state: 'FAILED',
-      reason,
-      queryExecutionId: id,
+      name: 'SqlQueryFailedError',
+      athena: { state: 'FAILED', reason, queryExecutionId: id },
     });
     const message = (error as Error).message;
     expect(message).toContain(`Athena query ${id} FAILED: ${reason}`);

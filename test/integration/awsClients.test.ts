@@ -4,7 +4,7 @@ import { GlueCatalog } from '../../src/adapters/aws/glueCatalog.ts';
 import { S3BlobStore } from '../../src/adapters/aws/s3BlobStore.ts';
 import { parseS3Uri } from '../../src/adapters/aws/s3Uri.ts';
 import { snsSubject } from '../../src/adapters/aws/snsNotifier.ts';
-import { connectLake } from '../../src/runtime/lakeConnection.ts';
+import { connectGlueLake, connectLake } from '../../src/runtime/lakeConnection.ts';
 
 // Pure configuration: no emulator needed, so these run even where moto_server is missing.
 describe('AWS client configuration from the standard environment', () => {
@@ -64,7 +64,7 @@ describe('AWS client configuration from the standard environment', () => {
 
 describe('connectLake for S3', () => {
   it('puts the zones under the prefix and uses S3 with Glue by default', () => {
-    const lake = connectLake('s3://my-lake/dev/', undefined, 'listings_dev', {}, { region: 'us-east-1' });
+    const lake = connectLake('s3://my-lake/dev/', undefined, 'listings_dev', { region: 'us-east-1' });
     expect(lake.root).toBe('s3://my-lake/dev');
     expect(lake.zones.raw).toBe('s3://my-lake/dev/raw/');
     expect(lake.zones.athenaResults).toBe('s3://my-lake/dev/athena-results/');
@@ -74,17 +74,21 @@ describe('connectLake for S3', () => {
     expect(lake.catalogKind).toBe('glue');
   });
 
-  it('takes zone overrides (the deployed buckets)', () => {
-    const lake = connectLake(
-      's3://my-lake',
-      'glue',
-      undefined,
-      { raw: 's3://landing-bucket/' },
-      { region: 'us-east-1' },
+  it('connects a lake of one bucket per zone (the deployed stack), checking every zone', () => {
+    const zones = {
+      raw: 's3://landing-bucket/',
+      curated: 's3://curated-bucket/',
+      results: 's3://results-bucket/',
+      manifests: 's3://curated-bucket/manifests/',
+      athenaResults: 's3://athena-bucket/',
+    };
+    const lake = connectGlueLake(zones, 'listings_dev', { region: 'us-east-1' });
+    expect(lake.zones).toEqual(zones);
+    expect(lake.root).toBe('s3://curated-bucket/');
+    expect(lake.catalog.database).toBe('listings_dev');
+    expect(() => connectGlueLake({ ...zones, raw: 's3://Bad_Bucket/' }, 'listings_dev')).toThrow(
+      expect.objectContaining({ name: 'InvalidS3UriError' }),
     );
-    expect(lake.zones.raw).toBe('s3://landing-bucket/');
-    expect(lake.zones.curated).toBe('s3://my-lake/curated/');
-    expect(lake.catalog.database).toBe('listings');
   });
 
   it('refuses the local catalog for an S3 lake and a malformed bucket', () => {

@@ -85,7 +85,13 @@ describeWithMoto('etl run on S3 + Glue (moto_server)', () => {
     expect(onS3.code, onS3.stderr).toBe(0);
     const s3Summary = JSON.parse(onS3.stdout) as RunSummary;
     expect(s3Summary.status).toBe('SUCCEEDED');
-    expect(s3Summary.states.slice(0, 4)).toEqual(['ParseArgs', 'LoadPartitions', 'Load', 'RunUseCases']);
+    expect(s3Summary.states.slice(0, 5)).toEqual([
+      'ParseArgs',
+      'LoadPartitions',
+      'LoadSourcesOfDay',
+      'Load',
+      'RunUseCases',
+    ]);
     expect(s3Summary.states.slice(-2)).toEqual(['Summarize', 'Succeeded']);
     const localLakeDir = join(scratch, 'local-lake');
     const local = await etl([
@@ -101,7 +107,7 @@ describeWithMoto('etl run on S3 + Glue (moto_server)', () => {
     const localSummary = JSON.parse(local.stdout) as RunSummary;
     expect(s3Summary.totals).toEqual(localSummary.totals);
 
-    const s3Lake = connectLake(lakeUri, 'glue', undefined, {}, awsTestOptions());
+    const s3Lake = connectLake(lakeUri, 'glue', undefined, awsTestOptions());
     const rows = await publishedListings(s3Lake);
     expect(rows.length).toBe(localSummary.totals.kept);
     expect(rows).toEqual(await publishedListings(connectLake(localLakeDir)));

@@ -66,7 +66,7 @@ describeWithMoto('the loader on S3 + Glue (moto_server)', () => {
     const s3 = createS3Client(awsTestOptions());
     await createBucket(s3, bucket);
     s3.destroy();
-    s3Lake = connectLake(lakeUri, 'glue', database, {}, awsTestOptions(proxy.endpoint));
+    s3Lake = connectLake(lakeUri, 'glue', database, awsTestOptions(proxy.endpoint));
   });
   afterEach(() => proxy.clear());
 
@@ -263,11 +263,18 @@ describeWithMoto('the loader on S3 + Glue (moto_server)', () => {
       RUN_ID: runId,
       SOURCE: 'pricehubble',
       RUN_DATE: day.dt,
-      LAKE: lakeUri,
+      ENVIRONMENT: 'test',
       CATALOG: 'glue',
-      CATALOG_DATABASE: database,
+      // the deployed stack's way: one variable per zone (here all in one bucket)
+      LAKE_RAW: s3Lake.zones.raw,
+      LAKE_CURATED: s3Lake.zones.curated,
+      LAKE_RESULTS: s3Lake.zones.results,
+      LAKE_MANIFESTS: s3Lake.zones.manifests,
+      LAKE_ATHENA_RESULTS: s3Lake.zones.athenaResults,
+      GLUE_DATABASE: database,
       WORK_DIR: join(scratch, 'container-work'),
       DUCKDB_MEMORY_LIMIT: '512MB',
+      DUCKDB_THREADS: '2',
       // Everything AWS from the standard variables, all pointing at the local emulator.
       AWS_ENDPOINT_URL: endpoint,
       AWS_REGION: testRegion,

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { maxDaysPerExecution } from '../../src/domain/run/executionBudget.ts';
 import {
   dayIn,
   InvalidRunArgumentsError,
   type PlanContext,
+  partitionsOf,
   planRun,
 } from '../../src/domain/run/runArguments.ts';
 import { runIdPattern } from '../../src/domain/run/runId.ts';
@@ -13,14 +15,14 @@ const context: PlanContext = {
   timeZone: 'Europe/Zurich',
   knownSources: ['pricehubble', 'homegate'],
   knownUseCases: ['market_stats'],
-  maxDays: 31,
 };
 
 describe('run arguments', () => {
   it('plans one day for every source and use case by default, on the execution day', () => {
     const plan = planRun({}, context);
     expect(plan.dates).toEqual(['2024-01-16']);
-    expect(plan.partitions).toEqual([
+    expect(plan.sources).toEqual(['pricehubble', 'homegate']);
+    expect(partitionsOf(plan)).toEqual([
       { source: 'pricehubble', dt: '2024-01-16' },
       { source: 'homegate', dt: '2024-01-16' },
     ]);
@@ -46,7 +48,7 @@ describe('run arguments', () => {
       context,
     );
     expect(plan.dates).toEqual(['2024-02-27', '2024-02-28', '2024-02-29', '2024-03-01']);
-    expect(plan.partitions).toHaveLength(4);
+    expect(partitionsOf(plan)).toHaveLength(4);
     expect(plan.useCases).toEqual([]);
     expect(plan.rerunInput).toEqual({
       from: '2024-02-27',
@@ -62,7 +64,10 @@ describe('run arguments', () => {
     [{ date: '2024-01-15', from: '2024-01-01', to: '2024-01-02' }, /either date or from\/to/],
     [{ from: '2024-01-01' }, /from and to go together/],
     [{ from: '2024-02-01', to: '2024-01-01' }, /from must not be after to/],
-    [{ from: '2024-01-01', to: '2024-03-01' }, /at most 31/],
+    [
+      { from: '2023-01-01', to: '2024-12-31' },
+      /731 days; one execution of 2 source\(s\) and 1 use case\(s\) loads at most 526/,
+    ],
     [{ sources: ['../etc'] }, /sources/],
     [{ sources: ['immoscout'] }, /Unknown source\(s\) immoscout; known: pricehubble, homegate/],
     [{ useCases: ['drop_tables'] }, /Unknown use case\(s\) drop_tables/],
@@ -75,5 +80,22 @@ describe('run arguments', () => {
 
   it('keeps a given run id (re-driving a run)', () => {
     expect(planRun({ runId: '20240115T060000Z-abcdef' }, context).runId).toBe('20240115T060000Z-abcdef');
+  });
+});
+
+describe('the execution budget', () => {
+  it('bounds a backfill by the 25,000 events of an execution history, not by the state size', () => {
+    // per day: 12 fixed + 8 per source + 10 per use case; 80% of 25,000 events
+    expect(maxDaysPerExecution(1, 4)).toBe(Math.floor(20_000 / (12 + 8 + 40)));
+    expect(maxDaysPerExecution(1, 4)).toBeGreaterThanOrEqual(333);
+    expect(maxDaysPerExecution(10, 40)).toBe(Math.floor(20_000 / (12 + 80 + 400)));
+    expect(maxDaysPerExecution(1000, 1000)).toBe(1);
+  });
+
+  it('plans the longest range its budget allows, and one day more is refused', () => {
+    const max = maxDaysPerExecution(2, 1);
+    const to = (days: number) => new Date(Date.UTC(2024, 0, days)).toISOString().slice(0, 10);
+    expect(planRun({ from: '2024-01-01', to: to(max) }, context).dates).toHaveLength(max);
+    expect(() => planRun({ from: '2024-01-01', to: to(max + 1) }, context)).toThrow(InvalidRunArgumentsError);
   });
 });

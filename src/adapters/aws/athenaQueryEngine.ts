@@ -8,7 +8,8 @@ import {
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { InternalError, PipelineError } from '../../domain/errors/pipelineError.ts';
-import type { QueryEngine, QueryResult } from '../../ports/queryEngine.ts';
+import { sqlString } from '../../domain/sql/sqlLiteral.ts';
+import { type QueryEngine, type QueryResult, SqlQueryFailedError } from '../../ports/queryEngine.ts';
 
 export interface AthenaQueryEngineOptions {
   readonly workgroup: string;
@@ -21,19 +22,6 @@ export interface AthenaQueryEngineOptions {
   readonly maxPollMs?: number;
   /** Stop the query and fail after this long (Athena's own DML limit is 30 minutes by default). */
   readonly timeoutMs?: number;
-}
-
-export class AthenaQueryFailedError extends PipelineError {
-  override readonly name = 'AthenaQueryFailedError';
-
-  constructor(
-    message: string,
-    readonly queryExecutionId: string,
-    readonly state: string,
-    readonly reason: string | undefined,
-  ) {
-    super(message);
-  }
 }
 
 /** Athena failed the query on its side and says a retry may succeed (`AthenaError.Retryable`). */
@@ -73,6 +61,18 @@ export class AthenaQueryEngine implements QueryEngine {
   }
 
   async query(sql: string): Promise<QueryResult> {
+    const { id, execution } = await this.run(sql);
+    return this.results(id, execution.StatementType);
+  }
+
+  /** Athena's UNLOAD: the result as zstd Parquet files under `location` (which must be empty). */
+  async unload(select: string, location: string): Promise<void> {
+    await this.run(
+      `UNLOAD (${select}) TO ${sqlString(location)} WITH (format = 'PARQUET', compression = 'ZSTD')`,
+    );
+  }
+
+  private async run(sql: string): Promise<{ id: string; execution: QueryExecution }> {
     const started = await this.client.send(
       new StartQueryExecutionCommand({
         QueryString: sql,
@@ -83,8 +83,7 @@ export class AthenaQueryEngine implements QueryEngine {
     );
     const id = started.QueryExecutionId;
     if (!id) throw new InternalError('Athena StartQueryExecution returned no QueryExecutionId.');
-    const execution = await this.waitForCompletion(id, sql);
-    return this.results(id, execution.StatementType);
+    return { id, execution: await this.waitForCompletion(id, sql) };
   }
 
   private async waitForCompletion(id: string, sql: string): Promise<QueryExecution> {
@@ -105,7 +104,7 @@ export class AthenaQueryEngine implements QueryEngine {
           `${errorType !== undefined ? ` (error type ${errorType})` : ''}. ` +
           `Query: ${excerpt(sql)}. See the query's details in the Athena console (workgroup ${this.options.workgroup}).`;
         if (status?.AthenaError?.Retryable === true) throw new AthenaQueryInterruptedError(message);
-        throw new AthenaQueryFailedError(message, id, state, reason);
+        throw new SqlQueryFailedError(message, { queryExecutionId: id, state, reason });
       }
       if (Date.now() + wait > deadline) {
         // Do not leave it running (and billing) after we stop waiting for it.

@@ -268,7 +268,10 @@ export class GlueCatalog implements Catalog {
   }
 
   async getPartition(table: string, values: PartitionValues): Promise<CatalogPartition | undefined> {
-    const keys = await this.partitionKeysOf(table);
+    // A table that does not exist yet has no partitions (a first run on a fresh lake asks).
+    const found = await this.getTable(table);
+    if (!found) return undefined;
+    const keys = (found.PartitionKeys ?? []).map((k) => k.Name ?? '');
     const list = keys.map((key) => values[key]);
     if (list.some((v) => v === undefined) || Object.keys(values).length !== keys.length) {
       throw new GlueCatalogError(

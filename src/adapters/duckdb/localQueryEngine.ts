@@ -1,9 +1,24 @@
+import { mkdir } from 'node:fs/promises';
+import { runDataFile } from '../../domain/lake/lakeLayout.ts';
+import { parquetCopySql } from '../../domain/sql/parquetCopy.ts';
 import { sqlIdentifier, sqlString } from '../../domain/sql/sqlLiteral.ts';
 import { type ColumnDefinition, duckdbType, type TableDefinition } from '../../domain/tables/tableSchema.ts';
 import type { Catalog } from '../../ports/catalog.ts';
-import type { QueryEngine, QueryResult } from '../../ports/queryEngine.ts';
+import { type QueryEngine, type QueryResult, SqlQueryFailedError } from '../../ports/queryEngine.ts';
 import { type DuckdbOptions, DuckdbSession } from './duckdbSession.ts';
 import { trinoCompatibilityMacrosSql } from './trinoCompatibility.ts';
+
+/** DuckDB's errors as the engine error Athena's adapter raises too: the same name in both worlds. */
+async function failingAsEngine<T>(work: Promise<T>, sql: string): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    const oneLine = sql.replace(/\s+/g, ' ').trim();
+    throw new SqlQueryFailedError(
+      `DuckDB failed the query: ${(error as Error).message} Query: ${oneLine.length > 200 ? `${oneLine.slice(0, 200)}...` : oneLine}`,
+    );
+  }
+}
 
 /** A table's columns as typed NULLs, for a view over a table that has no partition yet. */
 function emptyRelation(definition: TableDefinition): string {
@@ -41,8 +56,14 @@ export class LocalQueryEngine implements QueryEngine {
   }
 
   async query(sql: string): Promise<QueryResult> {
-    const result = await this.session.columns(sql);
+    const result = await failingAsEngine(this.session.columns(sql), sql);
     return { columns: result.names, rows: result.rows };
+  }
+
+  /** Athena's UNLOAD, locally: one zstd Parquet file in the run prefix's directory. */
+  async unload(select: string, location: string): Promise<void> {
+    await mkdir(location, { recursive: true });
+    await failingAsEngine(this.session.run(parquetCopySql(select, runDataFile(location))), select);
   }
 
   close(): void {

@@ -1,6 +1,7 @@
 import { InternalError } from '../errors/pipelineError.ts';
 import { replacementCharacter } from '../ingest/recordStager.ts';
 import type { SourceContract } from '../sources/sourceContract.ts';
+import { parquetCopySql } from '../sql/parquetCopy.ts';
 import { sqlIdentifier, sqlString } from '../sql/sqlLiteral.ts';
 import { listingsRejectedTable, listingsTable } from '../tables/tableSchema.ts';
 import { priceMacro } from './priceParsing.ts';
@@ -162,8 +163,7 @@ export function checkRecordsSql(contract: SourceContract, input: CleaningInput, 
   const sourceStruct = sqlString(
     JSON.stringify(Object.fromEntries(fieldOrder.map((field) => [contract.fields[field], 'VARCHAR']))),
   );
-  return `
-COPY (
+  const select = `
 WITH objects AS (
   -- valid JSON that starts with '{' is an object; anything else is malformed. Every field is
   -- read as text: DuckDB renders JSON numbers canonically (1250.000 → '1250.0'), so numbers
@@ -181,8 +181,8 @@ fields AS (
 judged AS (${judgedRecordsSql(contract, 'fields')})
 SELECT object_index, record_number, id, scraping_date, property_type, municipality, price, living_area,
        price_per_square_meter, reasons, raw
-FROM judged
-) TO ${sqlString(checkedPath)} (FORMAT parquet, COMPRESSION lz4_raw)`;
+FROM judged`;
+  return parquetCopySql(select, checkedPath, 'lz4_raw');
 }
 
 export function checkedViewSql(checkedPaths: readonly string[]): string {
@@ -210,12 +210,12 @@ const isLoser = `EXISTS (SELECT 1 FROM losers l
 /** Writes `listings` rows (the kept records) to a local Parquet file, sorted by id. */
 export function writeListingsSql(runId: string, path: string): string {
   const columns = { ...listingsSelect, run_id: sqlString(runId) };
-  return `COPY (SELECT ${selectList(
+  const select = `SELECT ${selectList(
     columns,
     listingsTable.columns.map((c) => c.name),
   )}
-  FROM checked WHERE len(reasons) = 0 AND NOT ${isLoser} ORDER BY id)
-  TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`;
+  FROM checked WHERE len(reasons) = 0 AND NOT ${isLoser} ORDER BY id`;
+  return parquetCopySql(select, path);
 }
 
 /** Writes `listings_rejected` rows: records that failed a rule, and de-duplication losers. */
@@ -226,12 +226,12 @@ export function writeRejectedSql(runId: string, path: string, objectNames: reado
     source_object: `[${objectNames.map(sqlString).join(', ')}][object_index + 1]`,
     run_id: sqlString(runId),
   };
-  return `COPY (SELECT ${selectList(
+  const select = `SELECT ${selectList(
     columns,
     listingsRejectedTable.columns.map((c) => c.name),
   )}
-  FROM checked WHERE len(reasons) > 0 OR ${isLoser})
-  TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`;
+  FROM checked WHERE len(reasons) > 0 OR ${isLoser}`;
+  return parquetCopySql(select, path);
 }
 
 /** Records the engine saw, for the conservation check. */

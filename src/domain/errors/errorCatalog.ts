@@ -139,10 +139,11 @@ export const errorCatalog = {
     meaning: 'records read ≠ kept + rejected; nothing was published',
     action: 'report it with the run id',
   },
-  AthenaQueryFailedError: {
+  SqlQueryFailedError: {
     category: 'bug',
-    meaning: "Athena failed a use case's SQL (a SQL error, a missing table or column)",
-    action: "fix the use case's SQL file; the message has Athena's reason and the query id",
+    meaning:
+      "the query engine (Athena in AWS, DuckDB locally) failed a use case's SQL: a SQL error, a missing table or column",
+    action: "fix the use case's SQL file; the message has the engine's reason (and Athena's query id)",
   },
   ManifestMissingError: {
     category: 'bug',

@@ -64,7 +64,12 @@ export function runPrefix(
   return `${partitionPrefix(zones, table, values)}run=${runId}/`;
 }
 
-export function manifestUri(zones: LakeZones, day: SourceDay, runId: string): string {
+/** The file a run writes in a run prefix (one per table and partition, named like Athena's). */
+export function runDataFile(runPrefixUri: string): string {
+  return `${runPrefixUri}part-00000.zstd.parquet`;
+}
+
+export function manifestUri(zones: Pick<LakeZones, 'manifests'>, day: SourceDay, runId: string): string {
   return `${zones.manifests}source=${day.source}/dt=${day.dt}/run=${runId}.json`;
 }
 

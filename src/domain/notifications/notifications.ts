@@ -1,5 +1,6 @@
-import type { PipelinePlan } from '../run/pipelinePlan.ts';
+import { type PlannedPartition, partitionsOf, type RunArguments, type RunPlan } from '../run/runArguments.ts';
 import type { Notification } from './notification.ts';
+import { shellQuote } from './shellQuote.ts';
 
 /** What a partition's manifest says, as far as people need it. */
 export interface PartitionReport {
@@ -67,6 +68,8 @@ export interface FailureContext {
   readonly stateMachineName: string;
   /** The state data when the Catch fired: the plan (if ParseArgs succeeded) and `failure`. */
   readonly state: Record<string, unknown>;
+  /** The command that starts the run again with the given input, in the world it ran in. */
+  readonly rerunCommand: (input: unknown) => string;
 }
 
 export interface FailureDetails {
@@ -74,7 +77,33 @@ export interface FailureDetails {
   readonly error: string;
   readonly cause: string;
   readonly rerunInput: unknown;
-  readonly partitions: readonly { source: string; dt: string }[];
+  readonly partitions: readonly PlannedPartition[];
+}
+
+/** The state machine an execution belongs to: `…:execution:<machine>:<name>` → `…:stateMachine:<machine>`. */
+export function stateMachineArnOf(executionArn: string): string {
+  const parts = executionArn.split(':');
+  return [...parts.slice(0, 5), 'stateMachine', parts[6] ?? ''].join(':');
+}
+
+/** The AWS CLI command that starts an execution of the same state machine with `input`. */
+export function startExecutionCommand(executionArn: string, input: unknown): string {
+  return [
+    'aws stepfunctions start-execution',
+    `--state-machine-arn ${shellQuote(stateMachineArnOf(executionArn))}`,
+    `--input ${shellQuote(JSON.stringify(input))}`,
+  ].join(' ');
+}
+
+/** The partitions as people read them: each one while few, else per source with the date range. */
+export function describePartitions(partitions: readonly PlannedPartition[]): string {
+  if (partitions.length === 0) return 'none planned';
+  if (partitions.length <= 10) return partitions.map((p) => `${p.source}/${p.dt}`).join(', ');
+  const bySource = new Map<string, string[]>();
+  for (const p of partitions) bySource.set(p.source, [...(bySource.get(p.source) ?? []), p.dt]);
+  return [...bySource]
+    .map(([source, dates]) => `${source} ${dates[0]} to ${dates.at(-1)} (${dates.length} days)`)
+    .join(', ');
 }
 
 /**
@@ -103,14 +132,15 @@ export function readableCause(cause: unknown): string {
 export function failureDetails(state: Record<string, unknown>): FailureDetails {
   const failures = (state.failure ?? {}) as Record<string, { Error?: string; Cause?: unknown }>;
   const [failedState, failure] = Object.entries(failures)[0] ?? ['unknown', {}];
-  const plan = state.plan as PipelinePlan | undefined;
+  const plan = state.plan as RunPlan | undefined;
   const { failure: _, ...input } = state;
+  const rerunInput: RunArguments | Record<string, unknown> = plan?.rerunInput ?? input;
   return {
     failedState,
     error: failure.Error ?? 'unknown',
     cause: readableCause(failure.Cause),
-    rerunInput: plan?.rerunInput ?? input,
-    partitions: plan?.partitions ?? [],
+    rerunInput,
+    partitions: plan ? partitionsOf(plan) : [],
   };
 }
 
@@ -125,10 +155,11 @@ export function failureNotification(context: FailureContext): Notification {
     '',
     `Execution: ${context.executionId} (started ${context.executionStartTime})`,
     `Console: ${consoleLink(context.executionId, context.region)}`,
-    `Partitions involved: ${details.partitions.length > 0 ? details.partitions.map((p) => `${p.source}/${p.dt}`).join(', ') : 'none planned'}`,
+    `Partitions involved: ${describePartitions(details.partitions)}`,
     '',
-    'To re-run after fixing the cause, start an execution with this input:',
-    JSON.stringify(details.rerunInput),
+    'To re-run after fixing the cause:',
+    `  ${context.rerunCommand(details.rerunInput)}`,
+    `(the run's input: ${JSON.stringify(details.rerunInput)})`,
     'Published partitions were not changed by the failed part of the run.',
   ];
   const source = sourcesOf(details.partitions);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PipelineError } from '../errors/pipelineError.ts';
 import { sourceNamePattern } from '../sources/sourceContract.ts';
+import { maxDaysPerExecution } from './executionBudget.ts';
 import { newRunId, runIdPattern } from './runId.ts';
 
 /**
@@ -53,14 +54,23 @@ export interface PlannedPartition {
   readonly dt: string;
 }
 
-/** ParseArgs' output: everything later states need, and the input that re-runs this run. */
+/**
+ * ParseArgs' output: everything later states need, and the input that re-runs this run. Only
+ * names and dates: the state machine crosses dates with sources and use cases in nested Maps,
+ * so the plan stays small whatever the range (no SQL, no per-partition records).
+ */
 export interface RunPlan {
   readonly runId: string;
   readonly environment: string;
   readonly dates: readonly string[];
-  readonly partitions: readonly PlannedPartition[];
+  readonly sources: readonly string[];
   readonly useCases: readonly string[];
   readonly rerunInput: RunArguments;
+}
+
+/** Every source and day the plan loads, day by day. */
+export function partitionsOf(plan: Pick<RunPlan, 'dates' | 'sources'>): PlannedPartition[] {
+  return plan.dates.flatMap((dt) => plan.sources.map((source) => ({ source, dt })));
 }
 
 export interface PlanContext {
@@ -71,8 +81,6 @@ export interface PlanContext {
   readonly timeZone: string;
   readonly knownSources: readonly string[];
   readonly knownUseCases: readonly string[];
-  /** Longest backfill one execution may plan (the Map's fan-out is bounded). */
-  readonly maxDays: number;
 }
 
 export class InvalidRunArgumentsError extends PipelineError {
@@ -123,16 +131,19 @@ export function planRun(input: unknown, context: PlanContext): RunPlan {
       `Unknown use case(s) ${unknownUseCases.join(', ')}; known: ${context.knownUseCases.join(', ')}.`,
     );
   }
-  const defaultDay = dayIn(args.scheduledTime ?? context.executionStartTime, context.timeZone);
-  const dates = args.from && args.to ? daysBetween(args.from, args.to) : [args.date ?? defaultDay];
-  if (dates.length > context.maxDays) {
-    throw new InvalidRunArgumentsError(
-      `The range ${args.from}..${args.to} has ${dates.length} days; one execution loads at most ${context.maxDays}. ` +
-        'Split the backfill into several executions.',
-    );
-  }
   const sources = args.sources ?? context.knownSources;
   const useCases = args.useCases ?? context.knownUseCases;
+  const defaultDay = dayIn(args.scheduledTime ?? context.executionStartTime, context.timeZone);
+  const maxDays = maxDaysPerExecution(sources.length, useCases.length);
+  const days = args.from && args.to ? (Date.parse(args.to) - Date.parse(args.from)) / 86_400_000 + 1 : 1;
+  if (days > maxDays) {
+    throw new InvalidRunArgumentsError(
+      `The range ${args.from}..${args.to} has ${days} days; one execution of ${sources.length} source(s) and ` +
+        `${useCases.length} use case(s) loads at most ${maxDays} (Step Functions keeps 25,000 events of history per ` +
+        'execution). Split the backfill into several executions.',
+    );
+  }
+  const dates = args.from && args.to ? daysBetween(args.from, args.to) : [args.date ?? defaultDay];
   const rerunInput: RunArguments =
     dates.length === 1
       ? { date: dates[0] as string, sources: [...sources], useCases: [...useCases] }
@@ -146,7 +157,7 @@ export function planRun(input: unknown, context: PlanContext): RunPlan {
     runId: args.runId ?? newRunId(new Date(context.executionStartTime)),
     environment: context.environment,
     dates,
-    partitions: dates.flatMap((dt) => sources.map((source) => ({ source, dt }))),
+    sources,
     useCases,
     rerunInput,
   };

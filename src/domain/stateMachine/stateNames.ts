@@ -1,16 +1,22 @@
+import type { ModelUseCase } from '../useCases/useCase.ts';
+
 /**
  * The state machine's state names: the CDK definition, the local orchestrator's handler
  * map, the failure message and the README diagram all use these, never string copies.
  */
 export const stateNames = {
   parseArgs: 'ParseArgs',
+  /** Map over the planned days… */
   loadPartitions: 'LoadPartitions',
+  /** …and, for each day, over the planned sources. */
+  loadSourcesOfDay: 'LoadSourcesOfDay',
   load: 'Load',
+  /** Map over the planned days… */
   runUseCases: 'RunUseCases',
-  useCaseKind: 'UseCaseKind',
+  /** …and, for each day, over the planned use cases. */
+  runUseCasesOfDay: 'RunUseCasesOfDay',
+  chooseUseCase: 'ChooseUseCase',
   runSqlUseCase: 'RunSqlUseCase',
-  runModelUseCase: 'RunModelUseCase',
-  publishUseCase: 'PublishUseCase',
   summarize: 'Summarize',
   notifyFailure: 'NotifyFailure',
   succeeded: 'Succeeded',
@@ -18,3 +24,12 @@ export const stateNames = {
 } as const;
 
 export type StateName = (typeof stateNames)[keyof typeof stateNames];
+
+/** The Task state that runs a model use case's container: `price_model` → `RunPriceModel`. */
+export function modelUseCaseStateName(useCase: Pick<ModelUseCase, 'name'>): string {
+  const pascal = useCase.name
+    .split('_')
+    .map((word) => `${word.charAt(0).toUpperCase()}${word.slice(1)}`)
+    .join('');
+  return `Run${pascal}`;
+}

@@ -133,6 +133,7 @@ export const priceModel: ModelUseCase = {
   description: 'Hedonic price model per property type: price per m² from living area and municipality',
   reads: ['listings'],
   tables: [priceModelPredictionsTable, priceModelMetricsTable],
+  container: 'priceModel',
 };
 
 /** Every use case, in the order they are run. This list is the allow-list for run arguments. */
@@ -140,20 +141,27 @@ export const useCases: readonly UseCase[] = [marketStatsMonthly, currentListings
 
 export const sqlUseCases: readonly SqlUseCase[] = useCases.filter((u): u is SqlUseCase => u.kind === 'sql');
 
-/** Every table a use case publishes (the Glue tables of the results zone). */
-export const useCaseTables: readonly TableDefinition[] = useCases.flatMap((u) =>
-  u.kind === 'sql' ? [u.table] : [...u.tables],
+export const modelUseCases: readonly ModelUseCase[] = useCases.filter(
+  (u): u is ModelUseCase => u.kind === 'model',
 );
+
+/** The tables a use case publishes. */
+export function tablesOf(useCase: UseCase): readonly TableDefinition[] {
+  return useCase.kind === 'sql' ? [useCase.table] : useCase.tables;
+}
+
+/** Every table a use case publishes (the Glue tables of the results zone). */
+export const useCaseTables: readonly TableDefinition[] = useCases.flatMap(tablesOf);
 
 export class UnknownUseCaseError extends PipelineError {
   override readonly name = 'UnknownUseCaseError';
 }
 
-export function useCaseNamed(name: string): UseCase {
-  const found = useCases.find((u) => u.name === name);
+export function useCaseNamed(name: string, registered: readonly UseCase[] = useCases): UseCase {
+  const found = registered.find((u) => u.name === name);
   if (!found) {
     throw new UnknownUseCaseError(
-      `Unknown use case "${name}"; known: ${useCases.map((u) => u.name).join(', ')}.`,
+      `Unknown use case "${name}"; known: ${registered.map((u) => u.name).join(', ')}.`,
     );
   }
   return found;

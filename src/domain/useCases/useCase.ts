@@ -3,7 +3,7 @@ import type { TableDefinition } from '../tables/tableSchema.ts';
 /**
  * A use case: a table people ask for, computed from the clean data after every run. SQL use
  * cases are one file each (written for Athena/Trino, run unchanged on the local DuckDB);
- * model use cases run in a container.
+ * model use cases run their own container job.
  */
 export interface SqlUseCase {
   readonly kind: 'sql';
@@ -17,7 +17,7 @@ export interface SqlUseCase {
   readonly sqlFile: string;
 }
 
-/** A use case computed by a container processor (a Fargate task in AWS), not by SQL. */
+/** A use case computed by a container job (a Fargate task in AWS, a child process locally). */
 export interface ModelUseCase {
   readonly kind: 'model';
   readonly name: string;
@@ -25,29 +25,27 @@ export interface ModelUseCase {
   /** The tables it publishes (zone `results`, partitioned by `dt`). */
   readonly tables: readonly TableDefinition[];
   readonly reads: readonly string[];
+  /**
+   * Its job: `containers/<container>/entrypoint.ts` runs `src/jobs/<container>/`. The stack
+   * builds a Fargate task and a state machine branch for it, the local runner a child process.
+   */
+  readonly container: string;
 }
 
 export type UseCase = SqlUseCase | ModelUseCase;
 
 /**
- * One use case of one run, as the state machine's Map over use cases receives it: `kind`
- * chooses the branch (Athena for SQL, a container for models).
+ * One use case of one run date: an item of the state machine's Map over use cases. Names and
+ * a date only: each use case's SQL is rendered where it runs.
  */
-export type UseCaseStep =
-  | {
-      readonly kind: 'sql';
-      readonly name: string;
-      readonly table: string;
-      readonly dt: string;
-      readonly runId: string;
-      /** The rendered SELECT (Trino dialect). */
-      readonly select: string;
-      /** Where the run writes the result (then PublishUseCase points the partition at it). */
-      readonly outputPrefix: string;
-    }
-  | {
-      readonly kind: 'model';
-      readonly name: string;
-      readonly dt: string;
-      readonly runId: string;
-    };
+export interface UseCaseRun {
+  readonly useCase: string;
+  readonly dt: string;
+  readonly runId: string;
+}
+
+/**
+ * How long a SQL use case's query may run: the Lambda that runs it lives at most 15 minutes,
+ * and stops the query a minute before, so that the failure says why.
+ */
+export const sqlUseCaseTimeoutMinutes = 14;

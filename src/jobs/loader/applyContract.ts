@@ -12,7 +12,7 @@ import {
 } from '../../domain/cleaning/listingRules.ts';
 import { priceMacrosSql } from '../../domain/cleaning/priceParsing.ts';
 import type { SourceContract } from '../../domain/sources/sourceContract.ts';
-import { sqlString } from '../../domain/sql/sqlLiteral.ts';
+import { parquetCopySql } from '../../domain/sql/parquetCopy.ts';
 import { duckdbType, listingsRejectedTable, listingsTable } from '../../domain/tables/tableSchema.ts';
 import { CleaningEngineError } from './loaderErrors.ts';
 
@@ -169,8 +169,6 @@ async function writeEmptyOutputs(session: DuckdbSession, listings: string, rejec
     [listingsRejectedTable, rejected],
   ] as const) {
     const columns = table.columns.map((c) => `NULL::${duckdbType(c.type)} AS ${c.name}`).join(', ');
-    await session.run(
-      `COPY (SELECT ${columns} WHERE false) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`,
-    );
+    await session.run(parquetCopySql(`SELECT ${columns} WHERE false`, path));
   }
 }

@@ -11,17 +11,16 @@ import {
   type LakeZones,
   manifestUri,
   rawPrefix,
-  runPrefix,
+  runDataFile,
   type SourceDay,
-  tableLocation,
 } from '../../domain/lake/lakeLayout.ts';
 import { dataQualityProblem } from '../../domain/quality/dataQualityGate.ts';
 import type { SourceContract } from '../../domain/sources/sourceContract.ts';
-import { curatedTables, listingsRejectedTable, listingsTable } from '../../domain/tables/tableSchema.ts';
-import type { BlobStore } from '../../ports/blobStore.ts';
+import { listingsRejectedTable, listingsTable } from '../../domain/tables/tableSchema.ts';
+import type { BlobObject, BlobStore } from '../../ports/blobStore.ts';
 import type { Catalog } from '../../ports/catalog.ts';
 import type { Logger } from '../../ports/logger.ts';
-import { removeSupersededRuns } from '../../publishing/supersededRuns.ts';
+import { publishRun } from '../../publishing/publishRun.ts';
 import { ContractChecker, type ContractOutcome, type RejectedExample } from './applyContract.ts';
 import { ConservationError, DataQualityError, NoRawDataError, RawObjectReadError } from './loaderErrors.ts';
 
@@ -100,168 +99,185 @@ async function* decompressed(stream: Readable, seen: { compressed: boolean }): A
   }
 }
 
-/**
- * Loads one partition (a source and a day): stage every raw object, apply the contract in
- * DuckDB, write zstd Parquet under a fresh run prefix, check conservation, publish the
- * partition in the catalog, write the run manifest, then remove superseded run prefixes.
- * Until the publish, readers keep seeing the previous partition; if anything fails, the run
- * prefix is removed and the catalog is untouched.
- */
-export async function loadPartition(request: LoadRequest, ports: LoaderPorts): Promise<LoadSummary> {
-  const started = performance.now();
-  const values: SourceDay = { source: request.source.name, dt: request.date };
-  const log = ports.log.child({ runId: request.runId, source: values.source, dt: values.dt });
-  const phasesMs: Record<string, number> = {};
-  let phaseStart = started;
-  const phaseDone = (phase: string): void => {
+/** Measures where a load's time goes, phase by phase. */
+class PhaseClock {
+  readonly phasesMs: Record<string, number> = {};
+  private last = performance.now();
+  readonly started = this.last;
+
+  constructor(private readonly log: Logger) {}
+
+  done(phase: string): void {
     const now = performance.now();
-    phasesMs[phase] = Math.round(now - phaseStart);
-    phaseStart = now;
-    log.debug('phase done', {
+    this.phasesMs[phase] = Math.round(now - this.last);
+    this.last = now;
+    this.log.debug('phase done', {
       phase,
-      ms: phasesMs[phase],
+      ms: this.phasesMs[phase],
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
     });
-  };
-  const { blobs, zones, catalog } = ports;
+  }
+}
 
-  const rawObjectsPrefix = rawPrefix(zones, values);
-  const rawObjects = await blobs.list(rawObjectsPrefix);
+/** Step 1: the day's raw objects; none is an error (a day without data is not a quiet day). */
+async function listRawObjects(ports: LoaderPorts, day: SourceDay, log: Logger): Promise<BlobObject[]> {
+  const prefix = rawPrefix(ports.zones, day);
+  const rawObjects = await ports.blobs.list(prefix);
   if (rawObjects.length === 0) {
     throw new NoRawDataError(
-      `No raw objects under ${rawObjectsPrefix}. Land the day's files there (etl run --input FILE --date ${values.dt}) ` +
+      `No raw objects under ${prefix}. Land the day's files there (etl run --input FILE --date ${day.dt}) ` +
         'or check that the scraper delivered.',
     );
   }
-  log.info('loader started', { rawObjects: rawObjects.length, rawPrefix: rawObjectsPrefix });
+  log.info('loader started', { rawObjects: rawObjects.length, rawPrefix: prefix });
+  return rawObjects;
+}
 
+/** Step 2: every raw object to local disk, one record per line, whatever its format. */
+async function stageRawObjects(
+  ports: LoaderPorts,
+  rawObjects: readonly BlobObject[],
+  work: string,
+  log: Logger,
+): Promise<{ objects: RawObjectSummary[]; stagedFiles: StagedFile[] }> {
+  const objects: RawObjectSummary[] = [];
+  const stagedFiles: StagedFile[] = [];
+  for (const [index, object] of rawObjects.entries()) {
+    const stats: StagingStats = { format: 'empty', records: 0, blankLines: 0, truncated: false };
+    const path = join(work, `staged-${index}.txt`);
+    try {
+      const seen = { compressed: false };
+      await pipeline(
+        stageRecords(decompressed(await ports.blobs.read(object.uri), seen), stats),
+        createWriteStream(path),
+      );
+      objects.push({ uri: object.uri, compressed: seen.compressed, ...stats });
+    } catch (error) {
+      throw new RawObjectReadError(
+        `Could not read raw object ${object.uri}: ${(error as Error).message}. ` +
+          'The file is damaged (a truncated or corrupt gzip, say): replace it in the raw zone and re-run this date. ' +
+          'Nothing was published.',
+        { cause: error },
+      );
+    }
+    if (stats.records > 0) stagedFiles.push({ path, objectIndex: index });
+    log.info('raw object staged', { object: object.uri, ...stats });
+  }
+  return { objects, stagedFiles };
+}
+
+/** Step 3: the contract in DuckDB, both tables written as local zstd Parquet. */
+async function applyContract(
+  request: LoadRequest,
+  ports: LoaderPorts,
+  staged: { stagedFiles: readonly StagedFile[] },
+  rawObjects: readonly BlobObject[],
+  files: { work: string; listings: string; rejected: string },
+  clock: PhaseClock,
+): Promise<ContractOutcome> {
+  const checker = await ContractChecker.open({
+    source: request.source,
+    runId: request.runId,
+    workDir: files.work,
+    ...(ports.duckdb ? { duckdb: ports.duckdb } : {}),
+    onPhase: (phase) => clock.done(phase),
+  });
+  try {
+    // (Checking each object while the next one stages measured slower on 2 vCPUs: DuckDB
+    // already uses both.)
+    if (staged.stagedFiles.length > 0) checker.check(staged.stagedFiles);
+    return await checker.finish(
+      files.listings,
+      files.rejected,
+      rawObjects.map((o) => o.uri),
+    );
+  } finally {
+    await checker.close();
+  }
+}
+
+/** Step 4: what was staged is what was written, and the engine agrees. */
+function checkConservation(
+  request: LoadRequest,
+  day: SourceDay,
+  objects: readonly RawObjectSummary[],
+  outcome: ContractOutcome,
+): number {
+  const staged = objects.reduce((sum, o) => sum + o.records, 0);
+  const { read, kept, rejected } = outcome;
+  if (!(staged === kept + rejected && read === staged)) {
+    throw new ConservationError(
+      `Conservation failed for ${day.source}/${day.dt}: staged ${staged} records, the engine read ${read}, ` +
+        `wrote ${kept} kept + ${rejected} rejected. Nothing was published; this is a bug, please report it with the ` +
+        `run id ${request.runId}.`,
+    );
+  }
+  return staged;
+}
+
+/** Step 5: the data-quality gate; above the source's limit nothing is published. */
+function checkQuality(request: LoadRequest, day: SourceDay, outcome: ContractOutcome): void {
+  const problem = dataQualityProblem(request.source, day.dt, outcome);
+  if (problem) throw new DataQualityError(problem);
+}
+
+/**
+ * Loads one partition (a source and a day) in named steps: list the raw objects, stage them,
+ * apply the contract, check conservation and data quality, publish both tables (the one
+ * publish step: fresh run prefix, catalog switch, superseded runs removed), write the run
+ * manifest. Until the switch, readers keep seeing the previous partition.
+ */
+export async function loadPartition(request: LoadRequest, ports: LoaderPorts): Promise<LoadSummary> {
+  const day: SourceDay = { source: request.source.name, dt: request.date };
+  const log = ports.log.child({ runId: request.runId, source: day.source, dt: day.dt });
+  const clock = new PhaseClock(log);
+  const rawObjects = await listRawObjects(ports, day, log);
   await mkdir(ports.workDir, { recursive: true });
   const work = await mkdtemp(join(ports.workDir, `load-${request.runId}-`));
-  const outputs = {
-    listings: runPrefix(zones, listingsTable, values, request.runId),
-    rejected: runPrefix(zones, listingsRejectedTable, values, request.runId),
-  };
-  let uploaded = false;
   try {
-    // 1. Stage every raw object to local disk, one record per line.
-    const checker = await ContractChecker.open({
-      source: request.source,
-      runId: request.runId,
-      workDir: work,
-      ...(ports.duckdb ? { duckdb: ports.duckdb } : {}),
-      onPhase: phaseDone,
-    });
-    let outcome: ContractOutcome;
-    const objects: RawObjectSummary[] = [];
-    const stagedFiles: StagedFile[] = [];
-    const localListings = join(work, 'listings.parquet');
-    const localRejected = join(work, 'listings_rejected.parquet');
-    try {
-      for (const [index, object] of rawObjects.entries()) {
-        const stats: StagingStats = { format: 'empty', records: 0, blankLines: 0, truncated: false };
-        const path = join(work, `staged-${index}.txt`);
-        try {
-          const seen = { compressed: false };
-          await pipeline(
-            stageRecords(decompressed(await blobs.read(object.uri), seen), stats),
-            createWriteStream(path),
-          );
-          objects.push({ uri: object.uri, compressed: seen.compressed, ...stats });
-        } catch (error) {
-          throw new RawObjectReadError(
-            `Could not read raw object ${object.uri}: ${(error as Error).message}. ` +
-              'The file is damaged (a truncated or corrupt gzip, say): replace it in the raw zone and re-run this date. ' +
-              'Nothing was published.',
-            { cause: error },
-          );
-        }
-        if (stats.records > 0) stagedFiles.push({ path, objectIndex: index });
-        log.info('raw object staged', { object: object.uri, ...stats });
-      }
-      phaseDone('stage');
-      // 2. Apply the contract in DuckDB and write Parquet locally. (Checking each object while
-      // the next one stages measured slower on 2 vCPUs: DuckDB already uses both.)
-      if (stagedFiles.length > 0) checker.check(stagedFiles);
-      outcome = await checker.finish(
-        localListings,
-        localRejected,
-        rawObjects.map((o) => o.uri),
-      );
-    } finally {
-      await checker.close();
-    }
-    const stagedRecords = objects.reduce((sum, o) => sum + o.records, 0);
-    const { read, kept, rejected, rejectedByReason, examplesByReason } = outcome;
+    const staged = await stageRawObjects(ports, rawObjects, work, log);
+    clock.done('stage');
+    const files = {
+      work,
+      listings: join(work, 'listings.parquet'),
+      rejected: join(work, 'listings_rejected.parquet'),
+    };
+    const outcome = await applyContract(request, ports, staged, rawObjects, files, clock);
+    const read = checkConservation(request, day, staged.objects, outcome);
+    const { kept, rejected, rejectedByReason, examplesByReason } = outcome;
+    log.info('contract applied', { read, kept, rejected, rejectedByReason });
+    checkQuality(request, day, outcome);
 
-    // 3. Conservation: what was staged is what was written, and the engine agrees.
-    if (!(stagedRecords === kept + rejected && read === stagedRecords)) {
-      throw new ConservationError(
-        `Conservation failed for ${values.source}/${values.dt}: staged ${stagedRecords} records, the engine read ${read}, ` +
-          `wrote ${kept} kept + ${rejected} rejected. Nothing was published; this is a bug, please report it with the ` +
-          `run id ${request.runId}.`,
-      );
-    }
-    log.info('contract applied', { read: stagedRecords, kept, rejected, rejectedByReason });
-    const problem = dataQualityProblem(request.source, values.dt, {
-      read,
-      rejectedByReason,
-      examplesByReason,
-    });
-    if (problem) throw new DataQualityError(problem);
-
-    // 4. Upload under the fresh run prefix.
-    uploaded = true;
-    await blobs.upload(localListings, `${outputs.listings}part-00000.zstd.parquet`);
-    await blobs.upload(localRejected, `${outputs.rejected}part-00000.zstd.parquet`);
-    phaseDone('upload');
-
-    // 5. Publish: readers switch to the new run in one catalog change.
-    for (const table of curatedTables) await catalog.ensureTable(table, tableLocation(zones, table));
-    const previous = await catalog.publish([
-      { table: listingsTable, values, location: outputs.listings },
-      { table: listingsRejectedTable, values, location: outputs.rejected },
+    const upload = (local: string) => (location: string) => ports.blobs.upload(local, runDataFile(location));
+    const published = await publishRun({ ...ports, log }, request.runId, [
+      { table: listingsTable, values: day, write: upload(files.listings) },
+      { table: listingsRejectedTable, values: day, write: upload(files.rejected) },
     ]);
-    const published = [
-      { table: listingsTable.name, location: outputs.listings, previous: previous[0] ?? null },
-      { table: listingsRejectedTable.name, location: outputs.rejected, previous: previous[1] ?? null },
-    ];
-    log.info('partition published', { published });
-    phaseDone('publish');
+    clock.done('publish');
 
-    // 6. Manifest, then clean up what no reader can see any more.
-    const manifest = manifestUri(zones, values, request.runId);
+    const manifest = manifestUri(ports.zones, day, request.runId);
     const summary: LoadSummary = {
       runId: request.runId,
-      source: values.source,
-      dt: values.dt,
-      read: stagedRecords,
+      source: day.source,
+      dt: day.dt,
+      read,
       kept,
       rejected,
       rejectedByReason,
       examplesByReason,
-      objects,
-      published,
+      objects: staged.objects,
+      published: published.map((p) => ({
+        table: p.table.name,
+        location: p.location,
+        previous: p.previous ?? null,
+      })),
       manifest,
-      durationMs: Math.round(performance.now() - started),
-      phasesMs,
+      durationMs: Math.round(performance.now() - clock.started),
+      phasesMs: clock.phasesMs,
     };
-    await blobs.putText(manifest, `${JSON.stringify(summary, null, 2)}\n`);
-    await removeSupersededRuns(
-      { blobs, zones, log },
-      [
-        { table: listingsTable, values, previous: previous[0] },
-        { table: listingsRejectedTable, values, previous: previous[1] },
-      ],
-      request.runId,
-    );
+    await ports.blobs.putText(manifest, `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   } catch (error) {
-    if (uploaded) {
-      // Never published: the run prefix is garbage. Best effort; a later run cleans up too.
-      await Promise.all([blobs.deletePrefix(outputs.listings), blobs.deletePrefix(outputs.rejected)]).catch(
-        () => {},
-      );
-    }
     log.error('loader failed', { error: (error as Error).name, message: (error as Error).message });
     throw error;
   } finally {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type DuckdbOptions, DuckdbSession } from '../../adapters/duckdb/duckdbSession.ts';
 import { PipelineError } from '../../domain/errors/pipelineError.ts';
-import { type LakeZones, runPrefix, tableLocation } from '../../domain/lake/lakeLayout.ts';
+import { type LakeZones, runDataFile } from '../../domain/lake/lakeLayout.ts';
+import { parquetCopySql } from '../../domain/sql/parquetCopy.ts';
 import { sqlString } from '../../domain/sql/sqlLiteral.ts';
 import { listingsTable, type TableDefinition } from '../../domain/tables/tableSchema.ts';
 import {
@@ -19,7 +20,7 @@ import { priceModelMetricsTable, priceModelPredictionsTable } from '../../domain
 import type { BlobStore } from '../../ports/blobStore.ts';
 import type { Catalog } from '../../ports/catalog.ts';
 import type { Logger } from '../../ports/logger.ts';
-import { removeSupersededRuns } from '../../publishing/supersededRuns.ts';
+import { publishRun, type RunOutput } from '../../publishing/publishRun.ts';
 
 export interface ModelPorts {
   readonly blobs: BlobStore;
@@ -62,21 +63,23 @@ async function downloadListings(
   return files;
 }
 
-async function writeAndPublish(
+/** Writes a SELECT's rows as one zstd Parquet file and uploads it as a run's output. */
+function parquetOutput(
   ports: ModelPorts,
   session: DuckdbSession,
   table: TableDefinition,
   select: string,
   local: string,
   values: { dt: string },
-  runId: string,
-): Promise<{ table: TableDefinition; location: string; previous: string | undefined }> {
-  await session.run(`COPY (${select}) TO ${sqlString(local)} (FORMAT parquet, COMPRESSION zstd)`);
-  const location = runPrefix(ports.zones, table, values, runId);
-  await ports.blobs.upload(local, `${location}part-00000.zstd.parquet`);
-  await ports.catalog.ensureTable(table, tableLocation(ports.zones, table));
-  const [previous] = await ports.catalog.publish([{ table, values, location }]);
-  return { table, location, previous };
+): RunOutput {
+  return {
+    table,
+    values,
+    write: async (location) => {
+      await session.run(parquetCopySql(select, local));
+      await ports.blobs.upload(local, runDataFile(location));
+    },
+  };
 }
 
 /**
@@ -175,8 +178,8 @@ export async function runPriceModel(
       })
       .join(', ');
     const values = { dt };
-    const published = [
-      await writeAndPublish(
+    const published = await publishRun({ ...ports, log }, runId, [
+      parquetOutput(
         ports,
         session,
         priceModelPredictionsTable,
@@ -184,23 +187,16 @@ export async function runPriceModel(
                 predicted_price_per_square_meter, split, ${sqlString(runId)} AS run_id FROM predictions ORDER BY source, id`,
         join(work, 'predictions.parquet'),
         values,
-        runId,
       ),
-      await writeAndPublish(
+      parquetOutput(
         ports,
         session,
         priceModelMetricsTable,
         `SELECT * FROM (VALUES ${metricsRows}) AS t(${priceModelMetricsTable.columns.map((c) => c.name).join(', ')})`,
         join(work, 'metrics.parquet'),
         values,
-        runId,
       ),
-    ];
-    await removeSupersededRuns(
-      ports,
-      published.map(({ table, previous }) => ({ table, values, previous })),
-      runId,
-    );
+    ]);
     const [offers] = await session.all('SELECT count(*) AS n FROM offers');
     log.info('price model published', {
       models: models.map((m) => ({ type: m.propertyType, mae: m.mae, r2: m.r2 })),

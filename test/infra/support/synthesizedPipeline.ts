@@ -4,7 +4,7 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { type EnvironmentName, environmentNames } from '../../../lib/config/environments.ts';
 import { createListingsApp } from '../../../lib/listingsApp.ts';
 import type { ListingsPipelineStack } from '../../../lib/listingsPipelineStack.ts';
-import type { TableDefinition } from '../../../src/domain/tables/tableSchema.ts';
+import type { UseCase } from '../../../src/domain/useCases/useCase.ts';
 
 export interface SynthesizedPipeline {
   readonly app: App;
@@ -21,7 +21,8 @@ export interface SynthesizeOptions {
   readonly bundle?: boolean;
   /** cdk-nag and CDK's CloudFormation validation, as `cdk synth` runs them (slower); off by default. */
   readonly asTheCliDoes?: boolean;
-  readonly resultTables?: readonly TableDefinition[];
+  /** The use cases to deploy (default: the registry's). */
+  readonly useCases?: readonly UseCase[];
 }
 
 /**
@@ -34,7 +35,7 @@ export function synthesizePipeline(options: SynthesizeOptions = {}): Synthesized
     env: {},
     nag: options.asTheCliDoes ?? false,
     templateValidation: options.asTheCliDoes ?? false,
-    ...(options.resultTables ? { resultTables: options.resultTables } : {}),
+    ...(options.useCases ? { useCases: options.useCases } : {}),
     ...(options.bundle ? {} : { context: { 'aws:cdk:bundling-stacks': [] } }),
   });
   const assembly = app.synth();

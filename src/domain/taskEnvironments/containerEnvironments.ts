@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import {
+  duckdbMemoryLimitPattern,
+  environmentNameVariable,
+  glueLakeVariables,
+  nonEmpty,
+  runDateVariable,
+  runIdVariable,
+} from './environmentVariables.ts';
+
+/**
+ * The environment of the pipeline's containers (the loader, the model jobs). The settings
+ * come from the task definition (or, locally, from the runner), the per-run values from the
+ * state machine's container overrides; the lake is either a local directory or S3 + Glue.
+ */
+export const containerSettings = z.object({
+  ...environmentNameVariable,
+  /** Scratch disk: downloaded inputs, staged records, Parquet before upload, DuckDB's spill. */
+  WORK_DIR: nonEmpty,
+  DUCKDB_MEMORY_LIMIT: z.string().regex(duckdbMemoryLimitPattern, 'like 512MB or 2GB'),
+  DUCKDB_THREADS: z.coerce.number().int().positive(),
+});
+
+/**
+ * A lake in S3 with Glue, where a container runs in AWS (or locally against `--lake s3://…`).
+ * The region is not here: ECS sets AWS_REGION in every task, and the SDK reads it.
+ */
+export const containerGlueLake = z.object({ CATALOG: z.literal('glue'), ...glueLakeVariables });
+
+/** A local lake: a directory holding the zones and the catalog file. */
+export const containerLocalLake = z.object({ CATALOG: z.literal('local'), LAKE: nonEmpty });
+
+export const containerLake = z.discriminatedUnion('CATALOG', [containerGlueLake, containerLocalLake]);
+
+/** The values of one run, per kind of container: what the state machine overrides. */
+export const containerRunVariables = {
+  loader: z.object({ RUN_ID: runIdVariable, RUN_DATE: runDateVariable, SOURCE: nonEmpty }),
+  model: z.object({ RUN_ID: runIdVariable, RUN_DATE: runDateVariable }),
+} as const;
+
+export type ContainerKind = keyof typeof containerRunVariables;

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { runIdPattern } from '../run/runId.ts';
+
+/**
+ * The environment variables a Lambda or container reads, as zod schemas: the stack sets them
+ * (typed by {@link EnvironmentVariables}, so a missing one fails the type check) and the
+ * runtime parses them (so a wrong one fails at start with the variable's name).
+ */
+
+/** What the stack must set for a schema: every key, as a string. */
+export type EnvironmentVariables<Schema extends z.ZodObject> = {
+  readonly [Key in keyof z.infer<Schema>]-?: string;
+};
+
+const nonEmpty = z.string().min(1);
+/** A zone's location: `s3://bucket/prefix/` in AWS, an absolute directory locally. */
+const zoneLocation = z.string().min(1).endsWith('/', 'a zone location ends with /');
+
+/** The lake's zones, one variable each (the deployed stack has a bucket per zone). */
+export const lakeZoneVariables = {
+  LAKE_RAW: zoneLocation,
+  LAKE_CURATED: zoneLocation,
+  LAKE_RESULTS: zoneLocation,
+  LAKE_MANIFESTS: zoneLocation,
+  LAKE_ATHENA_RESULTS: zoneLocation,
+};
+
+/** A lake in S3 with its tables in Glue: the zones and the environment's database. */
+export const glueLakeVariables = { ...lakeZoneVariables, GLUE_DATABASE: nonEmpty };
+
+/** The deployed environment (dev, preprod, prod; `local` on a laptop): every log line carries it. */
+export const environmentNameVariable = { ENVIRONMENT: nonEmpty };
+
+/** DuckDB's `memory_limit` syntax: a number and a unit, e.g. `512MB`, `1.5GB`. */
+export const duckdbMemoryLimitPattern = /^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
+
+export const runDateVariable = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
+export const runIdVariable = z.string().regex(runIdPattern, 'a run id like 20240115T060000Z-3f9a1c');
+
+export { nonEmpty };

@@ -1,0 +1,132 @@
+import type { LakeZones, PartitionValues } from '../domain/lake/lakeLayout.ts';
+import { runPrefix, tableLocation } from '../domain/lake/lakeLayout.ts';
+import type { TableDefinition } from '../domain/tables/tableSchema.ts';
+import type { BlobStore } from '../ports/blobStore.ts';
+import type { Catalog } from '../ports/catalog.ts';
+import type { Logger } from '../ports/logger.ts';
+import { removeSupersededRuns } from './supersededRuns.ts';
+
+/** One table partition a run writes. */
+export interface RunOutput {
+  readonly table: TableDefinition;
+  readonly values: PartitionValues;
+  /** Writes the partition's data under `location`, a fresh run prefix nothing reads yet. */
+  readonly write: (location: string) => Promise<void>;
+}
+
+export interface PublishedOutput {
+  readonly table: TableDefinition;
+  readonly values: PartitionValues;
+  readonly location: string;
+  /** Where the partition pointed before (undefined for a new partition). */
+  readonly previous: string | undefined;
+}
+
+export interface PublishPorts {
+  readonly blobs: BlobStore;
+  readonly catalog: Catalog;
+  readonly zones: LakeZones;
+  readonly log: Logger;
+}
+
+/**
+ * The one way the pipeline makes data visible, used by the loader, the model jobs and the
+ * SQL use cases alike, in four named steps:
+ *
+ * 1. write every output under a fresh `run=<run id>/` prefix (readers cannot see it yet);
+ * 2. register the tables in the catalog (created, or updated when their definition changed);
+ * 3. point every partition at its run prefix, in one catalog change: readers switch at once;
+ * 4. remove the run prefixes this publish superseded (the one replaced last stays one run
+ *    longer, for queries already under way).
+ *
+ * A repeated attempt with the same run id (a retry of the step) is safe: outputs the catalog
+ * already points at are published and are not written again; leftovers of an attempt that
+ * never published are removed before writing. If a step before 3 fails, the run's own
+ * prefixes are removed, never one the catalog points at, and the catalog is untouched.
+ */
+export async function publishRun(
+  ports: PublishPorts,
+  runId: string,
+  outputs: readonly RunOutput[],
+): Promise<PublishedOutput[]> {
+  const located = outputs.map((output) => ({
+    ...output,
+    location: runPrefix(ports.zones, output.table, output.values, runId),
+  }));
+  const live = await liveLocations(ports, located);
+  if (located.length > 0 && located.every((o) => live.has(o.location))) {
+    // An earlier attempt of this run published everything and failed afterwards.
+    ports.log.info('already published by an earlier attempt of this run', { runId });
+    return located.map(({ table, values, location }) => ({ table, values, location, previous: undefined }));
+  }
+  let switched = false;
+  try {
+    await writeOutputs(ports, located, live);
+    await registerTables(ports, located);
+    const previous = await ports.catalog.publish(
+      located.map(({ table, values, location }) => ({ table, values, location })),
+    );
+    switched = true;
+    const published = located.map(({ table, values, location }, index) => ({
+      table,
+      values,
+      location,
+      previous: previous[index],
+    }));
+    ports.log.info('partitions published', {
+      runId,
+      published: published.map((p) => ({ table: p.table.name, location: p.location })),
+    });
+    await removeSupersededRuns(ports, published, runId);
+    return published;
+  } catch (error) {
+    if (!switched) await removeUnpublished(ports, located);
+    throw error;
+  }
+}
+
+/** The outputs' run prefixes that a catalog partition points at now. */
+async function liveLocations(ports: PublishPorts, outputs: readonly LocatedOutput[]): Promise<Set<string>> {
+  const partitions = await Promise.all(
+    outputs.map((o) => ports.catalog.getPartition(o.table.name, o.values)),
+  );
+  return new Set(
+    partitions.flatMap((partition, index) =>
+      partition !== undefined && partition.location === outputs[index]?.location ? [partition.location] : [],
+    ),
+  );
+}
+
+type LocatedOutput = RunOutput & { readonly location: string };
+
+async function writeOutputs(
+  ports: PublishPorts,
+  outputs: readonly LocatedOutput[],
+  live: ReadonlySet<string>,
+): Promise<void> {
+  for (const output of outputs) {
+    if (live.has(output.location)) continue;
+    // What an earlier attempt of this run left behind without publishing it.
+    await ports.blobs.deletePrefix(output.location);
+    await output.write(output.location);
+  }
+}
+
+async function registerTables(ports: PublishPorts, outputs: readonly RunOutput[]): Promise<void> {
+  const tables = [...new Map(outputs.map((o) => [o.table.name, o.table])).values()];
+  for (const table of tables) await ports.catalog.ensureTable(table, tableLocation(ports.zones, table));
+}
+
+/** After a failure before the switch: the run's prefixes go, except any a reader can see. */
+async function removeUnpublished(ports: PublishPorts, outputs: readonly LocatedOutput[]): Promise<void> {
+  try {
+    const live = await liveLocations(ports, outputs);
+    await Promise.all(
+      outputs.filter((o) => !live.has(o.location)).map((o) => ports.blobs.deletePrefix(o.location)),
+    );
+  } catch (error) {
+    ports.log.warn('could not remove an unpublished run prefix; a later run removes it', {
+      error: (error as Error).message,
+    });
+  }
+}

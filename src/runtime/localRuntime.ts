@@ -1,0 +1,104 @@
+import { availableParallelism } from 'node:os';
+import { AthenaQueryEngine } from '../adapters/aws/athenaQueryEngine.ts';
+import { createAthenaClient } from '../adapters/aws/awsClients.ts';
+import { LocalQueryEngine } from '../adapters/duckdb/localQueryEngine.ts';
+import { OutboxNotifier } from '../adapters/local/outboxNotifier.ts';
+import type {
+  containerGlueLake,
+  containerLocalLake,
+  containerSettings,
+} from '../domain/taskEnvironments/containerEnvironments.ts';
+import type { EnvironmentVariables } from '../domain/taskEnvironments/environmentVariables.ts';
+import type { NotifyFailurePorts } from '../lambdaTasks/notifyFailure.ts';
+import type { ParseArgsPorts } from '../lambdaTasks/parseArgs.ts';
+import type { RunSqlUseCasePorts } from '../lambdaTasks/runSqlUseCase.ts';
+import type { SummarizePorts } from '../lambdaTasks/summarize.ts';
+import type { Logger } from '../ports/logger.ts';
+import type { Notifier } from '../ports/notifier.ts';
+import type { QueryEngine } from '../ports/queryEngine.ts';
+import type { LakeConnection } from './lakeConnection.ts';
+import { readUseCaseSql } from './useCaseSqlFiles.ts';
+
+/** What every Lambda task needs, for a run on a laptop: the ports of all four at once. */
+export type LocalPipelinePorts = ParseArgsPorts & RunSqlUseCasePorts & SummarizePorts & NotifyFailurePorts;
+
+export interface LocalRunSettings {
+  /** Stands for the deployed environment's name in messages and logs (`local`). */
+  readonly environment: string;
+  readonly timeZone: string;
+  readonly notifier: Notifier;
+  /** The command that starts the run again with an input (an `etl run` line). */
+  readonly rerunCommand: (input: unknown) => string;
+  readonly log: Logger;
+}
+
+/**
+ * The query engine of a local run: DuckDB over the local catalog, opened for each statement
+ * so that it sees the partitions published a moment before (as Athena would); Athena itself
+ * for a lake in S3 (DuckDB here has no S3 access), in the workgroup ATHENA_WORKGROUP names.
+ */
+export function localQueryEngine(lake: LakeConnection): QueryEngine {
+  if (lake.catalogKind === 'glue') {
+    return new AthenaQueryEngine(createAthenaClient(), {
+      workgroup: process.env.ATHENA_WORKGROUP ?? 'primary',
+      database: lake.catalog.database,
+      outputLocation: lake.zones.athenaResults,
+    });
+  }
+  const withEngine = async <T>(use: (engine: LocalQueryEngine) => Promise<T>): Promise<T> => {
+    const engine = await LocalQueryEngine.open(lake.catalog);
+    try {
+      return await use(engine);
+    } finally {
+      engine.close();
+    }
+  };
+  return {
+    query: (sql) => withEngine((engine) => engine.query(sql)),
+    unload: (select, location) => withEngine((engine) => engine.unload(select, location)),
+  };
+}
+
+/** The Lambda tasks' ports for a local run over `lake`. */
+export function localPipelinePorts(lake: LakeConnection, settings: LocalRunSettings): LocalPipelinePorts {
+  return {
+    environment: settings.environment,
+    region: 'local',
+    timeZone: settings.timeZone,
+    zones: lake.zones,
+    blobs: lake.blobs,
+    catalog: lake.catalog,
+    queryEngine: localQueryEngine(lake),
+    readSql: readUseCaseSql,
+    notifier: settings.notifier,
+    rerunCommand: (input) => settings.rerunCommand(input),
+    log: settings.log,
+  };
+}
+
+/** What a container reads in a local run: its task definition's settings, pointed at the local lake. */
+export type LocalContainerEnvironment = EnvironmentVariables<typeof containerSettings> &
+  (EnvironmentVariables<typeof containerLocalLake> | EnvironmentVariables<typeof containerGlueLake>);
+
+export function localContainerEnvironment(
+  lake: LakeConnection,
+  settings: { readonly environment: string; readonly workDir: string; readonly duckdbMemoryLimit: string },
+): LocalContainerEnvironment {
+  const common = {
+    ENVIRONMENT: settings.environment,
+    WORK_DIR: settings.workDir,
+    DUCKDB_MEMORY_LIMIT: settings.duckdbMemoryLimit,
+    DUCKDB_THREADS: String(availableParallelism()),
+  };
+  if (lake.catalogKind === 'local') return { ...common, CATALOG: 'local', LAKE: lake.root };
+  return {
+    ...common,
+    CATALOG: 'glue',
+    LAKE_RAW: lake.zones.raw,
+    LAKE_CURATED: lake.zones.curated,
+    LAKE_RESULTS: lake.zones.results,
+    LAKE_MANIFESTS: lake.zones.manifests,
+    LAKE_ATHENA_RESULTS: lake.zones.athenaResults,
+    GLUE_DATABASE: lake.catalog.database,
+  };
+}
