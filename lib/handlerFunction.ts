@@ -20,6 +20,14 @@ export interface HandlerFunctionProps {
   readonly bundledDirectories?: readonly { readonly from: string; readonly to: string }[];
 }
 
+/**
+ * The production Node major (.nvmrc) for the Lambdas: the managed runtime and the syntax
+ * level esbuild may emit for it. Exported so that test/infra/nodeVersions.test.ts can hold
+ * them against .nvmrc, the container image and CI.
+ */
+export const handlerRuntime = lambda.Runtime.NODEJS_24_X;
+export const handlerBundleTarget = 'node24';
+
 /** ESM bundles still meet CommonJS dependencies that call `require` (the AWS SDK's, for one). */
 const esmRequireBanner =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
@@ -35,7 +43,7 @@ function copyDirectoriesHook(directories: readonly { from: string; to: string }[
 }
 
 /**
- * One thin handler as a Lambda function, with the project's defaults: Node 22 on ARM
+ * One thin handler as a Lambda function, with the project's defaults: Node 24 on ARM
  * (cheaper per ms, and the bundle is pure JavaScript), ESM bundled by the local esbuild with
  * the AWS SDK inside (the version the tests ran, not whatever the runtime ships), JSON logs
  * into a log group with the environment's retention, X-Ray tracing, and its own role that
@@ -68,7 +76,7 @@ export class HandlerFunction extends Construct {
       handler: 'handler',
       projectRoot: repositoryRoot,
       depsLockFilePath: join(repositoryRoot, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: handlerRuntime,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
@@ -81,7 +89,7 @@ export class HandlerFunction extends Construct {
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
+        target: handlerBundleTarget,
         mainFields: ['module', 'main'],
         banner: esmRequireBanner,
         minify: true,

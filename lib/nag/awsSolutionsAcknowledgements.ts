@@ -94,14 +94,6 @@ function wildcardJustifications(databaseName: string): WildcardJustification[] {
 export function acknowledgeAwsSolutionsFindings(stack: ListingsPipelineStack): void {
   acknowledgeJustifiedWildcards(stack, wildcardJustifications(stack.catalog.databaseName));
 
-  for (const handler of stack.functions.all) {
-    Validations.of(handler.function).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'nodejs22.x on purpose: the loader image (node:22-slim) and local runs use Node 22 too, so all handler code runs on one Node major; Lambda supports nodejs22.x until 2027.',
-    });
-  }
-
   for (const task of [stack.loader, ...stack.modelTasks.values()]) {
     Validations.of(task.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',

@@ -40,7 +40,9 @@ describe('cdk-nag AwsSolutions', () => {
     const acks = acknowledgements(pipeline.app);
     expect(acks.length).toBeGreaterThan(0);
     const kinds = new Set(acks.map((a) => a.id.replace(/\[.*\]$/, '')));
-    expect([...kinds].sort()).toEqual(['AwsSolutions-ECS2', 'AwsSolutions-IAM5', 'AwsSolutions-L1']);
+    // No AwsSolutions-L1: the Lambdas run the newest Node runtime aws-cdk-lib knows. A later
+    // aws-cdk-lib that adds a newer one makes L1 fire, and synth fail, until .nvmrc moves on.
+    expect([...kinds].sort()).toEqual(['AwsSolutions-ECS2', 'AwsSolutions-IAM5']);
     for (const ack of acks) {
       expect(ack.reason.length, `${ack.id} at ${ack.path}`).toBeGreaterThan(60);
     }

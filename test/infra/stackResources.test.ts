@@ -260,10 +260,10 @@ describe.each(environmentNames)('stack of %s', (environment) => {
       });
     };
 
-    it("runs Node 22 on ARM with JSON logs, X-Ray and the environment's settings", () => {
+    it("runs Node 24 on ARM with JSON logs, X-Ray and the environment's settings", () => {
       for (const properties of functions()) {
         expect(properties).toMatchObject({
-          Runtime: 'nodejs22.x',
+          Runtime: 'nodejs24.x',
           Architectures: ['arm64'],
           Handler: 'index.handler',
           LoggingConfig: { LogFormat: 'JSON' },
