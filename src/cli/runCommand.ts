@@ -19,7 +19,10 @@ export interface RunOptions {
   readonly date?: string;
   readonly from?: string;
   readonly to?: string;
-  readonly source?: string;
+  /** Absent: every known source. --input files land under the first (runOptions allows one then). */
+  readonly sources?: readonly string[];
+  /** Absent: every registered use case; empty: none. */
+  readonly useCases?: readonly string[];
   readonly lake: string;
   readonly catalog: CatalogKind;
   readonly workDir: string;
@@ -37,7 +40,8 @@ export function runArgumentsOf(options: RunOptions): RunArguments {
     ...(options.date ? { date: options.date } : {}),
     ...(options.from ? { from: options.from } : {}),
     ...(options.to ? { to: options.to } : {}),
-    ...(options.source ? { sources: [options.source] } : {}),
+    ...(options.sources ? { sources: [...options.sources] } : {}),
+    ...(options.useCases ? { useCases: [...options.useCases] } : {}),
   };
 }
 
@@ -77,7 +81,7 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
   if (options.inputs.length > 0) {
     // Landing is not a state of the pipeline: files arrive in raw/, then an execution starts.
     const dt = options.date ?? dayIn(new Date().toISOString(), pipelineTimeZone);
-    const source = options.source ?? defaultSourceName;
+    const source = options.sources?.[0] ?? defaultSourceName;
     await landRawFiles(options.inputs, { source, dt }, { blobs: lake.blobs, zones: lake.zones, log });
     if (!options.date) Object.assign(input, { date: dt });
   }
