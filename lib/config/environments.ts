@@ -2,6 +2,11 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
 import { PipelineError } from '../../src/domain/errors/pipelineError.ts';
 import { pipelineTimeZone } from '../../src/domain/run/runArguments.ts';
+import {
+  duckdbMemoryLimitHint,
+  duckdbMemoryLimitMiB,
+  isDuckdbMemoryLimit,
+} from '../../src/domain/sql/duckdbMemoryLimit.ts';
 
 /**
  * The one place for per-environment settings of the deployed pipeline. Everything a stack
@@ -42,16 +47,6 @@ function isValidFargateSize(cpu: number, memoryMiB: number): boolean {
   return memoryMiB % range.step === 0;
 }
 
-/** DuckDB's `memory_limit` syntax as the loader passes it on: e.g. `2GB`, `1536MB`. */
-const duckdbMemoryPattern = /^(\d+)(MB|GB)$/;
-
-/** The limit in MiB (DuckDB's MB/GB are 1000-based, close enough for a ratio check). */
-function duckdbMemoryMiB(limit: string): number {
-  const match = duckdbMemoryPattern.exec(limit);
-  if (!match) return Number.NaN;
-  return Number(match[1]) * (match[2] === 'GB' ? 1024 : 1);
-}
-
 function isTimeZone(name: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: name });
@@ -87,7 +82,7 @@ export const pipelineConfigSchema = z
       cpu: z.number().int(),
       memoryMiB: z.number().int(),
       /** DuckDB `memory_limit`: about half the task, the rest is Node, buffers and the OS. */
-      duckdbMemoryLimit: z.string().regex(duckdbMemoryPattern, 'like 2GB or 1536MB'),
+      duckdbMemoryLimit: z.string().refine(isDuckdbMemoryLimit, duckdbMemoryLimitHint),
       /** One partition's load must finish within this; a hung task should not block the run for a day. */
       timeoutMinutes: z
         .number()
@@ -125,7 +120,7 @@ export const pipelineConfigSchema = z
         message: `cpu ${config.loader.cpu} with ${config.loader.memoryMiB} MiB is not a Fargate task size`,
       });
     }
-    const ratio = duckdbMemoryMiB(config.loader.duckdbMemoryLimit) / config.loader.memoryMiB;
+    const ratio = duckdbMemoryLimitMiB(config.loader.duckdbMemoryLimit) / config.loader.memoryMiB;
     if (!(ratio >= 0.3 && ratio <= 0.75)) {
       ctx.addIssue({
         code: 'custom',

@@ -6,6 +6,7 @@ import type { Logger } from '../ports/logger.ts';
 import { queryLake } from './queryCommand.ts';
 import { formatResult } from './resultFormat.ts';
 import { runPipeline } from './runCommand.ts';
+import { etlCommandLine, shellQuote } from './shellCommand.ts';
 
 /** The bundled sample exports (the two files of the original assignment). */
 export const samplesDirectory = fileURLToPath(new URL('../../localstack/samples/', import.meta.url));
@@ -43,8 +44,8 @@ export async function runDemo(lake: string, workDir: string, log: Logger): Promi
     'SELECT municipality, property_type, count(*) AS offers, round(avg(price_per_square_meter)) AS avg_price_per_sqm ' +
       'FROM listings GROUP BY ALL ORDER BY offers DESC, municipality LIMIT 5',
   );
-  const etl = 'npm run --silent etl --';
-  const lakeFlag = lake === '.lake' ? '' : ` --lake ${lake}`;
+  const etl = etlCommandLine;
+  const lakeFlag = lake === '.lake' ? '' : ` --lake ${shellQuote(lake)}`;
   process.stdout.write(
     [
       '',

@@ -1,25 +1,64 @@
-import { shellQuote } from '../domain/notifications/shellQuote.ts';
-import type { RunArguments } from '../domain/run/runArguments.ts';
+import { defaultDuckdbMemoryLimit } from '../adapters/duckdb/duckdbSession.ts';
+import { dayIn, pipelineTimeZone, runArgumentsSchema } from '../domain/run/runArguments.ts';
+import type { RunOptions } from './runCommand.ts';
+import type { ValidatedRun } from './runOptions.ts';
+import type { RunSummary } from './runSummary.ts';
+import { etlCommandLine, shellQuote } from './shellCommand.ts';
 
+/** Where and how a run ran: what a re-run must say besides the run's input. */
 export interface RerunContext {
+  readonly options: Pick<RunOptions, 'date' | 'sources' | 'useCases' | 'catalog' | 'duckdbMemoryLimit'>;
+  /** The lake as the person gave it. */
   readonly lake: string;
-  /** Given only when it is not the default. */
-  readonly memoryLimit?: string;
+  /** The catalog the lake gets without `--catalog`. */
+  readonly defaultCatalog: string;
 }
 
 /**
- * The `etl run` command that repeats a run: its days, every source and use case, and where it
- * ran. Built from the plan's re-run input, so it names exactly what the run did.
+ * The `etl run` arguments that repeat a run with this input (the plan's re-run input when
+ * ParseArgs got that far, the execution input otherwise): its days, every source and use case,
+ * its lake, and its catalog and memory limit where they are not the defaults. No --input: the
+ * files are in the raw zone already (and it never changes), so a re-run reads them there.
  */
-export function localRerunCommand(input: unknown, context: RerunContext): string {
-  const args = (input ?? {}) as RunArguments;
-  const words = ['npm', 'run', '--silent', 'etl', '--', 'run'];
-  if (args.date) words.push('--date', args.date);
-  if (args.from && args.to) words.push('--from', args.from, '--to', args.to);
-  for (const source of args.sources ?? []) words.push('--source', source);
-  if (args.useCases && args.useCases.length === 0) words.push('--no-use-cases');
-  for (const useCase of args.useCases ?? []) words.push('--use-case', useCase);
-  words.push('--lake', context.lake);
-  if (context.memoryLimit) words.push('--memory-limit', context.memoryLimit);
-  return words.map(shellQuote).join(' ');
+export function rerunArgumentsFor(executionInput: unknown, context: RerunContext): string[] {
+  const parsed = runArgumentsSchema.safeParse(executionInput);
+  const input = parsed.success ? parsed.data : {};
+  const { options } = context;
+  const days =
+    input.from && input.to
+      ? ['--from', input.from, '--to', input.to]
+      : // Without a date the run was for the day it started; a later re-run must name that day.
+        ['--date', input.date ?? options.date ?? dayIn(new Date().toISOString(), pipelineTimeZone)];
+  const sources = input.sources ?? options.sources ?? [];
+  const useCases = input.useCases ?? options.useCases;
+  return [
+    ...days,
+    ...sources.flatMap((source) => ['--source', source]),
+    ...(useCases === undefined
+      ? []
+      : useCases.length === 0
+        ? ['--no-use-cases']
+        : useCases.flatMap((name) => ['--use-case', name])),
+    '--lake',
+    context.lake,
+    ...(options.catalog !== context.defaultCatalog ? ['--catalog', options.catalog] : []),
+    ...(options.duckdbMemoryLimit !== defaultDuckdbMemoryLimit
+      ? ['--memory-limit', options.duckdbMemoryLimit]
+      : []),
+  ];
+}
+
+/** The whole command for this input, ready to paste into a shell at the repository root. */
+export function rerunCommandFor(executionInput: unknown, context: RerunContext): string {
+  return `${etlCommandLine} run ${rerunArgumentsFor(executionInput, context).map(shellQuote).join(' ')}`;
+}
+
+/** The arguments that repeat a finished run. */
+export function rerunArguments(summary: RunSummary, run: ValidatedRun): string[] {
+  return rerunArgumentsFor(summary.input, { ...run, lake: summary.lake });
+}
+
+/** The command that repeats a finished run. */
+export function rerunCommand(summary: RunSummary, run: ValidatedRun): string {
+  return rerunCommandFor(summary.input, { ...run, lake: summary.lake });
 }

@@ -1,4 +1,3 @@
-import { defaultDuckdbMemoryLimit } from '../adapters/duckdb/duckdbSession.ts';
 import { OutboxNotifier } from '../adapters/local/outboxNotifier.ts';
 import { manifestUri } from '../domain/lake/lakeLayout.ts';
 import type { Notification } from '../domain/notifications/notification.ts';
@@ -13,7 +12,7 @@ import type { Logger } from '../ports/logger.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import { type CatalogKind, connectLake } from '../runtime/lakeConnection.ts';
 import { localPipelinePorts } from '../runtime/localRuntime.ts';
-import { localRerunCommand } from './rerunCommand.ts';
+import { rerunCommandFor } from './rerunCommand.ts';
 import { type RunSummary, totalsOf } from './runSummary.ts';
 import { UsageError } from './usageError.ts';
 
@@ -22,7 +21,10 @@ export interface RunOptions {
   readonly date?: string;
   readonly from?: string;
   readonly to?: string;
-  readonly source?: string;
+  /** Absent: every known source. --input files land under the first (runOptions allows one then). */
+  readonly sources?: readonly string[];
+  /** Absent: every registered use case; empty: none. */
+  readonly useCases?: readonly string[];
   readonly lake: string;
   readonly catalog: CatalogKind;
   readonly workDir: string;
@@ -38,7 +40,8 @@ export function runArgumentsOf(options: RunOptions): RunArguments {
     ...(options.date ? { date: options.date } : {}),
     ...(options.from ? { from: options.from } : {}),
     ...(options.to ? { to: options.to } : {}),
-    ...(options.source ? { sources: [options.source] } : {}),
+    ...(options.sources ? { sources: [...options.sources] } : {}),
+    ...(options.useCases ? { useCases: [...options.useCases] } : {}),
   };
 }
 
@@ -69,21 +72,13 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
     timeZone: pipelineTimeZone,
     notifier,
     rerunCommand: (rerunInput) =>
-      localRerunCommand(rerunInput, {
-        lake: options.lake,
-        ...(options.catalog !== (lake.catalogKind === 'glue' ? 'glue' : 'local')
-          ? { catalog: options.catalog }
-          : {}),
-        ...(options.duckdbMemoryLimit !== defaultDuckdbMemoryLimit
-          ? { memoryLimit: options.duckdbMemoryLimit }
-          : {}),
-      }),
+      rerunCommandFor(rerunInput, { options, lake: options.lake, defaultCatalog: options.catalog }),
     log,
   });
   if (options.inputs.length > 0) {
     // Landing is not a state of the pipeline: files arrive in raw/, then an execution starts.
     const dt = options.date ?? dayIn(new Date().toISOString(), pipelineTimeZone);
-    const source = options.source ?? defaultSourceName;
+    const source = options.sources?.[0] ?? defaultSourceName;
     await landRawFiles(options.inputs, { source, dt }, { blobs: lake.blobs, zones: lake.zones, log });
     if (!options.date) Object.assign(input, { date: dt });
   }

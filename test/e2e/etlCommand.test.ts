@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src/cli/runSummary.ts';
-import { etl } from '../support/cli.ts';
+import { etl, shell } from '../support/cli.ts';
 import { expectedFromSample, sampleFiles } from '../support/sampleOracle.ts';
 
 let work: string;
@@ -84,13 +84,11 @@ describe('etl run and query', () => {
     expect(count.stdout).toBe(`n\n${(await expectedFromSample(file)).kept.length}\n`);
   });
 
-  it('refuses invalid arguments with a clear error', async () => {
+  it('refuses invalid arguments as usage errors, before anything starts', async () => {
     const badDate = await etl(['run', '--date', '2024-02-30', '--lake', join(work, 'lake-bad'), '--json']);
-    expect(badDate.code).toBe(1);
-    expect(JSON.parse(badDate.stdout).error).toMatchObject({
-      name: 'InvalidRunArgumentsError',
-      message: expect.stringContaining('not a real calendar date'),
-    });
+    expect(badDate.code).toBe(2);
+    expect(badDate.stdout).toBe('');
+    expect(badDate.stderr).toContain('UsageError: --date "2024-02-30": not a real calendar date');
     const unknownSource = await etl([
       'run',
       '--date',
@@ -101,7 +99,9 @@ describe('etl run and query', () => {
       join(work, 'lake-bad'),
       '--json',
     ]);
-    expect(JSON.parse(unknownSource.stdout).error.message).toMatch(/nope.*known: pricehubble/);
+    expect(unknownSource.code).toBe(2);
+    expect(unknownSource.stdout).toBe('');
+    expect(unknownSource.stderr).toMatch(/--source nope: .*Known sources: pricehubble/);
     const rangeWithInput = await etl([
       'run',
       '--input',
@@ -115,7 +115,9 @@ describe('etl run and query', () => {
     expect(rangeWithInput.stderr).toContain('--input lands files for one day');
     const unknownFlag = await etl(['query', '--nope', 'SELECT 1']);
     expect(unknownFlag.code).toBe(2);
-    expect(unknownFlag.stderr).toContain('Usage:');
+    expect(unknownFlag.stderr).toContain("unknown option '--nope'");
+    expect(unknownFlag.stderr).toContain('etl query --help');
+    await expect(access(join(work, 'lake-bad'))).rejects.toThrow(/ENOENT/);
   });
 
   it('reports a query error with the tables that exist', async () => {
@@ -160,3 +162,159 @@ describe('etl generate', () => {
     expect(result.stderr).toContain('--rows takes a positive whole number');
   });
 });
+
+describe('etl command line', () => {
+  it('refuses an impossible day before landing or notifying anything', async () => {
+    const lake = join(work, 'lake-impossible-day');
+    const run = await etl([
+      'run',
+      '--date',
+      '2024-02-30',
+      '--input',
+      sampleFiles[0] as string,
+      '--lake',
+      lake,
+      '--json',
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('--date "2024-02-30": not a real calendar date');
+    // no raw file, no outbox message, not even the lake directory
+    await expect(access(lake)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('lands nothing in an existing lake when an argument is bad', async () => {
+    const lake = join(work, 'lake-existing');
+    expect(
+      (await etl(['run', '--input', sampleFiles[0] as string, '--date', '2024-01-15', '--lake', lake])).code,
+    ).toBe(0);
+    const before = await filesUnder(lake);
+    const run = await etl([
+      'run',
+      '--input',
+      sampleFiles[1] as string,
+      '--date',
+      '2024-01-16',
+      '--memory-limit',
+      'abc',
+      '--lake',
+      lake,
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--memory-limit "abc" is not a DuckDB memory limit');
+    expect(await filesUnder(lake)).toEqual(before);
+  });
+
+  it('says which --input file is missing', async () => {
+    const missing = join(work, 'no-such-offers.jsonl');
+    const run = await etl([
+      'run',
+      '--input',
+      missing,
+      '--date',
+      '2024-01-15',
+      '--lake',
+      join(work, 'lake-missing'),
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`UsageError: --input ${missing}: no such file`);
+    expect(run.stderr).not.toContain('ENOENT');
+  });
+
+  it('lists every option of run with its description and default', async () => {
+    const help = await etl(['run', '--help']);
+    expect(help.code).toBe(0);
+    for (const option of [
+      '--input <path...>',
+      '--date <YYYY-MM-DD>',
+      '--from <YYYY-MM-DD>',
+      '--to <YYYY-MM-DD>',
+      '--source <name>',
+      '--use-case <name>',
+      '--no-use-cases',
+      '--lake <dir|s3://bucket/prefix>',
+      '--catalog <kind>',
+      '--memory-limit <size>',
+      '--json',
+    ]) {
+      expect(help.stdout).toContain(`  ${option}  `);
+    }
+    const unwrapped = help.stdout.replace(/\n {3,}/g, ' ');
+    expect(unwrapped).toMatch(/--memory-limit <size> .*\(default: "1GB"\)/);
+    expect(unwrapped).toMatch(/--catalog <kind> .*\(default: local for a directory, glue for s3:\/\/\)/);
+  });
+
+  it('suggests the command and the option meant', async () => {
+    const command = await etl(['rn']);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toContain('(Did you mean run?)');
+    const option = await etl(['run', '--dat', '2024-01-15']);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toContain('(Did you mean --date?)');
+  });
+
+  it('runs as `npx etl` from the repository root', async () => {
+    const help = await shell('npx etl --help');
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toContain('Usage: etl [options] [command]');
+    const usage = await shell('npx etl rn');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('(Did you mean run?)');
+  });
+
+  it('prints a re-run command that works once the cause is fixed', async () => {
+    // A lake path a shell must have quoted, and every option the hint has to carry
+    const lake = join(work, 're-run lake $1 (quoted)');
+    const day = '2024-01-20';
+    const file = sampleFiles[0] as string;
+    const good = gzipSync(await readFile(file));
+    await mkdir(join(work, 'rerun'));
+    const broken = join(work, 'rerun', 'offers.jsonl.gz');
+    await writeFile(broken, good.subarray(0, good.length - 30));
+    const failed = await etl([
+      'run',
+      '--input',
+      broken,
+      '--date',
+      day,
+      '--source',
+      'pricehubble',
+      '--use-case',
+      'market_stats_monthly',
+      '--memory-limit',
+      '512MB',
+      '--lake',
+      lake,
+    ]);
+    expect(failed.code).toBe(1);
+    const hint = /^Re-run with: (.*)$/m.exec(failed.stderr)?.[1] ?? '';
+    expect(hint).toMatch(
+      /^npm run --silent etl -- run --date 2024-01-20 --source pricehubble --use-case market_stats_monthly /,
+    );
+    expect(hint).toContain(' --memory-limit 512MB');
+    expect(hint).not.toContain('--input');
+
+    // The fix the README gives for a RawObjectReadError: replace the object, re-run the day.
+    await writeFile(join(lake, 'raw', 'source=pricehubble', `dt=${day}`, 'offers.jsonl.gz'), good);
+    const rerun = await shell(`${hint} --json`);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const summary = JSON.parse(rerun.stdout) as RunSummary;
+    expect(summary).toMatchObject({
+      status: 'SUCCEEDED',
+      lake,
+      input: { date: day, sources: ['pricehubble'], useCases: ['market_stats_monthly'] },
+    });
+    expect(summary.useCases.map((u) => u.name)).toEqual(['market_stats_monthly']);
+    expect(summary.totals.read).toBe((await expectedFromSample(file)).read);
+  });
+});
+
+/** Every file under a directory, relative to it, sorted. */
+async function filesUnder(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(root, join(e.parentPath, e.name)))
+    .sort();
+}

@@ -9,10 +9,9 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `tsx bin/etl.ts ...args` as a user would (`npm run --silent etl -- ...args`). */
-export function etl(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(`${repositoryRoot}node_modules/.bin/tsx`, ['bin/etl.ts', ...args], {
+    const child = spawn(command, args, {
       cwd: repositoryRoot,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -28,4 +27,14 @@ export function etl(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promi
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Runs `tsx bin/etl.ts ...args` as a user would (`npm run --silent etl -- ...args`). */
+export function etl(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return run(`${repositoryRoot}node_modules/.bin/tsx`, ['bin/etl.ts', ...args], env);
+}
+
+/** Runs a command line as typed into a POSIX shell at the repository root (`npx etl ...`, a hint). */
+export function shell(commandLine: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return run('sh', ['-c', commandLine], env);
 }

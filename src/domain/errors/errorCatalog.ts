@@ -17,12 +17,14 @@ export const errorCatalog = {
   // bad input
   InvalidRunArgumentsError: {
     category: 'input',
-    meaning: 'bad date, range, source or use-case name in the run arguments',
+    meaning:
+      'an execution started with a bad date, range, source or use-case name (the CLI refuses those before it starts one)',
     action: 'fix the input (the message lists the allowed values) and start the run again',
   },
   UsageError: {
     category: 'input',
-    meaning: 'the command line was used wrongly (exit code 2); nothing was landed or started',
+    meaning:
+      'a bad option of `etl` (date, range, name, file, lake, memory limit; exit code 2); nothing was landed or started',
     action: 'type what the message says, or see `etl <command> --help`',
   },
   UnknownSourceError: {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  duckdbMemoryLimitPattern,
+  duckdbMemoryLimitVariable,
   environmentNameVariable,
   glueLakeVariables,
   nonEmpty,
@@ -17,7 +17,7 @@ export const containerSettings = z.object({
   ...environmentNameVariable,
   /** Scratch disk: downloaded inputs, staged records, Parquet before upload, DuckDB's spill. */
   WORK_DIR: nonEmpty,
-  DUCKDB_MEMORY_LIMIT: z.string().regex(duckdbMemoryLimitPattern, 'like 512MB or 2GB'),
+  DUCKDB_MEMORY_LIMIT: duckdbMemoryLimitVariable,
   DUCKDB_THREADS: z.coerce.number().int().positive(),
 });
 

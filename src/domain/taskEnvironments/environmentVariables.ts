@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { runIdPattern } from '../run/runId.ts';
+import { duckdbMemoryLimitHint, isDuckdbMemoryLimit } from '../sql/duckdbMemoryLimit.ts';
 
 /**
  * The environment variables a Lambda or container reads, as zod schemas: the stack sets them
@@ -31,8 +32,8 @@ export const glueLakeVariables = { ...lakeZoneVariables, GLUE_DATABASE: nonEmpty
 /** The deployed environment (dev, preprod, prod; `local` on a laptop): every log line carries it. */
 export const environmentNameVariable = { ENVIRONMENT: nonEmpty };
 
-/** DuckDB's `memory_limit` syntax: a number and a unit, e.g. `512MB`, `1.5GB`. */
-export const duckdbMemoryLimitPattern = /^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
+/** DuckDB's `memory_limit` for a container, in the syntax the command line accepts too. */
+export const duckdbMemoryLimitVariable = z.string().refine(isDuckdbMemoryLimit, duckdbMemoryLimitHint);
 
 export const runDateVariable = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
 export const runIdVariable = z.string().regex(runIdPattern, 'a run id like 20240115T060000Z-3f9a1c');

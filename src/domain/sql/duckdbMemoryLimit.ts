@@ -1,0 +1,33 @@
+/**
+ * The part of DuckDB's `memory_limit` syntax the pipeline accepts: a positive amount and a
+ * unit, e.g. `512MB`, `1GB`, `1.5GB`, `2GiB` (units case-insensitive, as DuckDB reads them).
+ * DuckDB takes more (`none`, negative amounts, bytes, kilobytes), but a limit that small or
+ * that unbounded is a typo in a run, not a choice, and DuckDB would only fail deep inside the
+ * loader with it.
+ */
+const memoryLimitPattern = /^(\d+(?:\.\d+)?)(MB|GB|TB|MiB|GiB|TiB)$/i;
+
+/** Bytes per unit as DuckDB counts them: MB, GB, TB are powers of 1000; MiB, GiB, TiB of 1024. */
+const unitBytes: Readonly<Record<string, number>> = {
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+};
+
+export function isDuckdbMemoryLimit(value: string): boolean {
+  const match = memoryLimitPattern.exec(value);
+  return match !== null && Number(match[1]) > 0;
+}
+
+/** The limit in MiB (NaN for anything {@link isDuckdbMemoryLimit} refuses). */
+export function duckdbMemoryLimitMiB(value: string): number {
+  const match = memoryLimitPattern.exec(value);
+  if (!match || !isDuckdbMemoryLimit(value)) return Number.NaN;
+  return (Number(match[1]) * (unitBytes[(match[2] ?? '').toLowerCase()] ?? Number.NaN)) / 2 ** 20;
+}
+
+/** What to tell a person who gave something else. */
+export const duckdbMemoryLimitHint = 'a positive amount with a unit, e.g. 512MB, 1GB, 1.5GB or 2GiB';

@@ -1,0 +1,168 @@
+import { chmod, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunFlags, runOptionsFrom } from '../../src/cli/runOptions.ts';
+import { UsageError } from '../../src/cli/usageError.ts';
+
+let work: string;
+let lake: string;
+let offers: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'run-options-'));
+  lake = join(work, 'lake');
+  offers = join(work, 'offers.jsonl');
+  await writeFile(offers, '{"id":"1"}\n');
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+/** `etl run` with no option given, as commander hands it over, plus the options of a test. */
+function flags(given: Partial<RunFlags> = {}): RunFlags {
+  return {
+    input: [],
+    source: [],
+    useCase: [],
+    useCases: true,
+    lake,
+    memoryLimit: '1GB',
+    json: false,
+    ...given,
+  };
+}
+
+async function usageError(given: Partial<RunFlags>): Promise<string> {
+  const error = await runOptionsFrom(flags(given), work).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(UsageError);
+  return (error as UsageError).message;
+}
+
+describe('etl run options', () => {
+  it('turn into the run options and the execution input, defaults left to the pipeline', async () => {
+    const run = await runOptionsFrom(flags({ date: '2024-01-15', input: [offers], json: true }), work);
+    expect(run).toEqual({
+      options: {
+        inputs: [offers],
+        date: '2024-01-15',
+        lake,
+        catalog: 'local',
+        workDir: work,
+        duckdbMemoryLimit: '1GB',
+      },
+      json: true,
+      defaultCatalog: 'local',
+    });
+  });
+
+  it('take several sources and use cases, or no use case at all', async () => {
+    const several = await runOptionsFrom(
+      flags({
+        from: '2024-01-01',
+        to: '2024-01-03',
+        source: ['pricehubble'],
+        useCase: ['price_model', 'market_stats_monthly'],
+        memoryLimit: '1.5GB',
+      }),
+      work,
+    );
+    expect(several.options).toMatchObject({
+      from: '2024-01-01',
+      to: '2024-01-03',
+      sources: ['pricehubble'],
+      useCases: ['price_model', 'market_stats_monthly'],
+      duckdbMemoryLimit: '1.5GB',
+    });
+    const none = await runOptionsFrom(flags({ date: '2024-01-15', useCases: false }), work);
+    expect(none.options.useCases).toEqual([]);
+  });
+
+  it.each([
+    ['an impossible day', { date: '2024-02-30' }, '--date "2024-02-30": not a real calendar date'],
+    ['an empty date', { date: '' }, '--date "": expected YYYY-MM-DD'],
+    ['a short date', { date: '24-1-1' }, '--date "24-1-1": expected YYYY-MM-DD'],
+    ['a bad first day', { from: '2024-13-01', to: '2024-12-31' }, '--from "2024-13-01": not a real'],
+    ['--from without --to', { from: '2024-01-01' }, '--from and --to go together'],
+    ['--to without --from', { to: '2024-01-01' }, '--from and --to go together'],
+    ['a range backwards', { from: '2024-01-05', to: '2024-01-01' }, '--from must not be after --to'],
+    [
+      '--date with a range',
+      { date: '2024-01-01', from: '2024-01-01', to: '2024-01-02' },
+      'give either --date or --from/--to, not both',
+    ],
+    ['a range too long', { from: '2020-01-01', to: '2024-01-01' }, 'loads at most 333'],
+  ] satisfies [string, Partial<RunFlags>, string][])('refuse %s', async (_, given, expected) => {
+    const message = await usageError(given);
+    expect(message).toContain(expected);
+    // and say what to type instead
+    expect(message).toMatch(/--date YYYY-MM-DD|Split the backfill/);
+  });
+
+  it('refuse names that are not in the registries, or given twice', async () => {
+    expect(await usageError({ source: ['nope'] })).toMatch(/--source nope: .*Known sources: pricehubble/);
+    expect(await usageError({ useCase: ['price_modle'] })).toMatch(
+      /--use-case price_modle: .*known: market_stats_monthly, current_listings, price_outliers, price_model/,
+    );
+    expect(await usageError({ source: ['pricehubble', 'pricehubble'] })).toContain('given twice');
+    expect(await usageError({ useCase: ['price_model'], useCases: false })).toContain(
+      '--use-case and --no-use-cases contradict each other',
+    );
+  });
+
+  it.each(['abc', '', '1000', '0GB', '-1GB', 'none', '1 GB', '512KB'])(
+    'refuse the memory limit %j',
+    async (memoryLimit) => {
+      expect(await usageError({ memoryLimit })).toMatch(/^--memory-limit .* e\.g\. 512MB, 1GB, 1\.5GB/);
+    },
+  );
+
+  it('refuse --input files that cannot be landed', async () => {
+    const date = '2024-01-15';
+    expect(await usageError({ date, input: [join(work, 'missing.jsonl')] })).toMatch(
+      /--input .*missing\.jsonl: no such file/,
+    );
+    expect(await usageError({ date, input: [work] })).toMatch(/is a directory: give the files in it/);
+    const loop = join(work, 'loop.jsonl');
+    await symlink(loop, loop);
+    expect(await usageError({ date, input: [loop] })).toMatch(/loop\.jsonl cannot be read \(ELOOP\)/);
+    const other = join(work, 'other');
+    await mkdir(other);
+    await writeFile(join(other, 'offers.jsonl'), '{}\n');
+    expect(await usageError({ date, input: [offers, join(other, 'offers.jsonl')] })).toContain(
+      'would both land as offers.jsonl',
+    );
+    expect(await usageError({ from: '2024-01-01', to: '2024-01-02', input: [offers] })).toContain(
+      '--input lands files for one day',
+    );
+  });
+
+  it.skipIf(process.getuid?.() === 0)('refuse an --input file without read permission', async () => {
+    const secret = join(work, 'secret.jsonl');
+    await writeFile(secret, '{}\n');
+    await chmod(secret, 0o000);
+    expect(await usageError({ date: '2024-01-15', input: [secret] })).toMatch(/cannot be read \(EACCES\)/);
+  });
+
+  it('refuse a lake that is a file or a bad URI, and a catalog that does not fit it', async () => {
+    expect(await usageError({ lake: offers })).toContain('is a file: give a directory');
+    expect(await usageError({ lake: join(offers, 'lake') })).toContain('a parent of it is a file');
+    expect(await usageError({ lake: '' })).toContain('--lake is empty');
+    expect(await usageError({ lake: join(work, "it's") })).toContain("cannot contain '");
+    expect(await usageError({ lake: 's3://No_Such_Bucket/lake' })).toContain('is not an S3 URI');
+    expect(await usageError({ lake: 'gs://bucket/lake' })).toContain('a lake is a directory or s3://');
+    expect(await usageError({ catalog: 'glue' })).toContain('Leave --catalog out, or give --catalog local');
+    expect(await usageError({ lake: 's3://bucket/lake', catalog: 'local' })).toContain(
+      'Leave --catalog out, or give --catalog glue',
+    );
+  });
+
+  it('touch nothing: the lake is neither created nor read', async () => {
+    await usageError({ date: '2024-02-30', input: [offers] });
+    const run = await runOptionsFrom(flags({ date: '2024-01-15', input: [offers] }), work);
+    expect(run.options.lake).toBe(lake);
+    expect(await readdir(work)).not.toContain('lake');
+  });
+});
