@@ -34,7 +34,8 @@ const tableWriteActions = [
   'glue:BatchDeletePartition',
 ];
 
-const catalogReadActions = [
+/** Reading the catalog's metadata: what a query needs (and all the analysts get). */
+export const catalogReadActions = [
   'glue:GetDatabase',
   'glue:GetDatabases',
   'glue:GetTable',

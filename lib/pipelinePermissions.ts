@@ -1,4 +1,3 @@
-import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { TableDefinition } from '../src/domain/tables/tableSchema.ts';
 import type { AlertTopic } from './alertTopic.ts';
 import type { AthenaWorkgroup } from './athenaWorkgroup.ts';

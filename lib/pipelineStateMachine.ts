@@ -180,31 +180,13 @@ export class PipelineStateMachine extends Construct {
       'Load one source and day: raw files to curated Parquet, then publish the partitions',
       loaderRun,
     );
-    const loads = nestedConcurrency(props.maxConcurrency.loads, props.registered.sources);
-    const loadSourcesOfDay = new sfn.Map(this, stateNames.loadSourcesOfDay, {
-      comment: 'One loader task per planned source of the day',
-      itemsPath: '$.sources',
-      itemSelector: {
-        source: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
-        dt: sfn.JsonPath.stringAt('$.dt'),
-        runId: sfn.JsonPath.stringAt('$.runId'),
-      },
-      maxConcurrency: loads.inner,
-      resultPath: sfn.JsonPath.DISCARD,
+    const loadPartitions = this.overDaysAndItems({
+      outer: { id: stateNames.loadPartitions, comment: 'Every planned day, then every planned source of it' },
+      inner: { id: stateNames.loadSourcesOfDay, comment: 'One loader task per planned source of the day' },
+      items: { plan: 'sources', item: 'source', registered: props.registered.sources },
+      maxConcurrency: props.maxConcurrency.loads,
+      processor: load,
     });
-    loadSourcesOfDay.itemProcessor(load);
-    const loadPartitions = new sfn.Map(this, stateNames.loadPartitions, {
-      comment: 'Every planned day, then every planned source of it',
-      itemsPath: '$.plan.dates',
-      itemSelector: {
-        dt: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
-        runId: sfn.JsonPath.stringAt('$.plan.runId'),
-        sources: sfn.JsonPath.listAt('$.plan.sources'),
-      },
-      maxConcurrency: loads.outer,
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    loadPartitions.itemProcessor(loadSourcesOfDay);
 
     // The Lambda renders the use case's SQL for the day, runs it and publishes the result.
     const runSqlUseCase = retryLambdaServiceErrors(
@@ -233,31 +215,13 @@ export class PipelineStateMachine extends Construct {
       );
     }
     const useCaseOfDay = props.models.length > 0 ? chooseUseCase.otherwise(runSqlUseCase) : runSqlUseCase;
-    const useCases = nestedConcurrency(props.maxConcurrency.useCases, props.registered.useCases);
-    const runUseCasesOfDay = new sfn.Map(this, stateNames.runUseCasesOfDay, {
-      comment: 'One step per planned use case of the day',
-      itemsPath: '$.useCases',
-      itemSelector: {
-        useCase: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
-        dt: sfn.JsonPath.stringAt('$.dt'),
-        runId: sfn.JsonPath.stringAt('$.runId'),
-      },
-      maxConcurrency: useCases.inner,
-      resultPath: sfn.JsonPath.DISCARD,
+    const runUseCases = this.overDaysAndItems({
+      outer: { id: stateNames.runUseCases, comment: 'Every planned day, then every planned use case of it' },
+      inner: { id: stateNames.runUseCasesOfDay, comment: 'One step per planned use case of the day' },
+      items: { plan: 'useCases', item: 'useCase', registered: props.registered.useCases },
+      maxConcurrency: props.maxConcurrency.useCases,
+      processor: useCaseOfDay,
     });
-    runUseCasesOfDay.itemProcessor(useCaseOfDay);
-    const runUseCases = new sfn.Map(this, stateNames.runUseCases, {
-      comment: 'Every planned day, then every planned use case of it',
-      itemsPath: '$.plan.dates',
-      itemSelector: {
-        dt: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
-        runId: sfn.JsonPath.stringAt('$.plan.runId'),
-        useCases: sfn.JsonPath.listAt('$.plan.useCases'),
-      },
-      maxConcurrency: useCases.outer,
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    runUseCases.itemProcessor(runUseCasesOfDay);
 
     const summarize = retryLambdaServiceErrors(
       new tasks.LambdaInvoke(this, stateNames.summarize, {
@@ -326,5 +290,50 @@ export class PipelineStateMachine extends Construct {
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
+  }
+
+  /**
+   * A Map over the plan's days whose iteration is a Map over one of the plan's lists (sources
+   * or use cases): each inner item gets its name, the day and the run id, and the two Maps are
+   * bounded together by `maxConcurrency`.
+   */
+  private overDaysAndItems(spec: {
+    readonly outer: { readonly id: string; readonly comment: string };
+    readonly inner: { readonly id: string; readonly comment: string };
+    /** `plan`: the plan's list; `item`: the field an inner item names; `registered`: its length at most. */
+    readonly items: {
+      readonly plan: 'sources' | 'useCases';
+      readonly item: string;
+      readonly registered: number;
+    };
+    readonly maxConcurrency: number;
+    readonly processor: sfn.IChainable;
+  }): sfn.Map {
+    const bounds = nestedConcurrency(spec.maxConcurrency, spec.items.registered);
+    const inner = new sfn.Map(this, spec.inner.id, {
+      comment: spec.inner.comment,
+      itemsPath: `$.${spec.items.plan}`,
+      itemSelector: {
+        [spec.items.item]: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
+        dt: sfn.JsonPath.stringAt('$.dt'),
+        runId: sfn.JsonPath.stringAt('$.runId'),
+      },
+      maxConcurrency: bounds.inner,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    inner.itemProcessor(spec.processor);
+    const outer = new sfn.Map(this, spec.outer.id, {
+      comment: spec.outer.comment,
+      itemsPath: '$.plan.dates',
+      itemSelector: {
+        dt: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
+        runId: sfn.JsonPath.stringAt('$.plan.runId'),
+        [spec.items.plan]: sfn.JsonPath.listAt(`$.plan.${spec.items.plan}`),
+      },
+      maxConcurrency: bounds.outer,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    outer.itemProcessor(inner);
+    return outer;
   }
 }

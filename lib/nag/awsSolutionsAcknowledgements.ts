@@ -1,4 +1,5 @@
 import { Validations } from 'aws-cdk-lib';
+import { catalogReadActions } from '../glueDatabase.ts';
 import type { ListingsPipelineStack } from '../listingsPipelineStack.ts';
 import {
   acknowledgeJustifiedWildcards,
@@ -39,15 +40,7 @@ const unscopableActions: Readonly<Record<string, string>> = {
   'ecs:StopTask': 'stopping the loader task it started when the execution is stopped',
 };
 
-const glueReadActions = new Set([
-  'glue:GetDatabase',
-  'glue:GetDatabases',
-  'glue:GetTable',
-  'glue:GetTables',
-  'glue:GetPartition',
-  'glue:GetPartitions',
-  'glue:BatchGetPartition',
-]);
+const glueReadActions = new Set(catalogReadActions);
 
 const only = (statement: FlatStatement, allowed: ReadonlySet<string>): boolean =>
   statement.actions.every((action) => allowed.has(action));

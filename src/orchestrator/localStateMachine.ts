@@ -224,9 +224,8 @@ export function localTaskHandlers(
 
 /**
  * Runs the synthesized state machine definition with aws-local-stepfunctions, every Task
- * state mapped to the code that runs in AWS: the Lambda tasks, the loader container (as a
- * child process) and Athena (the local DuckDB engine). Refuses to run if a Task is not
- * mapped: an unmapped Task would call real AWS.
+ * state mapped to the code that runs in AWS (see {@link localTaskHandlers}). Refuses to run if
+ * a Task is not mapped: an unmapped Task would call real AWS.
  */
 export async function runLocalExecution(
   definition: StateMachineDefinition,

@@ -2,7 +2,6 @@ import { availableParallelism } from 'node:os';
 import { AthenaQueryEngine } from '../adapters/aws/athenaQueryEngine.ts';
 import { createAthenaClient } from '../adapters/aws/awsClients.ts';
 import { LocalQueryEngine } from '../adapters/duckdb/localQueryEngine.ts';
-import { OutboxNotifier } from '../adapters/local/outboxNotifier.ts';
 import type {
   containerGlueLake,
   containerLocalLake,

@@ -35,16 +35,6 @@ export interface ModelUseCase {
 export type UseCase = SqlUseCase | ModelUseCase;
 
 /**
- * One use case of one run date: an item of the state machine's Map over use cases. Names and
- * a date only: each use case's SQL is rendered where it runs.
- */
-export interface UseCaseRun {
-  readonly useCase: string;
-  readonly dt: string;
-  readonly runId: string;
-}
-
-/**
  * How long a SQL use case's query may run: the Lambda that runs it lives at most 15 minutes,
  * and stops the query a minute before, so that the failure says why.
  */

@@ -4,23 +4,16 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import type { DuckdbOptions } from '../../adapters/duckdb/duckdbSession.ts';
 import type { StagedFile } from '../../domain/cleaning/listingRules.ts';
 import { type StagingStats, stageRecords } from '../../domain/ingest/recordStager.ts';
-import {
-  type LakeZones,
-  manifestUri,
-  rawPrefix,
-  runDataFile,
-  type SourceDay,
-} from '../../domain/lake/lakeLayout.ts';
+import { manifestUri, rawPrefix, runDataFile, type SourceDay } from '../../domain/lake/lakeLayout.ts';
 import { dataQualityProblem } from '../../domain/quality/dataQualityGate.ts';
 import type { SourceContract } from '../../domain/sources/sourceContract.ts';
 import { listingsRejectedTable, listingsTable } from '../../domain/tables/tableSchema.ts';
-import type { BlobObject, BlobStore } from '../../ports/blobStore.ts';
-import type { Catalog } from '../../ports/catalog.ts';
+import type { BlobObject } from '../../ports/blobStore.ts';
 import type { Logger } from '../../ports/logger.ts';
 import { publishRun } from '../../publishing/publishRun.ts';
+import type { JobPorts } from '../jobPorts.ts';
 import { ContractChecker, type ContractOutcome, type RejectedExample } from './applyContract.ts';
 import { ConservationError, DataQualityError, NoRawDataError, RawObjectReadError } from './loaderErrors.ts';
 
@@ -29,16 +22,6 @@ export interface LoadRequest {
   /** Run date: the `dt` partition, YYYY-MM-DD. */
   readonly date: string;
   readonly runId: string;
-}
-
-export interface LoaderPorts {
-  readonly blobs: BlobStore;
-  readonly catalog: Catalog;
-  readonly zones: LakeZones;
-  readonly log: Logger;
-  /** Task-local scratch disk (staged records, Parquet before upload, DuckDB spill). */
-  readonly workDir: string;
-  readonly duckdb?: DuckdbOptions;
 }
 
 export interface RawObjectSummary {
@@ -120,7 +103,7 @@ class PhaseClock {
 }
 
 /** Step 1: the day's raw objects; none is an error (a day without data is not a quiet day). */
-async function listRawObjects(ports: LoaderPorts, day: SourceDay, log: Logger): Promise<BlobObject[]> {
+async function listRawObjects(ports: JobPorts, day: SourceDay, log: Logger): Promise<BlobObject[]> {
   const prefix = rawPrefix(ports.zones, day);
   const rawObjects = await ports.blobs.list(prefix);
   if (rawObjects.length === 0) {
@@ -135,7 +118,7 @@ async function listRawObjects(ports: LoaderPorts, day: SourceDay, log: Logger): 
 
 /** Step 2: every raw object to local disk, one record per line, whatever its format. */
 async function stageRawObjects(
-  ports: LoaderPorts,
+  ports: JobPorts,
   rawObjects: readonly BlobObject[],
   work: string,
   log: Logger,
@@ -169,7 +152,7 @@ async function stageRawObjects(
 /** Step 3: the contract in DuckDB, both tables written as local zstd Parquet. */
 async function applyContract(
   request: LoadRequest,
-  ports: LoaderPorts,
+  ports: JobPorts,
   staged: { stagedFiles: readonly StagedFile[] },
   rawObjects: readonly BlobObject[],
   files: { work: string; listings: string; rejected: string },
@@ -227,7 +210,7 @@ function checkQuality(request: LoadRequest, day: SourceDay, outcome: ContractOut
  * publish step: fresh run prefix, catalog switch, superseded runs removed), write the run
  * manifest. Until the switch, readers keep seeing the previous partition.
  */
-export async function loadPartition(request: LoadRequest, ports: LoaderPorts): Promise<LoadSummary> {
+export async function loadPartition(request: LoadRequest, ports: JobPorts): Promise<LoadSummary> {
   const day: SourceDay = { source: request.source.name, dt: request.date };
   const log = ports.log.child({ runId: request.runId, source: day.source, dt: day.dt });
   const clock = new PhaseClock(log);

@@ -2,9 +2,9 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { type DuckdbOptions, DuckdbSession } from '../../adapters/duckdb/duckdbSession.ts';
+import { DuckdbSession } from '../../adapters/duckdb/duckdbSession.ts';
 import { PipelineError } from '../../domain/errors/pipelineError.ts';
-import { type LakeZones, runDataFile } from '../../domain/lake/lakeLayout.ts';
+import { runDataFile } from '../../domain/lake/lakeLayout.ts';
 import { parquetCopySql } from '../../domain/sql/parquetCopy.ts';
 import { sqlString } from '../../domain/sql/sqlLiteral.ts';
 import { listingsTable, type TableDefinition } from '../../domain/tables/tableSchema.ts';
@@ -17,19 +17,8 @@ import {
   municipalityShrinkage,
 } from '../../domain/useCases/hedonicPriceModel.ts';
 import { priceModelMetricsTable, priceModelPredictionsTable } from '../../domain/useCases/registry.ts';
-import type { BlobStore } from '../../ports/blobStore.ts';
-import type { Catalog } from '../../ports/catalog.ts';
-import type { Logger } from '../../ports/logger.ts';
 import { publishRun, type RunOutput } from '../../publishing/publishRun.ts';
-
-export interface ModelPorts {
-  readonly blobs: BlobStore;
-  readonly catalog: Catalog;
-  readonly zones: LakeZones;
-  readonly log: Logger;
-  readonly workDir: string;
-  readonly duckdb?: DuckdbOptions;
-}
+import type { JobPorts } from '../jobPorts.ts';
 
 export interface ModelSummary {
   readonly runId: string;
@@ -45,7 +34,7 @@ export class NoListingsError extends PipelineError {
 
 /** Downloads every Parquet object of the day's published `listings` partitions, with its source. */
 async function downloadListings(
-  ports: ModelPorts,
+  ports: JobPorts,
   dt: string,
   into: string,
 ): Promise<{ path: string; source: string }[]> {
@@ -65,7 +54,7 @@ async function downloadListings(
 
 /** Writes a SELECT's rows as one zstd Parquet file and uploads it as a run's output. */
 function parquetOutput(
-  ports: ModelPorts,
+  ports: JobPorts,
   session: DuckdbSession,
   table: TableDefinition,
   select: string,
@@ -90,7 +79,7 @@ function parquetOutput(
  */
 export async function runPriceModel(
   request: { runId: string; dt: string },
-  ports: ModelPorts,
+  ports: JobPorts,
 ): Promise<ModelSummary> {
   const { runId, dt } = request;
   const log = ports.log.child({ runId, dt, useCase: 'price_model' });
