@@ -1,6 +1,8 @@
 import type { LakeZones, PartitionValues } from '../domain/lake/lakeLayout.ts';
-import { runPrefix, tableLocation } from '../domain/lake/lakeLayout.ts';
+import { leasePrefix, partitionPath, runPrefix, tableLocation } from '../domain/lake/lakeLayout.ts';
+import { defaultLeasePolicy, type LeasePolicy } from '../domain/lake/leasePolicy.ts';
 import type { TableDefinition } from '../domain/tables/tableSchema.ts';
+import { withLeases } from '../leases/lease.ts';
 import type { BlobStore } from '../ports/blobStore.ts';
 import type { Catalog } from '../ports/catalog.ts';
 import type { Logger } from '../ports/logger.ts';
@@ -27,22 +29,27 @@ export interface PublishPorts {
   readonly catalog: Catalog;
   readonly zones: LakeZones;
   readonly log: Logger;
+  /** How long a partition may be held and waited for (default: {@link defaultLeasePolicy}). */
+  readonly leasePolicy?: LeasePolicy;
 }
 
 /**
  * The one way the pipeline makes data visible, used by the loader, the model jobs and the
- * SQL use cases alike, in four named steps:
+ * SQL use cases alike. Under a lease on every partition it writes (one writer per partition),
+ * in four named steps:
  *
  * 1. write every output under a fresh `run=<run id>/` prefix (readers cannot see it yet);
  * 2. register the tables in the catalog (created, or updated when their definition changed);
- * 3. point every partition at its run prefix, in one catalog change: readers switch at once;
+ * 3. check the leases are still this run's, then point every partition at its run prefix, in
+ *    one catalog change: readers switch at once, all tables together or none;
  * 4. remove the run prefixes this publish superseded (the one replaced last stays one run
  *    longer, for queries already under way).
  *
  * A repeated attempt with the same run id (a retry of the step) is safe: outputs the catalog
  * already points at are published and are not written again; leftovers of an attempt that
  * never published are removed before writing. If a step before 3 fails, the run's own
- * prefixes are removed, never one the catalog points at, and the catalog is untouched.
+ * prefixes are removed, never one the catalog points at; after the switch nothing is deleted
+ * but superseded runs.
  */
 export async function publishRun(
   ports: PublishPorts,
@@ -53,36 +60,44 @@ export async function publishRun(
     ...output,
     location: runPrefix(ports.zones, output.table, output.values, runId),
   }));
-  const live = await liveLocations(ports, located);
-  if (located.length > 0 && located.every((o) => live.has(o.location))) {
-    // An earlier attempt of this run published everything and failed afterwards.
-    ports.log.info('already published by an earlier attempt of this run', { runId });
-    return located.map(({ table, values, location }) => ({ table, values, location, previous: undefined }));
-  }
-  let switched = false;
-  try {
-    await writeOutputs(ports, located, live);
-    await registerTables(ports, located);
-    const previous = await ports.catalog.publish(
-      located.map(({ table, values, location }) => ({ table, values, location })),
-    );
-    switched = true;
-    const published = located.map(({ table, values, location }, index) => ({
-      table,
-      values,
-      location,
-      previous: previous[index],
-    }));
-    ports.log.info('partitions published', {
-      runId,
-      published: published.map((p) => ({ table: p.table.name, location: p.location })),
-    });
-    await removeSupersededRuns(ports, published, runId);
-    return published;
-  } catch (error) {
-    if (!switched) await removeUnpublished(ports, located);
-    throw error;
-  }
+  const policy = ports.leasePolicy ?? defaultLeasePolicy;
+  const subjects = located.map(({ table, values }) => ({
+    prefix: leasePrefix(ports.zones, table, values),
+    description: `${table.name} ${partitionPath(values, table).replace(/\/$/, '')}`,
+  }));
+  return withLeases(ports, subjects, runId, policy, async (verifyLeases) => {
+    const live = await liveLocations(ports, located);
+    if (located.length > 0 && located.every((o) => live.has(o.location))) {
+      // An earlier attempt of this run published everything and failed afterwards.
+      ports.log.info('already published by an earlier attempt of this run', { runId });
+      return located.map(({ table, values, location }) => ({ table, values, location, previous: undefined }));
+    }
+    let switched = false;
+    try {
+      await writeOutputs(ports, located, live);
+      await registerTables(ports, located);
+      await verifyLeases();
+      const previous = await ports.catalog.publish(
+        located.map(({ table, values, location }) => ({ table, values, location })),
+      );
+      switched = true;
+      const published = located.map(({ table, values, location }, index) => ({
+        table,
+        values,
+        location,
+        previous: previous[index],
+      }));
+      ports.log.info('partitions published', {
+        runId,
+        published: published.map((p) => ({ table: p.table.name, location: p.location })),
+      });
+      await removeSupersededRuns(ports, published, runId);
+      return published;
+    } catch (error) {
+      if (!switched) await removeUnpublished(ports, located);
+      throw error;
+    }
+  });
 }
 
 /** The outputs' run prefixes that a catalog partition points at now. */

@@ -121,10 +121,11 @@ describeWithMoto('GlueCatalog against moto_server', () => {
     ]);
 
     expect(first).toEqual([undefined, undefined]);
+    // every table's current partitions are read before anything changes (an undo needs them)
     expect(targets()).toEqual([
       'BatchGetPartition',
-      'BatchCreatePartition',
       'BatchGetPartition',
+      'BatchCreatePartition',
       'BatchCreatePartition',
     ]);
     proxy.clear();
@@ -155,9 +156,9 @@ describeWithMoto('GlueCatalog against moto_server', () => {
     ]);
     expect(targets()).toEqual([
       'BatchGetPartition',
+      'BatchGetPartition',
       'BatchCreatePartition',
       'BatchUpdatePartition',
-      'BatchGetPartition',
       'BatchUpdatePartition',
     ]);
     expect(await catalog.getPartition('listings', day('2024-01-15'))).toEqual({
@@ -300,6 +301,56 @@ describeWithMoto('GlueCatalog against moto_server', () => {
       runLocation('listings', '2024-01-15', 'r2'),
     );
   });
+
+  it.each([
+    ['new', false],
+    ['existing', true],
+  ])(
+    'switches both tables together: when the second fails, the first %s partition is switched back',
+    async (_, existedBefore) => {
+      await catalog.ensureTable(listingsTable, listingsLocation);
+      await catalog.ensureTable(
+        listingsRejectedTable,
+        listingsLocation.replace('listings/', 'listings_rejected/'),
+      );
+      const publish = (run: string) =>
+        catalog.publish([
+          {
+            table: listingsTable,
+            values: day('2024-01-15'),
+            location: runLocation('listings', '2024-01-15', run),
+          },
+          {
+            table: listingsRejectedTable,
+            values: day('2024-01-15'),
+            location: runLocation('listings_rejected', '2024-01-15', run),
+          },
+        ]);
+      if (existedBefore) await publish('r1');
+      proxy.clear();
+      // Glue refuses the second table's change (after the SDK's retries: an access problem, say).
+      const secondTable = (r: { target: string | undefined; bodyText: string }) =>
+        (r.target === 'AWSGlue.BatchCreatePartition' || r.target === 'AWSGlue.BatchUpdatePartition') &&
+        r.bodyText.includes('"TableName":"listings_rejected"');
+      proxy.fail(10, jsonServiceError(400, 'AccessDeniedException', 'not allowed'), secondTable);
+
+      const error = await publish('r2').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+      expect(error).toMatchObject({
+        name: 'GluePublishError',
+        message: expect.stringContaining('were undone'),
+      });
+      const expected = existedBefore ? runLocation('listings', '2024-01-15', 'r1') : undefined;
+      expect((await catalog.getPartition('listings', day('2024-01-15')))?.location).toBe(expected);
+      expect((await catalog.getPartition('listings_rejected', day('2024-01-15')))?.location).toBe(
+        existedBefore ? runLocation('listings_rejected', '2024-01-15', 'r1') : undefined,
+      );
+      expect(targets()).toContain(existedBefore ? 'UpdatePartition' : 'DeletePartition');
+    },
+  );
 
   it('asks again for partitions Glue left unprocessed', async () => {
     await catalog.ensureTable(listingsTable, listingsLocation);

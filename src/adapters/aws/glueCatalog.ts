@@ -6,6 +6,7 @@ import {
   BatchUpdatePartitionCommand,
   CreateDatabaseCommand,
   CreateTableCommand,
+  DeletePartitionCommand,
   GetDatabaseCommand,
   GetPartitionCommand,
   GetTableCommand,
@@ -126,6 +127,13 @@ interface PendingPublication {
   readonly values: PartitionValues;
   readonly valueList: string[];
   readonly location: string;
+}
+
+/** A partition change a publish made, and what the partition pointed at before (undefined: it was new). */
+interface AppliedChange {
+  readonly tableName: string;
+  readonly publication: PendingPublication;
+  readonly previous: string | undefined;
 }
 
 /**
@@ -295,9 +303,11 @@ export class GlueCatalog implements Catalog {
   }
 
   /**
-   * Per table: read the current partitions (BatchGetPartition), create the missing ones
-   * (BatchCreatePartition) and repoint the others (BatchUpdatePartition). Glue has no
-   * transaction across tables, so tables switch one after the other, in the given order.
+   * Reads the current partitions of every table first (BatchGetPartition), then per table
+   * creates the missing ones (BatchCreatePartition) and repoints the others
+   * (BatchUpdatePartition). Glue has no transaction across tables, so if any change fails,
+   * the ones already made are undone — repointed to where they pointed, or deleted if they
+   * were new — and the publish fails: all tables switch together or none does.
    */
   async publish(publications: readonly PartitionPublication[]): Promise<(string | undefined)[]> {
     await this.ensureDatabase();
@@ -308,17 +318,75 @@ export class GlueCatalog implements Catalog {
       pending.push({ index, table, values, valueList: valueList(table, values), location });
       byTable.set(table.name, pending);
     });
-    for (const [tableName, pending] of byTable) {
-      const current = await this.currentLocations(tableName, pending);
-      const toCreate = pending.filter((p) => !current.has(JSON.stringify(p.valueList)));
-      const toUpdate = pending.filter((p) => current.has(JSON.stringify(p.valueList)));
-      for (const p of toUpdate) previous[p.index] = current.get(JSON.stringify(p.valueList));
-      const raced = await this.createPartitions(tableName, toCreate);
-      // Created by a concurrent run between our read and our create: repoint it, remember its location.
-      for (const p of raced) previous[p.index] = await this.updateOne(tableName, p);
-      await this.updatePartitions(tableName, toUpdate);
+    const currents = new Map<string, Map<string, string>>();
+    for (const [tableName, pending] of byTable)
+      currents.set(tableName, await this.currentLocations(tableName, pending));
+    const applied: AppliedChange[] = [];
+    try {
+      for (const [tableName, pending] of byTable) {
+        const current = currents.get(tableName) ?? new Map<string, string>();
+        const toCreate = pending.filter((p) => !current.has(JSON.stringify(p.valueList)));
+        const toUpdate = pending.filter((p) => current.has(JSON.stringify(p.valueList)));
+        for (const p of toUpdate) previous[p.index] = current.get(JSON.stringify(p.valueList));
+        const raced = await this.createPartitions(tableName, toCreate, applied);
+        // Created by a concurrent run between our read and our create: repoint it, remember its location.
+        for (const p of raced) {
+          previous[p.index] = await this.updateOne(tableName, p);
+          applied.push({ tableName, publication: p, previous: previous[p.index] });
+        }
+        await this.updatePartitions(
+          tableName,
+          toUpdate.map((p) => ({ publication: p, previous: previous[p.index] })),
+          applied,
+        );
+      }
+    } catch (error) {
+      const notUndone = await this.undo(applied);
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new GluePublishError(
+        notUndone.length === 0
+          ? `Publishing in ${this.database} failed, and the ${applied.length} partition change(s) already made were ` +
+              `undone: readers see every table as before. Re-run the date. (${detail})`
+          : `Publishing in ${this.database} failed, and ${notUndone.length} partition change(s) could not be undone ` +
+              `(${notUndone.slice(0, 5).join('; ')}): those partitions show this run's data while the others do not. ` +
+              `Re-run the date to switch them all. (${detail})`,
+        { cause: error },
+      );
     }
     return previous;
+  }
+
+  /** Puts back what `applied` changed, newest first; returns what could not be put back. */
+  private async undo(applied: readonly AppliedChange[]): Promise<string[]> {
+    const failed: string[] = [];
+    for (const change of [...applied].reverse()) {
+      const { tableName, publication, previous } = change;
+      try {
+        if (previous === undefined) {
+          await this.client.send(
+            new DeletePartitionCommand({
+              DatabaseName: this.database,
+              TableName: tableName,
+              PartitionValues: publication.valueList,
+            }),
+          );
+        } else {
+          await this.client.send(
+            new UpdatePartitionCommand({
+              DatabaseName: this.database,
+              TableName: tableName,
+              PartitionValueList: publication.valueList,
+              PartitionInput: partitionInput(publication.table, publication.values, previous),
+            }),
+          );
+        }
+      } catch (error) {
+        failed.push(
+          `${tableName} ${JSON.stringify(publication.valueList)}: ${errorName(error) ?? String(error)}`,
+        );
+      }
+    }
+    return failed;
   }
 
   private async currentLocations(
@@ -363,10 +431,11 @@ export class GlueCatalog implements Catalog {
     return locations;
   }
 
-  /** Returns the publications whose partition already existed (a concurrent create). */
+  /** Records what it created in `applied`; returns the publications whose partition already existed (a concurrent create). */
   private async createPartitions(
     tableName: string,
     pending: readonly PendingPublication[],
+    applied: AppliedChange[],
   ): Promise<PendingPublication[]> {
     const raced: PendingPublication[] = [];
     for (const batch of chunks(pending, batchWriteLimit)) {
@@ -378,39 +447,52 @@ export class GlueCatalog implements Catalog {
         }),
       );
       const failures: string[] = [];
+      const notCreated = new Set<PendingPublication>();
       for (const error of response.Errors ?? []) {
         const failed = batch.find(
           (p) => JSON.stringify(p.valueList) === JSON.stringify(error.PartitionValues ?? []),
         );
+        if (failed) notCreated.add(failed);
         if (failed && error.ErrorDetail?.ErrorCode === 'AlreadyExistsException') raced.push(failed);
         else
           failures.push(
             `${JSON.stringify(error.PartitionValues)}: ${error.ErrorDetail?.ErrorCode} ${error.ErrorDetail?.ErrorMessage}`,
           );
       }
+      for (const p of batch)
+        if (!notCreated.has(p)) applied.push({ tableName, publication: p, previous: undefined });
       if (failures.length > 0) {
         throw new GluePublishError(
-          `Could not create ${failures.length} partitions of ${this.database}.${tableName} (${failures.slice(0, 5).join('; ')}). ` +
-            'Partitions listed before them may already point at this run; re-running the date repoints them all.',
+          `Could not create ${failures.length} partitions of ${this.database}.${tableName} (${failures.slice(0, 5).join('; ')}).`,
         );
       }
     }
     return raced;
   }
 
-  private async updatePartitions(tableName: string, pending: readonly PendingPublication[]): Promise<void> {
+  /** Records what it repointed in `applied`. */
+  private async updatePartitions(
+    tableName: string,
+    pending: readonly { publication: PendingPublication; previous: string | undefined }[],
+    applied: AppliedChange[],
+  ): Promise<void> {
     for (const batch of chunks(pending, batchWriteLimit)) {
       const response = await this.client.send(
         new BatchUpdatePartitionCommand({
           DatabaseName: this.database,
           TableName: tableName,
-          Entries: batch.map((p) => ({
+          Entries: batch.map(({ publication: p }) => ({
             PartitionValueList: p.valueList,
             PartitionInput: partitionInput(p.table, p.values, p.location),
           })),
         }),
       );
       const errors = response.Errors ?? [];
+      const failedKeys = new Set(errors.map((e) => JSON.stringify(e.PartitionValueList ?? [])));
+      for (const entry of batch) {
+        if (!failedKeys.has(JSON.stringify(entry.publication.valueList)))
+          applied.push({ tableName, ...entry });
+      }
       if (errors.length > 0) {
         const detail = errors
           .slice(0, 5)
@@ -420,8 +502,7 @@ export class GlueCatalog implements Catalog {
           )
           .join('; ');
         throw new GluePublishError(
-          `Could not repoint ${errors.length} partitions of ${this.database}.${tableName} (${detail}). ` +
-            'They still point at their previous run; re-run the date.',
+          `Could not repoint ${errors.length} partitions of ${this.database}.${tableName} (${detail}).`,
         );
       }
     }

@@ -126,6 +126,27 @@ export class S3BlobStore implements BlobStore {
     );
   }
 
+  async putTextIfAbsent(uri: string, text: string): Promise<boolean> {
+    const { bucket, key } = parseS3Uri(uri);
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: text,
+          ContentType: contentTypeOf(key),
+          IfNoneMatch: '*',
+        }),
+      );
+      return true;
+    } catch (error) {
+      // 412: the object exists. 409: a concurrent conditional write to the key won the race.
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 412 || status === 409) return false;
+      throw error;
+    }
+  }
+
   async getText(uri: string): Promise<string | undefined> {
     const { bucket, key } = parseS3Uri(uri);
     try {

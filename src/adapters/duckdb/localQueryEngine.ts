@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { runDataFile } from '../../domain/lake/lakeLayout.ts';
+import { emptyRowsSql } from '../../domain/sql/emptyRows.ts';
 import { parquetCopySql } from '../../domain/sql/parquetCopy.ts';
 import { sqlIdentifier, sqlString } from '../../domain/sql/sqlLiteral.ts';
 import { type ColumnDefinition, duckdbType, type TableDefinition } from '../../domain/tables/tableSchema.ts';
@@ -18,12 +19,6 @@ async function failingAsEngine<T>(work: Promise<T>, sql: string): Promise<T> {
       `DuckDB failed the query: ${(error as Error).message} Query: ${oneLine.length > 200 ? `${oneLine.slice(0, 200)}...` : oneLine}`,
     );
   }
-}
-
-/** A table's columns as typed NULLs, for a view over a table that has no partition yet. */
-function emptyRelation(definition: TableDefinition): string {
-  const column = (c: ColumnDefinition): string => `NULL::${duckdbType(c.type)} AS ${sqlIdentifier(c.name)}`;
-  return `SELECT ${[...definition.columns, ...definition.partitionKeys].map(column).join(', ')} WHERE false`;
 }
 
 /**
@@ -49,7 +44,9 @@ export class LocalQueryEngine implements QueryEngine {
         return `SELECT *, ${keys} FROM read_parquet(${sqlString(`${p.location}*.parquet`)}, hive_partitioning = false)`;
       });
       const body =
-        selects.length > 0 ? selects.join('\nUNION ALL BY NAME\n') : emptyRelation(table.definition);
+        selects.length > 0
+          ? selects.join('\nUNION ALL BY NAME\n')
+          : emptyRowsSql([...table.definition.columns, ...table.definition.partitionKeys]);
       await session.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(table.name)} AS ${body}`);
     }
     return new LocalQueryEngine(session);

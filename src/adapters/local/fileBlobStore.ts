@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { BlobObject, BlobStore } from '../../ports/blobStore.ts';
@@ -27,7 +28,19 @@ export class FileBlobStore implements BlobStore {
     const dir = prefix.endsWith('/') ? prefix : dirname(prefix);
     const files = (await walk(dir)).filter((f) => f.startsWith(prefix) && !f.endsWith('.partial'));
     files.sort();
-    return Promise.all(files.map(async (uri) => ({ uri, size: (await stat(uri)).size })));
+    // A file removed between the directory read and its stat was there a moment ago and is
+    // gone now: like S3's list, a snapshot that leaves it out, not an error.
+    const sized = await Promise.all(
+      files.map(async (uri) => {
+        try {
+          return { uri, size: (await stat(uri)).size };
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+          throw error;
+        }
+      }),
+    );
+    return sized.filter((object): object is BlobObject => object !== undefined);
   }
 
   async read(uri: string): Promise<Readable> {
@@ -45,6 +58,23 @@ export class FileBlobStore implements BlobStore {
     await mkdir(dirname(uri), { recursive: true });
     await writeFile(`${uri}.partial`, text);
     await rename(`${uri}.partial`, uri);
+  }
+
+  async putTextIfAbsent(uri: string, text: string): Promise<boolean> {
+    await mkdir(dirname(uri), { recursive: true });
+    // Written whole under a private name, then linked into place: link fails if the name is
+    // taken, so the object appears complete or not at all, and only once.
+    const temporary = `${uri}.${process.pid}.${randomUUID()}.partial`;
+    await writeFile(temporary, text);
+    try {
+      await link(temporary, uri);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    } finally {
+      await rm(temporary, { force: true });
+    }
   }
 
   async getText(uri: string): Promise<string | undefined> {

@@ -1,11 +1,16 @@
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { InternalError, PipelineError } from '../../domain/errors/pipelineError.ts';
 import { type PartitionValues, partitionPath, samePartition } from '../../domain/lake/lakeLayout.ts';
+import type { LeasePolicy } from '../../domain/lake/leasePolicy.ts';
 import type { TableDefinition } from '../../domain/tables/tableSchema.ts';
+import { LeaseHeldError, withLeases } from '../../leases/lease.ts';
 import type { Catalog, CatalogPartition, CatalogTable, PartitionPublication } from '../../ports/catalog.ts';
+import type { Logger } from '../../ports/logger.ts';
+import { silentLogger } from '../jsonLogger.ts';
+import { FileBlobStore } from './fileBlobStore.ts';
 
 const columnSchema = z.object({
   name: z.string(),
@@ -40,6 +45,9 @@ const catalogFileSchema = z.object({
 
 type CatalogFile = z.infer<typeof catalogFileSchema>;
 
+/** Changes take milliseconds: a writer silent for 30 s is gone. */
+const catalogLockPolicy: LeasePolicy = { ttlMs: 30_000, renewEveryMs: 10_000, waitMs: 30_000, pollMs: 10 };
+
 export class CatalogLockTimeoutError extends PipelineError {
   override readonly name = 'CatalogLockTimeoutError';
 }
@@ -53,9 +61,13 @@ export class CatalogLockTimeoutError extends PipelineError {
 export class LocalCatalog implements Catalog {
   readonly path: string;
 
+  private readonly blobs = new FileBlobStore();
+
   constructor(
     lakeRoot: string,
     readonly database: string,
+    /** Where taking over a killed writer's lock is reported. */
+    private readonly log: Logger = silentLogger,
   ) {
     this.path = join(lakeRoot, 'catalog', `${database}.json`);
   }
@@ -70,40 +82,34 @@ export class LocalCatalog implements Catalog {
     }
   }
 
+  /**
+   * Every change under a lease of the catalog (one writer at a time, across processes): a
+   * holder killed mid-change is recognised as gone at once on this machine, or after the
+   * lease's 30 s elsewhere, and its lease is taken over; a live one is waited for.
+   */
   private async withLock<T>(change: (file: CatalogFile) => T): Promise<T> {
     await mkdir(dirname(this.path), { recursive: true });
-    const lock = `${this.path}.lock`;
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        const handle = await open(lock, 'wx');
-        await handle.close();
-        break;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        // A lock older than the deadline was left by a killed process: take it over.
-        const age = await stat(lock).then(
-          (s) => Date.now() - s.mtimeMs,
-          () => 0,
-        );
-        if (age > 30_000) await rm(lock, { force: true });
-        else if (Date.now() > deadline) {
-          throw new CatalogLockTimeoutError(
-            `The local catalog ${this.path} stayed locked for 30 s (${lock}).`,
-          );
-        } else await sleep(10);
-      }
-    }
+    const subject = { prefix: `${this.path}.lock/`, description: `the local catalog ${this.path}` };
+    const holder = `catalog writer ${process.pid}/${randomUUID().slice(0, 8)}`;
     try {
-      const file = await this.load();
-      const result = change(file);
-      file.version++;
-      const temporary = `${this.path}.${process.pid}.partial`;
-      await writeFile(temporary, `${JSON.stringify(file, null, 2)}\n`);
-      await rename(temporary, this.path);
-      return result;
-    } finally {
-      await rm(lock, { force: true });
+      return await withLeases(
+        { blobs: this.blobs, log: this.log },
+        [subject],
+        holder,
+        catalogLockPolicy,
+        async () => {
+          const file = await this.load();
+          const result = change(file);
+          file.version++;
+          const temporary = `${this.path}.${process.pid}.${randomUUID()}.partial`;
+          await writeFile(temporary, `${JSON.stringify(file, null, 2)}\n`);
+          await rename(temporary, this.path);
+          return result;
+        },
+      );
+    } catch (error) {
+      if (error instanceof LeaseHeldError) throw new CatalogLockTimeoutError(error.message, { cause: error });
+      throw error;
     }
   }
 

@@ -130,6 +130,24 @@ export const errorCatalog = {
     meaning: 'an object the run needs is gone from S3',
     action: 'find what deleted it (a lifecycle rule, a person), then re-run',
   },
+  LeaseHeldError: {
+    category: 'environment',
+    meaning: 'another run was publishing the same partition and did not finish while this one waited',
+    action:
+      'nothing at first (retried); the message names the run that holds the day and when its lease lapses',
+  },
+  LeaseLostError: {
+    category: 'environment',
+    meaning:
+      'this run stalled past its lease and another run took the partition over; nothing of it was published',
+    action: 're-run the day if the other run did not publish what you wanted',
+  },
+  ScratchDiskFullError: {
+    category: 'environment',
+    meaning: "the task's scratch disk filled up while staging or cleaning; nothing was published",
+    action:
+      'give the task more ephemeral storage (`loader.ephemeralStorageGiB` in `lib/config/environments.ts`); locally, free disk space where `WORK_DIR` is',
+  },
   S3DeleteError: {
     category: 'environment',
     meaning: 'S3 did not delete every object of a prefix',

@@ -64,6 +64,14 @@ export function runPrefix(
   return `${partitionPrefix(zones, table, values)}run=${runId}/`;
 }
 
+/**
+ * Where a partition's leases are: one object per generation, `<generation>.json`, beside the
+ * run prefixes (readers read only the run prefix the catalog names, never this).
+ */
+export function leasePrefix(zones: LakeZones, table: TableDefinition, values: PartitionValues): string {
+  return `${partitionPrefix(zones, table, values)}_leases/`;
+}
+
 /** The file a run writes in a run prefix (one per table and partition, named like Athena's). */
 export function runDataFile(runPrefixUri: string): string {
   return `${runPrefixUri}part-00000.zstd.parquet`;

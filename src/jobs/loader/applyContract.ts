@@ -12,8 +12,10 @@ import {
 } from '../../domain/cleaning/listingRules.ts';
 import { priceMacrosSql } from '../../domain/cleaning/priceParsing.ts';
 import type { SourceContract } from '../../domain/sources/sourceContract.ts';
+import { emptyRowsSql } from '../../domain/sql/emptyRows.ts';
 import { parquetCopySql } from '../../domain/sql/parquetCopy.ts';
 import { duckdbType, listingsRejectedTable, listingsTable } from '../../domain/tables/tableSchema.ts';
+import { scratchDiskFull } from '../scratchSpace.ts';
 import { CleaningEngineError } from './loaderErrors.ts';
 
 export interface RejectedExample {
@@ -43,8 +45,10 @@ export interface ContractCheckerOptions {
 }
 
 /** Gives DuckDB's errors a name and a next step. */
-function engineError(error: Error, memoryLimit: string | undefined): Error {
+function engineError(error: Error, memoryLimit: string | undefined, workDir: string): Error {
   if (error.name !== 'Error') return error;
+  const diskFull = scratchDiskFull(error, workDir);
+  if (diskFull) return diskFull;
   const outOfMemory = error.message.includes('Out of Memory');
   return new CleaningEngineError(
     outOfMemory
@@ -151,7 +155,7 @@ export class ContractChecker {
         examplesByReason,
       };
     } catch (error) {
-      throw engineError(error as Error, options.duckdb?.memoryLimit);
+      throw engineError(error as Error, options.duckdb?.memoryLimit, options.workDir);
     }
   }
 
@@ -168,7 +172,6 @@ async function writeEmptyOutputs(session: DuckdbSession, listings: string, rejec
     [listingsTable, listings],
     [listingsRejectedTable, rejected],
   ] as const) {
-    const columns = table.columns.map((c) => `NULL::${duckdbType(c.type)} AS ${c.name}`).join(', ');
-    await session.run(parquetCopySql(`SELECT ${columns} WHERE false`, path));
+    await session.run(parquetCopySql(emptyRowsSql(table.columns), path));
   }
 }

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,6 +14,7 @@ import type { BlobObject } from '../../ports/blobStore.ts';
 import type { Logger } from '../../ports/logger.ts';
 import { publishRun } from '../../publishing/publishRun.ts';
 import type { JobPorts } from '../jobPorts.ts';
+import { openScratch, scratchDiskFull } from '../scratchSpace.ts';
 import { ContractChecker, type ContractOutcome, type RejectedExample } from './applyContract.ts';
 import { ConservationError, DataQualityError, NoRawDataError, RawObjectReadError } from './loaderErrors.ts';
 
@@ -136,11 +137,14 @@ async function stageRawObjects(
       );
       objects.push({ uri: object.uri, compressed: seen.compressed, ...stats });
     } catch (error) {
-      throw new RawObjectReadError(
-        `Could not read raw object ${object.uri}: ${(error as Error).message}. ` +
-          'The file is damaged (a truncated or corrupt gzip, say): replace it in the raw zone and re-run this date. ' +
-          'Nothing was published.',
-        { cause: error },
+      throw (
+        scratchDiskFull(error, work) ??
+        new RawObjectReadError(
+          `Could not read raw object ${object.uri}: ${(error as Error).message}. ` +
+            'The file is damaged (a truncated or corrupt gzip, say): replace it in the raw zone and re-run this date. ' +
+            'Nothing was published.',
+          { cause: error },
+        )
       );
     }
     if (stats.records > 0) stagedFiles.push({ path, objectIndex: index });
@@ -215,8 +219,7 @@ export async function loadPartition(request: LoadRequest, ports: JobPorts): Prom
   const log = ports.log.child({ runId: request.runId, source: day.source, dt: day.dt });
   const clock = new PhaseClock(log);
   const rawObjects = await listRawObjects(ports, day, log);
-  await mkdir(ports.workDir, { recursive: true });
-  const work = await mkdtemp(join(ports.workDir, `load-${request.runId}-`));
+  const work = await openScratch(ports.workDir, 'load', request.runId, log);
   try {
     const staged = await stageRawObjects(ports, rawObjects, work, log);
     clock.done('stage');

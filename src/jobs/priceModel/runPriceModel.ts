@@ -1,10 +1,11 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DuckdbSession } from '../../adapters/duckdb/duckdbSession.ts';
 import { PipelineError } from '../../domain/errors/pipelineError.ts';
 import { runDataFile } from '../../domain/lake/lakeLayout.ts';
+import { emptyRowsSql } from '../../domain/sql/emptyRows.ts';
 import { parquetCopySql } from '../../domain/sql/parquetCopy.ts';
 import { sqlString } from '../../domain/sql/sqlLiteral.ts';
 import { listingsTable, type TableDefinition } from '../../domain/tables/tableSchema.ts';
@@ -19,6 +20,7 @@ import {
 import { priceModelMetricsTable, priceModelPredictionsTable } from '../../domain/useCases/registry.ts';
 import { publishRun, type RunOutput } from '../../publishing/publishRun.ts';
 import type { JobPorts } from '../jobPorts.ts';
+import { openScratch } from '../scratchSpace.ts';
 
 export interface ModelSummary {
   readonly runId: string;
@@ -26,6 +28,8 @@ export interface ModelSummary {
   readonly offers: number;
   readonly models: readonly (LineFit & ModelMetrics & { propertyType: string; trainOffers: number })[];
   readonly published: readonly { table: string; location: string }[];
+  /** Why there is no model, when there is none. */
+  readonly note?: string;
 }
 
 export class NoListingsError extends PipelineError {
@@ -83,8 +87,7 @@ export async function runPriceModel(
 ): Promise<ModelSummary> {
   const { runId, dt } = request;
   const log = ports.log.child({ runId, dt, useCase: 'price_model' });
-  await mkdir(ports.workDir, { recursive: true });
-  const work = await mkdtemp(join(ports.workDir, `model-${runId}-`));
+  const work = await openScratch(ports.workDir, 'model', runId, log);
   const session = await DuckdbSession.open({ tempDirectory: join(work, 'spill'), ...ports.duckdb });
   try {
     const files = await downloadListings(ports, dt, work);
@@ -117,7 +120,39 @@ export async function runPriceModel(
         sumXY: Number(s.sum_xy),
       }),
     }));
-    if (lines.length === 0) throw new NoListingsError(`No training offers for ${dt}.`);
+    if (lines.length === 0) {
+      // A quiet day is not an incident: empty tables say "nothing to fit", the log says why.
+      const [counted] = await session.all('SELECT count(*) AS n FROM offers');
+      const offers = Number(counted?.n ?? 0);
+      const note = `no offers of ${dt} to fit the model on (${offers} offer(s), none in the training split): published empty predictions and metrics`;
+      log.warn(note, { offers });
+      const published = await publishRun({ ...ports, log }, runId, [
+        parquetOutput(
+          ports,
+          session,
+          priceModelPredictionsTable,
+          emptyRowsSql(priceModelPredictionsTable.columns),
+          join(work, 'predictions.parquet'),
+          { dt },
+        ),
+        parquetOutput(
+          ports,
+          session,
+          priceModelMetricsTable,
+          emptyRowsSql(priceModelMetricsTable.columns),
+          join(work, 'metrics.parquet'),
+          { dt },
+        ),
+      ]);
+      return {
+        runId,
+        dt,
+        offers,
+        models: [],
+        published: published.map(({ table, location }) => ({ table: table.name, location })),
+        note,
+      };
+    }
     await session.run(
       `CREATE TABLE lines AS SELECT * FROM (VALUES ${lines
         .map((l) => `(${sqlString(l.propertyType)}, ${l.intercept}::DOUBLE, ${l.slope}::DOUBLE)`)
