@@ -6,14 +6,23 @@ export interface BlobObject {
   readonly size: number;
 }
 
+export type UploadIfAbsentOutcome = 'created' | 'exists';
+
 /** Object storage: the S3 zones in AWS, folders of the lake directory locally. */
 export interface BlobStore {
   /** Every object under the prefix, sorted by URI. */
   list(prefix: string): Promise<BlobObject[]>;
   /** Streams an object's bytes. */
   read(uri: string): Promise<Readable>;
-  /** Uploads a local file (multipart where the store supports it). */
+  /** Uploads a local file (multipart where the store supports it), replacing what is there. */
   upload(localPath: string, uri: string): Promise<void>;
+  /**
+   * Uploads a local file only if nothing is at the URI yet, deciding that in the store at the
+   * moment of the write: of several concurrent calls for one URI exactly one says `created`,
+   * the others `exists`, and an object is never replaced. For the raw zone, which is never
+   * modified. `exists` says nothing about the content: compare it if that matters.
+   */
+  uploadIfAbsent(localPath: string, uri: string): Promise<UploadIfAbsentOutcome>;
   putText(uri: string, text: string): Promise<void>;
   /** The object's text, or undefined when it does not exist. */
   getText(uri: string): Promise<string | undefined>;

@@ -1,8 +1,10 @@
-import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { BlobObject, BlobStore } from '../../ports/blobStore.ts';
+import { pipeline } from 'node:stream/promises';
+import type { BlobObject, BlobStore, UploadIfAbsentOutcome } from '../../ports/blobStore.ts';
 
 async function walk(dir: string): Promise<string[]> {
   let entries: import('node:fs').Dirent[];
@@ -20,7 +22,8 @@ async function walk(dir: string): Promise<string[]> {
 
 /**
  * The blob store of the local lake: URIs are absolute paths. Writes go to a temporary name
- * first and are renamed into place, so a reader never sees half an object.
+ * first and are renamed (or, where nothing may be replaced, linked) into place, so a reader
+ * never sees half an object.
  */
 export class FileBlobStore implements BlobStore {
   async list(prefix: string): Promise<BlobObject[]> {
@@ -39,6 +42,29 @@ export class FileBlobStore implements BlobStore {
     await mkdir(dirname(uri), { recursive: true });
     await copyFile(localPath, `${uri}.partial`);
     await rename(`${uri}.partial`, uri);
+  }
+
+  /**
+   * The copy goes to a temporary file of its own, created exclusively (`wx`: never someone
+   * else's), and is then hard-linked to its name. A link fails with EEXIST when the name is
+   * taken, where a rename would replace it: the check and the write are one step of the file
+   * system, so two landings at once cannot both win.
+   */
+  async uploadIfAbsent(localPath: string, uri: string): Promise<UploadIfAbsentOutcome> {
+    await mkdir(dirname(uri), { recursive: true });
+    const partial = `${uri}.${randomUUID()}.partial`;
+    try {
+      await pipeline(createReadStream(localPath), createWriteStream(partial, { flags: 'wx' }));
+      try {
+        await link(partial, uri);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return 'exists';
+        throw error;
+      }
+      return 'created';
+    } finally {
+      await rm(partial, { force: true });
+    }
   }
 
   async putText(uri: string, text: string): Promise<void> {
