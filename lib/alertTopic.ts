@@ -1,4 +1,6 @@
-import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -20,6 +22,8 @@ export interface AlertTopicProps {
 export class AlertTopic extends Construct {
   readonly topic: sns.Topic;
   readonly key: kms.Key;
+  /** The alarms that notify the topic: the only ones CloudWatch may publish for. */
+  private readonly alarmArns: string[] = [];
 
   constructor(scope: Construct, id: string, props: AlertTopicProps) {
     super(scope, id);
@@ -29,15 +33,6 @@ export class AlertTopic extends Construct {
       removalPolicy: props.removalPolicy,
       pendingWindow: Duration.days(7),
     });
-    // CloudWatch alarms publish to the topic as the CloudWatch service, not as a role.
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-    );
     this.topic = new sns.Topic(this, 'Topic', {
       displayName: `Listings pipeline (${props.environmentName})`,
       masterKey: this.key,
@@ -55,5 +50,59 @@ export class AlertTopic extends Construct {
         resources: [this.key.keyArn],
       }),
     ];
+  }
+
+  /**
+   * The action that sends an alarm's state changes to the topic, and CloudWatch's right to
+   * send them for this alarm: the one way to connect an alarm, so none is connected without
+   * it. `alarmName` is the alarm's own, explicit name (its ARN, built from it, must not refer
+   * to the alarm: the key would then depend on the alarm, which depends on the topic and key).
+   */
+  alarmAction(alarmName: string): cloudwatch.IAlarmAction {
+    if (this.alarmArns.length === 0) this.allowCloudWatchAlarms();
+    this.alarmArns.push(
+      Stack.of(this).formatArn({
+        service: 'cloudwatch',
+        resource: 'alarm',
+        resourceName: alarmName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
+    return new actions.SnsAction(this.topic);
+  }
+
+  /**
+   * CloudWatch publishes alarm notifications as the service, with no role: a topic with a
+   * policy of its own (enforceSSL adds one, which replaces SNS's default policy) must allow
+   * cloudwatch.amazonaws.com to publish, and the topic's customer-managed key must let it
+   * GenerateDataKey and Decrypt, or every notification fails in the alarm's history and
+   * nobody hears of it. Both only on behalf of this stack's alarms in this account
+   * (aws:SourceAccount and aws:SourceArn), so that no other alarm can use the topic.
+   */
+  private allowCloudWatchAlarms(): void {
+    const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+    const conditions = {
+      StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+      ArnEquals: { 'aws:SourceArn': Lazy.list({ produce: () => this.alarmArns }) },
+    };
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisStacksAlarmsToPublish',
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions,
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisStacksAlarmsToEncryptForTheTopic',
+        principals: [cloudWatch],
+        // The actions SNS's guide names for AWS services publishing to encrypted topics.
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions,
+      }),
+    );
   }
 }

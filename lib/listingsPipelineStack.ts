@@ -146,8 +146,9 @@ export class ListingsPipelineStack extends Stack {
       schedule: config.schedule,
     });
     new PipelineAlarms(this, 'Alarms', {
+      environmentName: config.name,
       stateMachine: this.pipeline.stateMachine,
-      topic: this.alerts.topic,
+      alerts: this.alerts,
     });
 
     grantPipelinePermissions({

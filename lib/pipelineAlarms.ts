@@ -1,13 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { AlertTopic } from './alertTopic.ts';
 
 export interface PipelineAlarmsProps {
+  readonly environmentName: string;
   readonly stateMachine: sfn.StateMachine;
-  readonly topic: sns.ITopic;
+  readonly alerts: AlertTopic;
 }
 
 /**
@@ -20,8 +20,11 @@ export class PipelineAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
     super(scope, id);
-    const alarm = (alarmId: string, metric: cloudwatch.Metric, description: string): cloudwatch.Alarm => {
+    const alarm = (alarmId: string, name: string, metric: cloudwatch.Metric, description: string) => {
+      // Named, so that the topic and its key can allow exactly these alarms (see AlertTopic).
+      const alarmName = `listings-${props.environmentName}-${name}`;
       const created = new cloudwatch.Alarm(this, alarmId, {
+        alarmName,
         alarmDescription: description,
         metric,
         threshold: 1,
@@ -30,17 +33,19 @@ export class PipelineAlarms extends Construct {
         // No executions is the normal state between runs, not a problem.
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      created.addAlarmAction(new actions.SnsAction(props.topic));
+      created.addAlarmAction(props.alerts.alarmAction(alarmName));
       return created;
     };
     const period = Duration.minutes(5);
     this.executionsFailed = alarm(
       'ExecutionsFailed',
+      'executions-failed',
       props.stateMachine.metricFailed({ period, statistic: cloudwatch.Stats.SUM }),
       'A listings pipeline execution failed. The NotifyFailure message (if any) has the details.',
     );
     this.executionsTimedOut = alarm(
       'ExecutionsTimedOut',
+      'executions-timed-out',
       props.stateMachine.metricTimedOut({ period, statistic: cloudwatch.Stats.SUM }),
       'A listings pipeline execution timed out: no NotifyFailure message is sent for timeouts.',
     );

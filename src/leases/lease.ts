@@ -104,7 +104,7 @@ export class Lease {
           expiresAt: new Date(now + policy.ttlMs).toISOString(),
         };
         const uri = `${subject.prefix}${generationName(record.generation)}`;
-        if (await ports.blobs.putTextIfAbsent(uri, `${JSON.stringify(record)}\n`)) {
+        if ((await ports.blobs.putTextIfAbsent(uri, `${JSON.stringify(record)}\n`)) === 'created') {
           const lease = new Lease(ports, subject, policy, record);
           if (current && current.runId !== holderId) {
             ports.log.warn(`took over ${subject.description} from ${current.runId}, whose lease had lapsed`, {

@@ -6,20 +6,26 @@ export interface BlobObject {
   readonly size: number;
 }
 
+export type IfAbsentOutcome = 'created' | 'exists';
+
 /** Object storage: the S3 zones in AWS, folders of the lake directory locally. */
 export interface BlobStore {
   /** Every object under the prefix, sorted by URI. */
   list(prefix: string): Promise<BlobObject[]>;
   /** Streams an object's bytes. */
   read(uri: string): Promise<Readable>;
-  /** Uploads a local file (multipart where the store supports it). */
+  /** Uploads a local file (multipart where the store supports it), replacing what is there. */
   upload(localPath: string, uri: string): Promise<void>;
-  putText(uri: string, text: string): Promise<void>;
   /**
-   * Creates the object only if there is none at the URI, atomically: of concurrent creators
-   * exactly one gets true (S3's conditional put, a hard link locally). False when one exists.
+   * Uploads a local file only if nothing is at the URI yet, deciding that in the store at the
+   * moment of the write: of several concurrent calls for one URI exactly one says `created`,
+   * the others `exists`, and an object is never replaced. For the raw zone, which is never
+   * modified. `exists` says nothing about the content: compare it if that matters.
    */
-  putTextIfAbsent(uri: string, text: string): Promise<boolean>;
+  uploadIfAbsent(localPath: string, uri: string): Promise<IfAbsentOutcome>;
+  putText(uri: string, text: string): Promise<void>;
+  /** `putText`, only if there is no object at the URI yet: of concurrent creators exactly one gets `created`. */
+  putTextIfAbsent(uri: string, text: string): Promise<IfAbsentOutcome>;
   /** The object's text, or undefined when it does not exist. */
   getText(uri: string): Promise<string | undefined>;
   /** Deletes every object under the prefix; returns how many. */

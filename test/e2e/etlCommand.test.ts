@@ -205,6 +205,39 @@ describe('etl command line', () => {
     expect(await filesUnder(lake)).toEqual(before);
   });
 
+  it('refuses two --input files of one base name from two folders, landing neither', async () => {
+    const monday = join(work, 'monday', 'offers.jsonl');
+    const tuesday = join(work, 'tuesday', 'offers.jsonl');
+    for (const [path, id] of [
+      [monday, 'monday'],
+      [tuesday, 'tuesday'],
+    ] as const) {
+      await mkdir(join(path, '..'), { recursive: true });
+      await writeFile(path, `${JSON.stringify({ id })}\n`);
+    }
+    const lake = join(work, 'lake-same-name');
+
+    const run = await etl([
+      'run',
+      '--input',
+      monday,
+      tuesday,
+      '--date',
+      '2024-01-15',
+      '--lake',
+      lake,
+      '--json',
+    ]);
+
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(
+      `UsageError: --input ${monday} and ${tuesday} would both land as offers.jsonl: give each file once, under its own name.`,
+    );
+    // nothing landed, notified or created
+    await expect(access(lake)).rejects.toThrow(/ENOENT/);
+  });
+
   it('says which --input file is missing', async () => {
     const missing = join(work, 'no-such-offers.jsonl');
     const run = await etl([

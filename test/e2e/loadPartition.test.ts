@@ -140,6 +140,40 @@ describe('loader on the local lake', () => {
     expect(await runPrefixesOf(lake)).toEqual([`run=${good.runId}`]);
   });
 
+  it('publishes a day whose rejected records are under the limit even when their reasons are not', async () => {
+    // 45 of 100 records fail two rules each: 45% of the records (pricehubble allows 50%),
+    // though 90 reasons; counting reasons refused this day.
+    const studioOnRequest = (i: number) =>
+      JSON.stringify({
+        id: `bad-${i}`,
+        raw_price: 'Preis auf Anfrage',
+        living_area: 60,
+        property_type: 'studio',
+        municipality: 'Bern',
+        scraping_date: '2024-01-15',
+      });
+    const valid = (i: number) =>
+      JSON.stringify({
+        id: `ok-${i}`,
+        raw_price: '800 000 €',
+        living_area: 100,
+        property_type: 'house',
+        municipality: 'Bern',
+        scraping_date: '2024-01-15',
+      });
+    const lines = [
+      ...Array.from({ length: 45 }, (_, i) => studioOnRequest(i)),
+      ...Array.from({ length: 55 }, (_, i) => valid(i)),
+    ];
+    await land('offers.jsonl', `${lines.join('\n')}\n`);
+
+    const summary = await load();
+
+    expect(summary).toMatchObject({ read: 100, kept: 55, rejected: 45 });
+    expect(summary.rejectedByReason).toEqual({ unparseable_price: 45, unsupported_property_type: 45 });
+    expect(await query('SELECT count(*) AS n FROM listings')).toEqual([{ n: 55 }]);
+  });
+
   it('fails clearly when the day has no raw data', async () => {
     await expect(load()).rejects.toMatchObject({
       name: 'NoRawDataError',

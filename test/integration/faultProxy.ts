@@ -15,6 +15,8 @@ export interface RecordedRequest {
   readonly bodySize: number;
   /** The request body as text when small (JSON-protocol requests), for matching on parameters. */
   readonly bodyText: string;
+  /** The `If-None-Match` header, e.g. `*` on S3's conditional writes. */
+  readonly ifNoneMatch: string | undefined;
   /** Whether the proxy answered with an injected fault instead of forwarding. */
   readonly faulted: boolean;
 }
@@ -73,6 +75,9 @@ export class FaultProxy {
   readonly requests: RecordedRequest[] = [];
   private readonly rules: FaultRule[] = [];
   private readonly rewrites: RewriteRule[] = [];
+  private serialized: ((request: RecordedRequest) => boolean) | undefined;
+  /** Settles when the serialized request before the next one has had its answer. */
+  private turn: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly server: Server,
@@ -94,6 +99,7 @@ export class FaultProxy {
           target: Array.isArray(target) ? target[0] : target,
           bodySize: body.length,
           bodyText: body.length <= 65_536 ? body.toString('utf8') : '',
+          ifNoneMatch: request.headers['if-none-match'],
         };
         const rule = proxy?.rules.find((r) => r.remaining > 0 && r.matches({ ...seen, faulted: false }));
         proxy?.requests.push({ ...seen, faulted: rule !== undefined });
@@ -102,6 +108,10 @@ export class FaultProxy {
           response.writeHead(rule.response.status, rule.response.headers);
           response.end(rule.response.body);
           return;
+        }
+        if (proxy?.serialized?.({ ...seen, faulted: false })) {
+          const release = await proxy.takeTurn();
+          response.once('close', release);
         }
         // The body is already read in full: nothing to wait for a 100 Continue about.
         const headers = { ...request.headers };
@@ -165,10 +175,32 @@ export class FaultProxy {
     this.rewrites.push({ matches, rewrite });
   }
 
+  /**
+   * Matching requests reach moto one at a time, each after the one before has its answer.
+   * moto checks `If-None-Match: *` and then writes, in a thread per request, so two
+   * conditional writes at once can both pass the check (measured with moto 5.2: two racing
+   * multipart uploads both completed in 16 of 20 tries); S3 decides them atomically. Tests of
+   * racing conditional writes serialize them, so that they see S3's semantics, not moto's gap.
+   */
+  serialize(matches: (request: RecordedRequest) => boolean): void {
+    this.serialized = matches;
+  }
+
+  private async takeTurn(): Promise<() => void> {
+    const previous = this.turn;
+    let release: () => void = () => {};
+    this.turn = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    return release;
+  }
+
   clear(): void {
     this.rules.length = 0;
     this.rewrites.length = 0;
     this.requests.length = 0;
+    this.serialized = undefined;
   }
 
   async close(): Promise<void> {

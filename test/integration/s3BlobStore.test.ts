@@ -6,10 +6,24 @@ import { ListMultipartUploadsCommand, PutObjectCommand, type S3Client } from '@a
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createS3Client } from '../../src/adapters/aws/awsClients.ts';
 import { BlobNotFoundError, S3BlobStore } from '../../src/adapters/aws/s3BlobStore.ts';
-import { FaultProxy, s3InternalError, s3SlowDown } from './faultProxy.ts';
+import { FaultProxy, type InjectedResponse, s3InternalError, s3SlowDown } from './faultProxy.ts';
 import { awsTestOptions, createBucket, describeWithMoto, requireMoto, resetMoto } from './moto.ts';
 
 const bucket = 'lake-test';
+
+/** What S3 answers a conditional write that met another one under way on the same key. */
+const s3ConditionalConflict: InjectedResponse = {
+  status: 409,
+  headers: { 'content-type': 'application/xml' },
+  body:
+    '<?xml version="1.0" encoding="UTF-8"?><Error><Code>ConditionalRequestConflict</Code>' +
+    '<Message>A conflicting operation occurred. Please retry.</Message><RequestId>FAULT</RequestId></Error>',
+};
+
+const isCompletion = (r: { method: string; url: string }) =>
+  r.method === 'POST' && r.url.includes('uploadId=');
+const isInitiation = (r: { method: string; url: string }) =>
+  r.method === 'POST' && /[?&]uploads(=|&|$)/.test(r.url);
 
 /** Puts many small objects quickly: a few requests at a time. */
 async function putObjects(s3: S3Client, keys: readonly string[]): Promise<void> {
@@ -223,5 +237,96 @@ describeWithMoto('S3BlobStore against moto_server', () => {
     const { Uploads } = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
     expect(Uploads ?? []).toEqual([]);
     expect(await store.list(uri)).toEqual([]);
+  });
+
+  it('uploads a small file only if the key is free: If-None-Match on its PutObject, 412 means exists', async () => {
+    const store = new S3BlobStore(s3);
+    const uri = `s3://${bucket}/raw/source=a/dt=2024-01-15/offers.jsonl`;
+    const first = join(scratch, 'first.jsonl');
+    const second = join(scratch, 'second.jsonl');
+    await writeFile(first, '{"id":"first"}\n');
+    await writeFile(second, '{"id":"second"}\n');
+
+    expect(await store.uploadIfAbsent(first, uri)).toBe('created');
+    expect(await store.uploadIfAbsent(second, uri)).toBe('exists');
+
+    const puts = proxy.requests.filter((r) => r.method === 'PUT');
+    expect(puts.map((r) => r.ifNoneMatch)).toEqual(['*', '*']);
+    expect(await store.getText(uri)).toBe('{"id":"first"}\n');
+    // upload() stays a plain put: curated data is rewritten under fresh run prefixes
+    proxy.clear();
+    await store.upload(second, `s3://${bucket}/curated/x.jsonl`);
+    expect(proxy.requests.filter((r) => r.method === 'PUT').map((r) => r.ifNoneMatch)).toEqual([undefined]);
+  });
+
+  it('makes a multipart upload conditional on its completion and aborts the one that finds the key taken', async () => {
+    const store = new S3BlobStore(s3, { partSize: 5 * 1024 * 1024 });
+    const uri = `s3://${bucket}/raw/source=a/dt=2024-01-15/big.jsonl`;
+    const first = join(scratch, 'big-first.bin');
+    const second = join(scratch, 'big-second.bin');
+    const content = randomBytes(11 * 1024 * 1024);
+    await writeFile(first, content);
+    await writeFile(second, randomBytes(11 * 1024 * 1024));
+
+    expect(await store.uploadIfAbsent(first, uri)).toBe('created');
+    expect(await store.uploadIfAbsent(second, uri)).toBe('exists');
+
+    const completions = proxy.requests.filter(isCompletion);
+    expect(completions.map((r) => r.ifNoneMatch)).toEqual(['*', '*']);
+    // the refused upload was aborted: no parts linger, the first object is whole
+    expect(proxy.requests.filter((r) => r.method === 'DELETE' && r.url.includes('uploadId='))).toHaveLength(
+      1,
+    );
+    const { Uploads } = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    expect(Uploads ?? []).toEqual([]);
+    expect(await sha256Of(await store.read(uri))).toEqual({
+      hash: createHash('sha256').update(content).digest('hex'),
+      size: content.length,
+    });
+  });
+
+  it('tries a conditional put again when S3 says 409 ConditionalRequestConflict', async () => {
+    const store = new S3BlobStore(s3);
+    const path = join(scratch, 'conflicted.jsonl');
+    await writeFile(path, '{"id":"x"}\n');
+    proxy.fail(2, s3ConditionalConflict, (r) => r.method === 'PUT' && r.ifNoneMatch === '*');
+
+    expect(await store.uploadIfAbsent(path, `s3://${bucket}/raw/conflicted.jsonl`)).toBe('created');
+
+    expect(proxy.requests.filter((r) => r.method === 'PUT').map((r) => r.faulted)).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    expect(await store.getText(`s3://${bucket}/raw/conflicted.jsonl`)).toBe('{"id":"x"}\n');
+  });
+
+  it('starts a multipart upload over when its completion meets a 409, as S3 asks', async () => {
+    const store = new S3BlobStore(s3, { partSize: 5 * 1024 * 1024 });
+    const path = join(scratch, 'conflicted.bin');
+    const content = randomBytes(6 * 1024 * 1024);
+    await writeFile(path, content);
+    proxy.fail(1, s3ConditionalConflict, isCompletion);
+    const uri = `s3://${bucket}/raw/conflicted.bin`;
+
+    expect(await store.uploadIfAbsent(path, uri)).toBe('created');
+
+    expect(proxy.requests.filter(isInitiation)).toHaveLength(2);
+    expect(proxy.requests.filter(isCompletion).map((r) => r.faulted)).toEqual([true, false]);
+    const { Uploads } = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    expect(Uploads ?? []).toEqual([]);
+    expect((await sha256Of(await store.read(uri))).size).toBe(content.length);
+  });
+
+  it("gives up after a few 409s with S3's error", async () => {
+    const store = new S3BlobStore(s3);
+    const path = join(scratch, 'contended.jsonl');
+    await writeFile(path, 'x');
+    proxy.fail(10, s3ConditionalConflict, (r) => r.method === 'PUT');
+
+    await expect(store.uploadIfAbsent(path, `s3://${bucket}/raw/contended.jsonl`)).rejects.toMatchObject({
+      name: 'ConditionalRequestConflict',
+    });
+    expect(proxy.requests.filter((r) => r.method === 'PUT')).toHaveLength(4);
   });
 });

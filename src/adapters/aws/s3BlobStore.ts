@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -10,7 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { InternalError, PipelineError } from '../../domain/errors/pipelineError.ts';
-import type { BlobObject, BlobStore } from '../../ports/blobStore.ts';
+import type { BlobObject, BlobStore, IfAbsentOutcome } from '../../ports/blobStore.ts';
 import { parseS3Uri, s3Uri } from './s3Uri.ts';
 
 export interface S3BlobStoreOptions {
@@ -47,6 +48,30 @@ function contentTypeOf(key: string): string {
 function isNoSuchKey(error: unknown): boolean {
   return error instanceof NoSuchKey || (error as { name?: string } | null)?.name === 'NoSuchKey';
 }
+
+interface S3ErrorShape {
+  readonly name?: string;
+  readonly $metadata?: { readonly httpStatusCode?: number };
+}
+
+/** `If-None-Match: *` failed: an object is at the key (PutObject or CompleteMultipartUpload). */
+function isPreconditionFailed(error: unknown): boolean {
+  const e = error as S3ErrorShape | null;
+  return e?.name === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412;
+}
+
+/**
+ * S3 says 409 ConditionalRequestConflict when another conditional write to the key was under
+ * way; it asks to try again (a multipart upload from CreateMultipartUpload on), and the
+ * client's retry strategy does not retry a 409.
+ */
+function isConditionalConflict(error: unknown): boolean {
+  const e = error as S3ErrorShape | null;
+  return e?.name === 'ConditionalRequestConflict' || e?.$metadata?.httpStatusCode === 409;
+}
+
+/** Tries of a conditional upload that keeps meeting a concurrent one (409), waits doubling from 100 ms. */
+const conditionalConflictAttempts = 4;
 
 /**
  * The lake's zones in S3. Retries with backoff on throttling (SlowDown, 503) and 5xx are the
@@ -101,6 +126,33 @@ export class S3BlobStore implements BlobStore {
   }
 
   async upload(localPath: string, uri: string): Promise<void> {
+    await this.uploadFile(localPath, uri, {});
+  }
+
+  /**
+   * The same upload with `If-None-Match: *`, which S3 evaluates when it creates the object:
+   * on the PutObject of a small file, on the CompleteMultipartUpload of a large one (lib-storage
+   * passes its params to both; a completion refused with 412 is aborted like any failure).
+   */
+  async uploadIfAbsent(localPath: string, uri: string): Promise<IfAbsentOutcome> {
+    return this.ifAbsent(() => this.uploadFile(localPath, uri, { IfNoneMatch: '*' }));
+  }
+
+  /** A conditional write: 412 says the object exists; a 409 (a conflicting write under way) is tried again. */
+  private async ifAbsent(write: () => Promise<unknown>): Promise<IfAbsentOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await write();
+        return 'created';
+      } catch (error) {
+        if (isPreconditionFailed(error)) return 'exists';
+        if (!isConditionalConflict(error) || attempt >= conditionalConflictAttempts) throw error;
+        await sleep(100 * 2 ** (attempt - 1));
+      }
+    }
+  }
+
+  private async uploadFile(localPath: string, uri: string, condition: { IfNoneMatch?: '*' }): Promise<void> {
     const { bucket, key } = parseS3Uri(uri);
     // lib-storage sends one PutObject for small files and a multipart upload for large ones;
     // a failed multipart upload is aborted (leavePartsOnError false) so no parts linger.
@@ -111,6 +163,7 @@ export class S3BlobStore implements BlobStore {
         Key: key,
         Body: createReadStream(localPath),
         ContentType: contentTypeOf(key),
+        ...condition,
       },
       partSize: this.partSize,
       queueSize: this.uploadConcurrency,
@@ -126,10 +179,10 @@ export class S3BlobStore implements BlobStore {
     );
   }
 
-  async putTextIfAbsent(uri: string, text: string): Promise<boolean> {
+  async putTextIfAbsent(uri: string, text: string): Promise<IfAbsentOutcome> {
     const { bucket, key } = parseS3Uri(uri);
-    try {
-      await this.client.send(
+    return this.ifAbsent(() =>
+      this.client.send(
         new PutObjectCommand({
           Bucket: bucket,
           Key: key,
@@ -137,14 +190,8 @@ export class S3BlobStore implements BlobStore {
           ContentType: contentTypeOf(key),
           IfNoneMatch: '*',
         }),
-      );
-      return true;
-    } catch (error) {
-      // 412: the object exists. 409: a concurrent conditional write to the key won the race.
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (status === 412 || status === 409) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async getText(uri: string): Promise<string | undefined> {

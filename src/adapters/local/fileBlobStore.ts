@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { BlobObject, BlobStore } from '../../ports/blobStore.ts';
+import { pipeline } from 'node:stream/promises';
+import type { BlobObject, BlobStore, IfAbsentOutcome } from '../../ports/blobStore.ts';
 
 async function walk(dir: string): Promise<string[]> {
   let entries: import('node:fs').Dirent[];
@@ -21,7 +22,8 @@ async function walk(dir: string): Promise<string[]> {
 
 /**
  * The blob store of the local lake: URIs are absolute paths. Writes go to a temporary name
- * first and are renamed into place, so a reader never sees half an object.
+ * first and are renamed (or, where nothing may be replaced, linked) into place, so a reader
+ * never sees half an object.
  */
 export class FileBlobStore implements BlobStore {
   async list(prefix: string): Promise<BlobObject[]> {
@@ -54,27 +56,43 @@ export class FileBlobStore implements BlobStore {
     await rename(`${uri}.partial`, uri);
   }
 
+  /**
+   * The copy goes to a temporary file of its own, created exclusively (`wx`: never someone
+   * else's), and is then hard-linked to its name. A link fails with EEXIST when the name is
+   * taken, where a rename would replace it: the check and the write are one step of the file
+   * system, so two landings at once cannot both win.
+   */
+  async uploadIfAbsent(localPath: string, uri: string): Promise<IfAbsentOutcome> {
+    return this.ifAbsent(uri, (partial) =>
+      pipeline(createReadStream(localPath), createWriteStream(partial, { flags: 'wx' })),
+    );
+  }
+
+  private async ifAbsent(uri: string, write: (partial: string) => Promise<void>): Promise<IfAbsentOutcome> {
+    await mkdir(dirname(uri), { recursive: true });
+    const partial = `${uri}.${randomUUID()}.partial`;
+    try {
+      await write(partial);
+      try {
+        await link(partial, uri);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return 'exists';
+        throw error;
+      }
+      return 'created';
+    } finally {
+      await rm(partial, { force: true });
+    }
+  }
+
   async putText(uri: string, text: string): Promise<void> {
     await mkdir(dirname(uri), { recursive: true });
     await writeFile(`${uri}.partial`, text);
     await rename(`${uri}.partial`, uri);
   }
 
-  async putTextIfAbsent(uri: string, text: string): Promise<boolean> {
-    await mkdir(dirname(uri), { recursive: true });
-    // Written whole under a private name, then linked into place: link fails if the name is
-    // taken, so the object appears complete or not at all, and only once.
-    const temporary = `${uri}.${process.pid}.${randomUUID()}.partial`;
-    await writeFile(temporary, text);
-    try {
-      await link(temporary, uri);
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw error;
-    } finally {
-      await rm(temporary, { force: true });
-    }
+  async putTextIfAbsent(uri: string, text: string): Promise<IfAbsentOutcome> {
+    return this.ifAbsent(uri, (partial) => writeFile(partial, text, { flag: 'wx' }));
   }
 
   async getText(uri: string): Promise<string | undefined> {

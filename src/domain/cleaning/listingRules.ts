@@ -238,6 +238,19 @@ export function writeRejectedSql(runId: string, path: string, objectNames: reado
 export const checkedCountSql = 'SELECT count(*) AS read FROM checked';
 
 /**
+ * Rejected records that failed at least one rule, each counted once whatever its number of
+ * reasons: what the data-quality gate divides by the records read. De-duplication losers
+ * (`duplicate_id` alone) are left out: a re-scraped offer is expected, not a broken source.
+ */
+export function ruleRejectedCountSql(rejectedPath: string): string {
+  const duplicate: ReasonCode = 'duplicate_id';
+  return `
+SELECT count(*) AS records
+FROM read_parquet(${sqlString(rejectedPath)})
+WHERE len(list_filter(reasons, r -> r <> ${sqlString(duplicate)})) > 0`;
+}
+
+/**
  * Rejected records per reason, with the first `perReason` of each (in read order, raw text
  * cut short) as examples for people: one aggregate over the written rejected file, no sort.
  */

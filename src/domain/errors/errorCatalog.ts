@@ -39,7 +39,8 @@ export const errorCatalog = {
   },
   RawLandingConflictError: {
     category: 'input',
-    meaning: '`--input` would overwrite a raw object with different content',
+    meaning:
+      'a landing would overwrite a raw object with different content: one already there, one a concurrent landing wrote first, or another file of the same landing with the same name; nothing was replaced',
     action: 'land it under another name: the raw zone is never modified',
   },
   QueryFailedError: {

@@ -2,6 +2,12 @@ import type { SourceContract } from '../sources/sourceContract.ts';
 
 export interface RejectionCounts {
   readonly read: number;
+  /**
+   * Records rejected for at least one rule, each counted once however many rules it failed;
+   * de-duplication losers are not in it. The engine counts it (the loader's rejected file).
+   */
+  readonly rejectedForRules: number;
+  /** Records per reason: a record with two reasons is in two of these, so they are not summed. */
   readonly rejectedByReason: Readonly<Record<string, number>>;
   readonly examplesByReason: Readonly<
     Record<string, readonly { sourceObject: string; recordNumber: number; rawRecord: string }[]>
@@ -9,15 +15,13 @@ export interface RejectionCounts {
 }
 
 /**
- * The share of a day's records rejected for data problems. Duplicates are left out: a
- * re-scraped offer is expected, not a sign of a broken source.
+ * The share of a day's records rejected for data problems: records, not reasons (45 records
+ * with two reasons each among 100 are 45%, not 90%). Duplicates are left out: a re-scraped
+ * offer is expected, not a sign of a broken source.
  */
 export function rejectedShare(counts: RejectionCounts): number {
   if (counts.read === 0) return 0;
-  const problems = Object.entries(counts.rejectedByReason)
-    .filter(([reason]) => reason !== 'duplicate_id')
-    .reduce((sum, [, n]) => sum + n, 0);
-  return problems / counts.read;
+  return counts.rejectedForRules / counts.read;
 }
 
 /**
@@ -44,7 +48,8 @@ export function dataQualityProblem(
   });
   const percent = (x: number): string => `${(x * 100).toFixed(1)}%`;
   return [
-    `${source.name} ${day}: ${percent(share)} of ${counts.read} records were rejected, above the limit of ${percent(limit)}. ` +
+    `${source.name} ${day}: ${percent(share)} of ${counts.read} records were rejected ` +
+      `(${counts.rejectedForRules} failed at least one rule; duplicates are not counted), above the limit of ${percent(limit)}. ` +
       'The partition was not published; the previous one is unchanged.',
     'Top reasons:',
     ...lines,

@@ -6,6 +6,7 @@ import {
   checkRecordsSql,
   findDuplicatesSql,
   rejectionSummarySql,
+  ruleRejectedCountSql,
   type StagedFile,
   writeListingsSql,
   writeRejectedSql,
@@ -29,6 +30,9 @@ export interface ContractOutcome {
   readonly read: number;
   readonly kept: number;
   readonly rejected: number;
+  /** Rejected records that failed at least one rule, each once (duplicates excluded): the gate's count. */
+  readonly rejectedForRules: number;
+  /** Per reason; a record with two reasons is in two counts, so these do not add up to records. */
   readonly rejectedByReason: Record<string, number>;
   /** A few rejected records per reason, for summaries and data-quality errors. */
   readonly examplesByReason: Record<string, RejectedExample[]>;
@@ -124,7 +128,14 @@ export class ContractChecker {
       if (this.failure) throw this.failure;
       if (this.checkedPaths.length === 0) {
         await writeEmptyOutputs(session, listingsPath, rejectedPath);
-        return { read: 0, kept: 0, rejected: 0, rejectedByReason: {}, examplesByReason: {} };
+        return {
+          read: 0,
+          kept: 0,
+          rejected: 0,
+          rejectedForRules: 0,
+          rejectedByReason: {},
+          examplesByReason: {},
+        };
       }
       await session.run(checkedViewSql(this.checkedPaths));
       options.onPhase?.('check');
@@ -135,6 +146,7 @@ export class ContractChecker {
       const rejected = await session.all(writeRejectedSql(options.runId, rejectedPath, objectNames));
       options.onPhase?.('writeRejected');
       const read = await session.all(checkedCountSql);
+      const rejectedForRules = await session.all(ruleRejectedCountSql(rejectedPath));
       const rejectedByReason: Record<string, number> = {};
       const examplesByReason: Record<string, RejectedExample[]> = {};
       for (const row of await session.all(rejectionSummarySql(rejectedPath, 2))) {
@@ -151,6 +163,7 @@ export class ContractChecker {
         read: Number(read[0]?.read),
         kept: Number(kept[0]?.Count),
         rejected: Number(rejected[0]?.Count),
+        rejectedForRules: Number(rejectedForRules[0]?.records),
         rejectedByReason,
         examplesByReason,
       };

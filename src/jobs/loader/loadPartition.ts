@@ -230,8 +230,8 @@ export async function loadPartition(request: LoadRequest, ports: JobPorts): Prom
     };
     const outcome = await applyContract(request, ports, staged, rawObjects, files, clock);
     const read = checkConservation(request, day, staged.objects, outcome);
-    const { kept, rejected, rejectedByReason, examplesByReason } = outcome;
-    log.info('contract applied', { read, kept, rejected, rejectedByReason });
+    const { kept, rejected, rejectedForRules, rejectedByReason, examplesByReason } = outcome;
+    log.info('contract applied', { read, kept, rejected, rejectedForRules, rejectedByReason });
     checkQuality(request, day, outcome);
 
     const upload = (local: string) => (location: string) => ports.blobs.upload(local, runDataFile(location));
