@@ -125,6 +125,35 @@ describe('the synthesized state machine, run locally', () => {
     expect(stats).toEqual({ offers: 90 });
   });
 
+  it.each([
+    ['an empty file', ''],
+    ['an empty array', '[]'],
+    ['blank lines', '\n\n  \n'],
+  ])('a quiet day (%s) publishes empty tables and every use case, the model says why', async (_, content) => {
+    const dir = rawPrefix(lake.zones, { source: 'pricehubble', dt: '2024-01-20' });
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'offers.json'), content);
+    const logged: string[] = [];
+    ports = {
+      ...ports,
+      log: { ...silentLogger, info: (m: string) => logged.push(m), child: () => ports.log },
+    };
+    const result = await run({ date: '2024-01-20' });
+    expect(result.error).toBeNull();
+    expect(result.status).toBe('SUCCEEDED');
+    expect(await query('SELECT count(*) AS n FROM listings')).toEqual([{ n: 0 }]);
+    for (const table of [
+      'market_stats_monthly',
+      'current_listings',
+      'price_outliers',
+      'price_model_predictions',
+    ]) {
+      expect(await lake.catalog.listPartitions(table)).toHaveLength(1);
+      expect(await query(`SELECT count(*) AS n FROM ${table}`)).toEqual([{ n: 0 }]);
+    }
+    expect(logged.join('\n')).toMatch(/priceModel 2024-01-20: published/);
+  });
+
   it('bad arguments: fails in ParseArgs, notifies with the reason, loads nothing', async () => {
     const result = await run({ date: '2024-13-01' });
     expect(result.status).toBe('FAILED');
