@@ -1,5 +1,6 @@
 import { AthenaQueryEngine } from '../adapters/aws/athenaQueryEngine.ts';
 import { createAthenaClient } from '../adapters/aws/awsClients.ts';
+import { DamagedPartitionError } from '../adapters/duckdb/damagedPartitionError.ts';
 import { LocalQueryEngine } from '../adapters/duckdb/localQueryEngine.ts';
 import { PipelineError } from '../domain/errors/pipelineError.ts';
 import type { QueryResult } from '../ports/queryEngine.ts';
@@ -28,10 +29,12 @@ export async function queryLake(
     return athena.query(sql);
   }
   const tables = await lake.catalog.listTables();
-  const engine = await LocalQueryEngine.open(lake.catalog);
+  const engine = await LocalQueryEngine.open(lake.catalog, lake.root);
   try {
     return await engine.query(sql);
   } catch (error) {
+    // A damaged partition says which one and how to repair it: not a SQL error.
+    if (error instanceof DamagedPartitionError) throw error;
     const known = tables.map((t) => t.name).join(', ') || 'none yet: run `etl run` first';
     throw new QueryFailedError(`${(error as Error).message}\nTables in ${lake.root}: ${known}.`, {
       cause: error,

@@ -43,7 +43,7 @@ function load(runId = newRunId()) {
   );
 }
 
-const query = (sql: string) => queryCatalog(lake.catalog, sql);
+const query = (sql: string) => queryCatalog(lake, sql);
 
 describe('loader on the local lake', () => {
   it.each(sampleFiles)('keeps every valid offer of %s with the right price and types', async (file) => {

@@ -93,6 +93,14 @@ export const errorCatalog = {
     meaning: 'a model had no offers to fit',
     action: 'load the day (or more days) first',
   },
+  // A retry reads the same missing or broken bytes: these need a person, never a retry.
+  DamagedPartitionError: {
+    category: 'data',
+    meaning:
+      "a published partition of a local lake has lost its Parquet files or they cannot be read: that table's queries fail, the other tables answer",
+    action:
+      're-run the day the message names (`npx etl run --date D --source S --lake L`): it publishes the partition afresh',
+  },
   // environment
   CleaningEngineError: {
     category: 'environment',
