@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DamagedPartitionError } from '../../src/adapters/duckdb/damagedPartitionError.ts';
 import { LocalQueryEngine } from '../../src/adapters/duckdb/localQueryEngine.ts';
+import { ReadOnlyQueryEngine } from '../../src/adapters/duckdb/readOnlyQueryEngine.ts';
 import { silentLogger } from '../../src/adapters/jsonLogger.ts';
 import { marketStatsMonthly, renderUseCaseSql } from '../../src/domain/useCases/registry.ts';
 import { SqlQueryFailedError } from '../../src/ports/queryEngine.ts';
@@ -151,5 +152,16 @@ describe('a damaged partition breaks only its table', () => {
     expect(error).toBeInstanceOf(DamagedPartitionError);
     expect(error).not.toBeInstanceOf(SqlQueryFailedError);
     expect(await lake.catalog.getPartition('market_stats_monthly', { dt: '2024-01-16' })).toBeUndefined();
+  });
+
+  it('etl query’s engine reports it the same way', async () => {
+    await rm(await listingsFile('2024-01-14'));
+    const engine = await ReadOnlyQueryEngine.open(lake.catalog, lake.root);
+    try {
+      expect(await failure(engine.query(listingsCount))).toBeInstanceOf(DamagedPartitionError);
+      expect((await engine.query(statsCount)).rows).toEqual([{ n: 1 }]);
+    } finally {
+      await engine.close();
+    }
   });
 });

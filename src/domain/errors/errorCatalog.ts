@@ -47,6 +47,13 @@ export const errorCatalog = {
     meaning: 'the SQL given to `etl query` failed',
     action: 'fix the SQL (the message lists the tables that exist)',
   },
+  QueryRefusedError: {
+    category: 'input',
+    meaning:
+      '`etl query` on a local lake was given SQL that does more than read: it writes, copies, exports, attaches, installs or loads extensions, sets options, holds several statements, or reads a file outside the published tables (exit code 2); nothing ran',
+    action:
+      'give one reading statement (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN, VALUES, FROM); to read other files, `--allow-path DIR`',
+  },
   InvalidS3UriError: {
     category: 'input',
     meaning: 'a lake or zone location is not an `s3://bucket/key` URI with a valid bucket name',
