@@ -108,6 +108,13 @@ export const errorCatalog = {
     action:
       're-run the day the message names (`npx etl run --date D --source S --lake L`): it publishes the partition afresh',
   },
+  CorruptCatalogError: {
+    category: 'data',
+    meaning:
+      "the local catalog file (`<lake>/catalog/<database>.json`) is not JSON, is cut short or does not have the catalog's shape; nothing was changed",
+    action:
+      'restore the file from a backup, or move it aside and re-run every day the lake holds (the message lists them): each run registers its day again',
+  },
   // environment
   CleaningEngineError: {
     category: 'environment',
