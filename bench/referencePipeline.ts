@@ -14,7 +14,7 @@ import { judgedRecordsSql } from '../src/domain/cleaning/listingRules.ts';
 import { priceMacrosSql } from '../src/domain/cleaning/priceParsing.ts';
 import { pricehubble } from '../src/domain/sources/pricehubble.ts';
 import { parquetCopySql } from '../src/domain/sql/parquetCopy.ts';
-import { sqlString } from '../src/domain/sql/sqlLiteral.ts';
+import { sqlFile } from '../src/domain/sql/sqlLiteral.ts';
 
 const [input, outDir, memoryLimit] = process.argv.slice(2);
 if (!input || !outDir || !memoryLimit) throw new Error('usage: referencePipeline INPUT OUT_DIR MEMORY_LIMIT');
@@ -24,7 +24,7 @@ const session = await DuckdbSession.open({ memoryLimit, tempDirectory: join(outD
 for (const macro of priceMacrosSql) await session.run(macro);
 const fields = `(SELECT 0 AS object_index, 0 AS record_number, NULL AS raw,
     id IS NOT NULL OR raw_price IS NOT NULL AS is_object, *
-  FROM read_json(${sqlString(input)}, format = 'newline_delimited', ignore_errors = true,
+  FROM read_json(${sqlFile(input)}, format = 'newline_delimited', ignore_errors = true,
                  columns = {id: 'VARCHAR', raw_price: 'VARCHAR', living_area: 'VARCHAR', property_type: 'VARCHAR',
                             municipality: 'VARCHAR', scraping_date: 'VARCHAR'}))`;
 await session.run(`

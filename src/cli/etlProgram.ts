@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { defaultDuckdbMemoryLimit } from '../adapters/duckdb/duckdbSession.ts';
+import { QueryRefusedError } from '../adapters/duckdb/readOnlyStatement.ts';
 import { pipelineTimeZone } from '../domain/run/runArguments.ts';
 import { sources } from '../domain/sources/registry.ts';
 import { useCases } from '../domain/useCases/registry.ts';
+import { allowPathsFrom } from './allowPathOption.ts';
 import { runDemo } from './demoCommand.ts';
 import { generateOffers } from './generateCommand.ts';
 import { HumanLogger } from './humanLogger.ts';
@@ -49,7 +51,8 @@ export async function runEtl(argv: readonly string[], output: CliOutput = proces
   } catch (error) {
     // Commander has printed its message (and our usage errors) already; help exits with 0.
     if (error instanceof CommanderError) return error.exitCode === 0 ? exitCodes.success : exitCodes.usage;
-    if (error instanceof UsageError) {
+    // A refused query is a usage error too: the statement given cannot run here, nothing ran.
+    if (error instanceof UsageError || error instanceof QueryRefusedError) {
       output.stderr(`error: ${error.name}: ${error.message}\n`);
       return exitCodes.usage;
     }
@@ -108,6 +111,7 @@ const queryFlagsSchema = z
     lake: z.string(),
     catalog: z.enum(catalogs).optional(),
     format: z.enum(['table', 'json', 'csv']),
+    allowPath: z.array(z.string()),
   })
   .strict();
 
@@ -177,9 +181,14 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
 
   program
     .command('query')
-    .description('SQL over the published tables (listings, listings_rejected, use-case tables)')
+    .description(
+      'SQL over the published tables (listings, listings_rejected, use-case tables); a local lake is only read',
+    )
     .showHelpAfterError('(etl query --help lists every option)')
-    .argument('<sql>', 'one SQL statement, quoted')
+    .argument(
+      '<sql>',
+      'one statement that reads (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN, VALUES, FROM), quoted',
+    )
     .addOption(lakeOption())
     .addOption(catalogOption())
     .addOption(
@@ -187,10 +196,21 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
         .choices(['table', 'json', 'csv'])
         .default('table'),
     )
+    .addOption(
+      new Option(
+        '--allow-path <path>',
+        'a directory (everything under it) or file a query may read besides the tables, e.g. with read_csv; repeatable, local lakes only',
+      )
+        .argParser(repeatable)
+        .default([], 'none: only the published tables'),
+    )
     .action(async (sql: string, _flags: unknown, command: Command) => {
       const flags = queryFlagsSchema.parse(command.opts());
-      const lake = await checked(command, () => lakeOptionFrom(flags.lake, flags.catalog));
-      output.stdout(formatResult(await queryLake(lake.lake, lake.catalog, sql), flags.format));
+      const { lake, allowed } = await checked(command, async () => {
+        const checkedLake = await lakeOptionFrom(flags.lake, flags.catalog);
+        return { lake: checkedLake, allowed: await allowPathsFrom(flags.allowPath, checkedLake.catalog) };
+      });
+      output.stdout(formatResult(await queryLake(lake.lake, lake.catalog, sql, allowed), flags.format));
     });
 
   program

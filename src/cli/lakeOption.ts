@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { InvalidS3UriError, isS3Uri, parseS3Uri } from '../adapters/aws/s3Uri.ts';
 import type { CatalogKind } from '../runtime/lakeConnection.ts';
 import { UsageError } from './usageError.ts';
@@ -25,10 +26,11 @@ export async function lakeOptionFrom(lake: string, catalog: CatalogKind | undefi
       `--lake ${lake}: a lake is a directory or s3://bucket/prefix (lower-case s3://), nothing else.`,
     );
   }
-  if (lake.includes("'")) {
-    // The use-case step writes `UNLOAD (...) TO '<lake>/results/...'`, quoting the location as is.
+  if (!isS3Uri(lake) && /\\/.test(resolve(lake)) && /[*?[]/.test(resolve(lake))) {
+    // DuckDB globs a path that holds * ? or [ (escaped, so that it matches only itself) and
+    // splits a globbed path at \ as well as /: such a path cannot be read back.
     throw new UsageError(
-      `--lake ${lake}: a lake location cannot contain ' (the use cases' SQL quotes it). Choose one without it.`,
+      `--lake ${lake}: DuckDB cannot read files under a path that holds both \\ and one of * ? [. Choose another directory.`,
     );
   }
   if (isS3Uri(lake)) {

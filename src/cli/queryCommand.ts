@@ -1,8 +1,9 @@
 import { AthenaQueryEngine } from '../adapters/aws/athenaQueryEngine.ts';
 import { createAthenaClient } from '../adapters/aws/awsClients.ts';
-import { LocalQueryEngine } from '../adapters/duckdb/localQueryEngine.ts';
+import { ReadOnlyQueryEngine } from '../adapters/duckdb/readOnlyQueryEngine.ts';
+import type { SessionAccess } from '../adapters/duckdb/sessionLockdown.ts';
 import { PipelineError } from '../domain/errors/pipelineError.ts';
-import type { QueryResult } from '../ports/queryEngine.ts';
+import { type QueryResult, SqlQueryFailedError } from '../ports/queryEngine.ts';
 import { type CatalogKind, connectLake } from '../runtime/lakeConnection.ts';
 
 export class QueryFailedError extends PipelineError {
@@ -10,13 +11,16 @@ export class QueryFailedError extends PipelineError {
 }
 
 /**
- * `etl query`: SQL over the catalog's published tables — DuckDB over the local catalog, or
- * Athena over Glue for a lake in S3 (workgroup from ATHENA_WORKGROUP, default `primary`).
+ * `etl query`: SQL over the catalog's published tables — DuckDB over the local catalog,
+ * locked down to reading (ReadOnlyQueryEngine), or Athena over Glue for a lake in S3
+ * (workgroup from ATHENA_WORKGROUP, default `primary`), where what a query may do is what the
+ * caller's AWS permissions allow. `allowed`: what a local query may read besides the tables.
  */
 export async function queryLake(
   lakeLocation: string,
   catalog: CatalogKind,
   sql: string,
+  allowed: SessionAccess = { files: [], directories: [] },
 ): Promise<QueryResult> {
   const lake = connectLake(lakeLocation, catalog);
   if (lake.catalogKind === 'glue') {
@@ -28,15 +32,15 @@ export async function queryLake(
     return athena.query(sql);
   }
   const tables = await lake.catalog.listTables();
-  const engine = await LocalQueryEngine.open(lake.catalog);
+  const engine = await ReadOnlyQueryEngine.open(lake.catalog, lake.root, allowed);
   try {
     return await engine.query(sql);
   } catch (error) {
+    // Refused statements and damaged partitions say what to do themselves.
+    if (!(error instanceof SqlQueryFailedError)) throw error;
     const known = tables.map((t) => t.name).join(', ') || 'none yet: run `etl run` first';
-    throw new QueryFailedError(`${(error as Error).message}\nTables in ${lake.root}: ${known}.`, {
-      cause: error,
-    });
+    throw new QueryFailedError(`${error.message}\nTables in ${lake.root}: ${known}.`, { cause: error });
   } finally {
-    engine.close();
+    await engine.close();
   }
 }

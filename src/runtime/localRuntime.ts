@@ -45,7 +45,7 @@ export function localQueryEngine(lake: LakeConnection): QueryEngine {
     });
   }
   const withEngine = async <T>(use: (engine: LocalQueryEngine) => Promise<T>): Promise<T> => {
-    const engine = await LocalQueryEngine.open(lake.catalog);
+    const engine = await LocalQueryEngine.open(lake.catalog, lake.root);
     try {
       return await use(engine);
     } finally {

@@ -43,7 +43,7 @@ function load(runId = newRunId()) {
   );
 }
 
-const query = (sql: string) => queryCatalog(lake.catalog, sql);
+const query = (sql: string) => queryCatalog(lake, sql);
 
 /** The run prefixes of the day's listings partition (beside them: the partition's leases). */
 async function runPrefixesOf(lake: LakeConnection): Promise<string[]> {

@@ -65,7 +65,7 @@ async function outbox(): Promise<{ subject: string; message: string; attributes:
   return notifier.sent() as never;
 }
 
-const query = (sql: string) => queryCatalog(lake.catalog, sql);
+const query = (sql: string) => queryCatalog(lake, sql);
 
 describe('the synthesized state machine, run locally', () => {
   it('maps every Task state of the definition', () => {

@@ -19,7 +19,7 @@ describe('the price model use case', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  const query = (sql: string) => queryCatalog(lake.catalog, sql);
+  const query = (sql: string) => queryCatalog(lake, sql);
 
   it('recovers an exact hedonic relation and predicts held-back offers without error', async () => {
     // price per m² = 9000 − 1000 · ln(area) in one municipality, for 60 apartments

@@ -10,7 +10,7 @@ describe('Trino functions on the local engine', () => {
     const root = await mkdtemp(join(tmpdir(), 'trino-compat-'));
     try {
       const rows = await queryCatalog(
-        connectLake(root).catalog,
+        connectLake(root),
         `SELECT approx_percentile(x, 0.5) AS median,
                 date_format(from_iso8601_date('2024-01-15'), '%Y-%m') AS month
          FROM (VALUES (1.0::DOUBLE), (2.0::DOUBLE), (4.0::DOUBLE)) AS t(x)`,

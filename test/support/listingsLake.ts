@@ -49,7 +49,7 @@ export async function publishListings(
 
 /** Runs a use case's SQL, rendered for a run date, on the local engine over the lake. */
 export async function runUseCase(lake: LakeConnection, useCase: SqlUseCase, dt: string) {
-  const engine = await LocalQueryEngine.open(lake.catalog);
+  const engine = await LocalQueryEngine.open(lake.catalog, lake.root);
   try {
     const sql = renderUseCaseSql(readUseCaseSql(useCase), dt, 'run-1');
     const result = await engine.query(sql);

@@ -2,27 +2,7 @@ import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runEtl } from '../../src/cli/etlProgram.ts';
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The command line in this process, its output captured. */
-async function etl(...args: string[]): Promise<Outcome> {
-  const outcome = { code: -1, stdout: '', stderr: '' };
-  outcome.code = await runEtl(args, {
-    stdout: (text) => {
-      outcome.stdout += text;
-    },
-    stderr: (text) => {
-      outcome.stderr += text;
-    },
-  });
-  return outcome;
-}
+import { etlInProcess as etl } from '../support/etlInProcess.ts';
 
 /** Each option of a help text with its description, wrapped lines joined. */
 function optionEntries(help: string): Map<string, string> {
@@ -77,7 +57,7 @@ describe('etl help', () => {
         '--json',
       ],
     ],
-    ['query', ['--lake', '--catalog', '--format']],
+    ['query', ['--lake', '--catalog', '--format', '--allow-path']],
     ['generate', ['--rows', '--out', '--seed']],
     ['demo', ['--lake']],
   ])('etl %s --help describes every option and its default', async (command, options) => {

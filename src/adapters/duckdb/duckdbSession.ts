@@ -10,6 +10,13 @@ export interface DuckdbOptions {
   readonly threads?: number;
   /** A database file: tables are then compressed and can be evicted, not only spilled. In memory when absent. */
   readonly databasePath?: string;
+  /** Opens `databasePath` read-only: DuckDB then refuses every statement that would change it. */
+  readonly readOnly?: boolean;
+  /**
+   * Whether DuckDB may load a known extension a query needs from the local extension directory
+   * (default true). Sessions that run SQL from outside say false: json and parquet are built in.
+   */
+  readonly autoloadExtensions?: boolean;
 }
 
 export type Row = Record<string, unknown>;
@@ -38,7 +45,7 @@ export class DuckdbSession {
   static async open(options: DuckdbOptions = {}): Promise<DuckdbSession> {
     const config: Record<string, string> = {
       autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'true',
+      autoload_known_extensions: options.autoloadExtensions === false ? 'false' : 'true',
       // Every output the pipeline writes is explicitly ordered or keyed by record number, so
       // DuckDB may parallelise scans and writes freely.
       preserve_insertion_order: 'false',
@@ -46,6 +53,7 @@ export class DuckdbSession {
     if (options.memoryLimit) config.memory_limit = options.memoryLimit;
     if (options.tempDirectory) config.temp_directory = options.tempDirectory;
     if (options.threads) config.threads = String(options.threads);
+    if (options.readOnly) config.access_mode = 'READ_ONLY';
     const instance = await DuckDBInstance.create(options.databasePath ?? ':memory:', config);
     const connection = await instance.connect();
     return new DuckdbSession(instance, connection);

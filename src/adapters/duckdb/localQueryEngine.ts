@@ -1,66 +1,56 @@
 import { mkdir } from 'node:fs/promises';
 import { runDataFile } from '../../domain/lake/lakeLayout.ts';
-import { emptyRowsSql } from '../../domain/sql/emptyRows.ts';
 import { parquetCopySql } from '../../domain/sql/parquetCopy.ts';
-import { sqlIdentifier, sqlString } from '../../domain/sql/sqlLiteral.ts';
-import { type ColumnDefinition, duckdbType, type TableDefinition } from '../../domain/tables/tableSchema.ts';
 import type { Catalog } from '../../ports/catalog.ts';
-import { type QueryEngine, type QueryResult, SqlQueryFailedError } from '../../ports/queryEngine.ts';
+import type { QueryEngine, QueryResult } from '../../ports/queryEngine.ts';
 import { type DuckdbOptions, DuckdbSession } from './duckdbSession.ts';
-import { trinoCompatibilityMacrosSql } from './trinoCompatibility.ts';
-
-/** DuckDB's errors as the engine error Athena's adapter raises too: the same name in both worlds. */
-async function failingAsEngine<T>(work: Promise<T>, sql: string): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    const oneLine = sql.replace(/\s+/g, ' ').trim();
-    throw new SqlQueryFailedError(
-      `DuckDB failed the query: ${(error as Error).message} Query: ${oneLine.length > 200 ? `${oneLine.slice(0, 200)}...` : oneLine}`,
-    );
-  }
-}
+import { engineFailure } from './engineFailure.ts';
+import { createLakeViews, type LakeViews } from './lakeViews.ts';
 
 /**
- * The local query engine: DuckDB with one view per catalog table. A view reads only the
- * published partitions (the locations the catalog points at), so a run that has not
- * published is invisible, exactly as in Athena. Partition keys come from the catalog, not
- * from file paths.
+ * The local query engine of the pipeline's own SQL: DuckDB with one view per catalog table
+ * (src/adapters/duckdb/lakeViews.ts), free to write, because a SQL use case writes its result
+ * under a fresh run prefix (`unload`). Only the pipeline's SQL runs here; `etl query` runs a
+ * person's SQL in the locked-down ReadOnlyQueryEngine instead.
  */
 export class LocalQueryEngine implements QueryEngine {
-  private constructor(private readonly session: DuckdbSession) {}
+  private constructor(
+    private readonly session: DuckdbSession,
+    private readonly views: LakeViews,
+  ) {}
 
-  static async open(catalog: Catalog, options: DuckdbOptions = {}): Promise<LocalQueryEngine> {
+  /** `lakeRoot`: the lake the catalog describes, for the repair command of a damaged partition. */
+  static async open(
+    catalog: Catalog,
+    lakeRoot: string,
+    options: DuckdbOptions = {},
+  ): Promise<LocalQueryEngine> {
     const session = await DuckdbSession.open(options);
-    for (const macro of trinoCompatibilityMacrosSql) await session.run(macro);
-    for (const table of await catalog.listTables()) {
-      const partitions = await catalog.listPartitions(table.name);
-      const selects = partitions.map((p) => {
-        const keys = table.definition.partitionKeys
-          .map(
-            (k) => `${sqlString(p.values[k.name] ?? '')}::${duckdbType(k.type)} AS ${sqlIdentifier(k.name)}`,
-          )
-          .join(', ');
-        return `SELECT *, ${keys} FROM read_parquet(${sqlString(`${p.location}*.parquet`)}, hive_partitioning = false)`;
-      });
-      const body =
-        selects.length > 0
-          ? selects.join('\nUNION ALL BY NAME\n')
-          : emptyRowsSql([...table.definition.columns, ...table.definition.partitionKeys]);
-      await session.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(table.name)} AS ${body}`);
+    try {
+      return new LocalQueryEngine(session, await createLakeViews(session, catalog, lakeRoot));
+    } catch (error) {
+      session.close();
+      throw error;
     }
-    return new LocalQueryEngine(session);
   }
 
   async query(sql: string): Promise<QueryResult> {
-    const result = await failingAsEngine(this.session.columns(sql), sql);
-    return { columns: result.names, rows: result.rows };
+    try {
+      const result = await this.session.columns(sql);
+      return { columns: result.names, rows: result.rows };
+    } catch (error) {
+      throw engineFailure(error, sql, this.views);
+    }
   }
 
   /** Athena's UNLOAD, locally: one zstd Parquet file in the run prefix's directory. */
   async unload(select: string, location: string): Promise<void> {
     await mkdir(location, { recursive: true });
-    await failingAsEngine(this.session.run(parquetCopySql(select, runDataFile(location))), select);
+    try {
+      await this.session.run(parquetCopySql(select, runDataFile(location)));
+    } catch (error) {
+      throw engineFailure(error, select, this.views);
+    }
   }
 
   close(): void {

@@ -10,6 +10,7 @@ import { LeaseHeldError, withLeases } from '../../leases/lease.ts';
 import type { Catalog, CatalogPartition, CatalogTable, PartitionPublication } from '../../ports/catalog.ts';
 import type { Logger } from '../../ports/logger.ts';
 import { silentLogger } from '../jsonLogger.ts';
+import { corruptCatalogError } from './corruptCatalogError.ts';
 import { FileBlobStore } from './fileBlobStore.ts';
 
 const columnSchema = z.object({
@@ -64,7 +65,7 @@ export class LocalCatalog implements Catalog {
   private readonly blobs = new FileBlobStore();
 
   constructor(
-    lakeRoot: string,
+    private readonly lakeRoot: string,
     readonly database: string,
     /** Where taking over a killed writer's lock is reported. */
     private readonly log: Logger = silentLogger,
@@ -72,14 +73,35 @@ export class LocalCatalog implements Catalog {
     this.path = join(lakeRoot, 'catalog', `${database}.json`);
   }
 
+  /** The catalog as the file says; an empty one when there is no file yet; CorruptCatalogError otherwise. */
   private async load(): Promise<CatalogFile> {
+    let text: string;
     try {
-      return catalogFileSchema.parse(JSON.parse(await readFile(this.path, 'utf8')));
+      text = await readFile(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT')
         return { database: this.database, version: 0, tables: {} };
       throw error;
     }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      const problem =
+        text.trim() === '' ? 'it is empty' : `it is not JSON, or is cut short (${(error as Error).message})`;
+      throw await corruptCatalogError(this.path, this.lakeRoot, problem);
+    }
+    const parsed = catalogFileSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.join('.') || 'the top level';
+      throw await corruptCatalogError(
+        this.path,
+        this.lakeRoot,
+        `it does not have the catalog's shape (${where}: ${issue?.message ?? 'invalid'})`,
+      );
+    }
+    return parsed.data;
   }
 
   /**

@@ -2,7 +2,7 @@ import { InternalError } from '../errors/pipelineError.ts';
 import { replacementCharacter } from '../ingest/recordStager.ts';
 import type { SourceContract } from '../sources/sourceContract.ts';
 import { parquetCopySql } from '../sql/parquetCopy.ts';
-import { sqlIdentifier, sqlString } from '../sql/sqlLiteral.ts';
+import { sqlFile, sqlFileList, sqlIdentifier, sqlString } from '../sql/sqlLiteral.ts';
 import { listingsRejectedTable, listingsTable } from '../tables/tableSchema.ts';
 import { priceMacro } from './priceParsing.ts';
 import type { ReasonCode } from './reasonCodes.ts';
@@ -105,10 +105,12 @@ function selectList(columns: Record<string, string>, names: readonly string[]): 
 
 /** The staged records (see recordStager), as `object_index`, `record_number`, `raw`. */
 function stagedRelation(input: CleaningInput): string {
-  const files = `[${input.stagedFiles.map((f) => sqlString(f.path)).join(', ')}]`;
+  const paths = input.stagedFiles.map((f) => f.path);
+  // The reader is given the files (never a glob); its `filename` column holds them as written.
+  const names = `[${paths.map(sqlString).join(', ')}]`;
   const objects = `[${input.stagedFiles.map((f) => f.objectIndex).join(', ')}]`;
-  return `(SELECT ${objects}[list_position(${files}, filename)] AS object_index, record_number, raw
-  FROM read_csv(${files}, columns = {'record_number': 'BIGINT', 'raw': 'VARCHAR'}, delim = chr(1),
+  return `(SELECT ${objects}[list_position(${names}, filename)] AS object_index, record_number, raw
+  FROM read_csv(${sqlFileList(paths)}, columns = {'record_number': 'BIGINT', 'raw': 'VARCHAR'}, delim = chr(1),
                 quote = '', escape = '', header = false, auto_detect = false, new_line = '\\n',
                 filename = true))`;
 }
@@ -186,7 +188,7 @@ FROM judged`;
 }
 
 export function checkedViewSql(checkedPaths: readonly string[]): string {
-  return `CREATE OR REPLACE VIEW checked AS SELECT * FROM read_parquet([${checkedPaths.map(sqlString).join(', ')}])`;
+  return `CREATE OR REPLACE VIEW checked AS SELECT * FROM read_parquet(${sqlFileList(checkedPaths)})`;
 }
 
 /**
@@ -260,7 +262,7 @@ SELECT reason, count(*) AS records,
        min_by({'source_object': source_object, 'record_number': record_number, 'raw_record': left(raw_record, 300)},
               (source_object, record_number), ${perReason}) AS examples
 FROM (SELECT unnest(reasons) AS reason, source_object, record_number, raw_record
-      FROM read_parquet(${sqlString(rejectedPath)}))
+      FROM read_parquet(${sqlFile(rejectedPath)}))
 GROUP BY reason
 ORDER BY records DESC, reason`;
 }

@@ -48,6 +48,13 @@ export const errorCatalog = {
     meaning: 'the SQL given to `etl query` failed',
     action: 'fix the SQL (the message lists the tables that exist)',
   },
+  QueryRefusedError: {
+    category: 'input',
+    meaning:
+      '`etl query` on a local lake was given SQL that does more than read: it writes, copies, exports, attaches, installs or loads extensions, sets options, holds several statements, or reads a file outside the published tables (exit code 2); nothing ran',
+    action:
+      'give one reading statement (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN, VALUES, FROM); to read other files, `--allow-path DIR`',
+  },
   InvalidS3UriError: {
     category: 'input',
     meaning: 'a lake or zone location is not an `s3://bucket/key` URI with a valid bucket name',
@@ -93,6 +100,21 @@ export const errorCatalog = {
     category: 'data',
     meaning: 'a model had no offers to fit',
     action: 'load the day (or more days) first',
+  },
+  // A retry reads the same missing or broken bytes: these need a person, never a retry.
+  DamagedPartitionError: {
+    category: 'data',
+    meaning:
+      "a published partition of a local lake has lost its Parquet files or they cannot be read: that table's queries fail, the other tables answer",
+    action:
+      're-run the day the message names (`npx etl run --date D --source S --lake L`): it publishes the partition afresh',
+  },
+  CorruptCatalogError: {
+    category: 'data',
+    meaning:
+      "the local catalog file (`<lake>/catalog/<database>.json`) is not JSON, is cut short or does not have the catalog's shape; nothing was changed",
+    action:
+      'restore the file from a backup, or move it aside and re-run every day the lake holds (the message lists them): each run registers its day again',
   },
   // environment
   CleaningEngineError: {

@@ -7,7 +7,7 @@ import { PipelineError } from '../../domain/errors/pipelineError.ts';
 import { runDataFile } from '../../domain/lake/lakeLayout.ts';
 import { emptyRowsSql } from '../../domain/sql/emptyRows.ts';
 import { parquetCopySql } from '../../domain/sql/parquetCopy.ts';
-import { sqlString } from '../../domain/sql/sqlLiteral.ts';
+import { sqlFile, sqlString } from '../../domain/sql/sqlLiteral.ts';
 import { listingsTable, type TableDefinition } from '../../domain/tables/tableSchema.ts';
 import {
   fitLine,
@@ -104,7 +104,7 @@ export async function runPriceModel(
              CASE WHEN CAST(('0x' || substr(md5(source || '/' || id), 1, 8)) AS BIGINT) % ${holdoutBuckets} = 0
                   THEN 'test' ELSE 'train' END AS split
       FROM (${files
-        .map((f) => `SELECT *, ${sqlString(f.source)} AS source FROM read_parquet(${sqlString(f.path)})`)
+        .map((f) => `SELECT *, ${sqlString(f.source)} AS source FROM read_parquet(${sqlFile(f.path)})`)
         .join(' UNION ALL ')})`);
     const sums = await session.all(`SELECT property_type, count(*) AS n, sum(x) AS sum_x, sum(ppsqm) AS sum_y,
         sum(x * x) AS sum_xx, sum(x * ppsqm) AS sum_xy

@@ -1,0 +1,111 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CorruptCatalogError } from '../../src/adapters/local/corruptCatalogError.ts';
+import { LocalCatalog } from '../../src/adapters/local/localCatalog.ts';
+import { listingsTable } from '../../src/domain/tables/tableSchema.ts';
+
+let root: string;
+let catalog: LocalCatalog;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'local-catalog-'));
+  catalog = new LocalCatalog(root, 'listings_local');
+  await catalog.ensureTable(listingsTable, join(root, 'curated', 'listings/'));
+  await catalog.publish([
+    {
+      table: listingsTable,
+      values: { source: 'pricehubble', dt: '2024-01-15' },
+      location: join(root, 'run-a/'),
+    },
+  ]);
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function failure(work: Promise<unknown>): Promise<Error> {
+  return work.then(
+    () => new Error('it did not fail'),
+    (error: unknown) => error as Error,
+  );
+}
+
+describe('a damaged local catalog file', () => {
+  const damages: [string, (text: string) => string, RegExp][] = [
+    ['not JSON', () => 'this is not a catalog', /it is not JSON, or is cut short/],
+    ['cut short', (text) => text.slice(0, text.length / 2), /it is not JSON, or is cut short/],
+    ['empty', () => '', /it is empty/],
+    [
+      'of the wrong shape',
+      () => JSON.stringify({ database: 'x', tables: [] }),
+      /does not have the catalog's shape \(version: /,
+    ],
+    [
+      'with a partition of the wrong shape',
+      (text) => {
+        const file = JSON.parse(text);
+        file.tables.listings.partitions[0].location = 42;
+        return JSON.stringify(file);
+      },
+      /does not have the catalog's shape \(tables\.listings\.partitions\.0\.location: /,
+    ],
+  ];
+
+  it.each(damages)(
+    '%s: a CorruptCatalogError naming the file and how to rebuild it',
+    async (_, damage, problem) => {
+      const text = await readFile(catalog.path, 'utf8');
+      await writeFile(catalog.path, damage(text));
+      const error = await failure(catalog.listTables());
+      expect(error).toBeInstanceOf(CorruptCatalogError);
+      expect(error.name).toBe('CorruptCatalogError');
+      expect(error.message).toContain(`The local catalog ${catalog.path} is damaged: `);
+      expect(error.message).toMatch(problem);
+      expect(error.message).toContain('Nothing was changed');
+      expect(error.message).toContain('restore the file from a backup');
+    },
+  );
+
+  it('is never overwritten: a publish fails and leaves the file as it was', async () => {
+    await writeFile(catalog.path, '{"database": "listings_local", "version": 3, "tab');
+    const error = await failure(
+      catalog.publish([
+        {
+          table: listingsTable,
+          values: { source: 'pricehubble', dt: '2024-01-16' },
+          location: join(root, 'run-b/'),
+        },
+      ]),
+    );
+    expect(error).toBeInstanceOf(CorruptCatalogError);
+    expect(await readFile(catalog.path, 'utf8')).toBe('{"database": "listings_local", "version": 3, "tab');
+  });
+
+  it('lists the days the raw zone holds, and the command that registers each again', async () => {
+    for (const [source, dt] of [
+      ['pricehubble', '2024-01-16'],
+      ['pricehubble', '2024-01-15'],
+      ['homegate', '2024-01-15'],
+    ]) {
+      await mkdir(join(root, 'raw', `source=${source}`, `dt=${dt}`), { recursive: true });
+    }
+    await writeFile(catalog.path, '[]');
+    const { message } = await failure(catalog.listPartitions('listings'));
+    expect(message).toContain(`move it aside (mv ${catalog.path} ${catalog.path}.damaged)`);
+    expect(message).toContain('re-run every day the raw zone holds (2: 2024-01-15, 2024-01-16)');
+    expect(message).toContain(`npx etl run --date D --lake ${root} for each day D`);
+  });
+
+  it('says when there is nothing to re-run', async () => {
+    await writeFile(catalog.path, 'null');
+    expect((await failure(catalog.listTables())).message).toContain(
+      'The raw zone holds no day to re-run: restore the file from a backup.',
+    );
+  });
+
+  it('a missing file is no damage: an empty catalog', async () => {
+    await rm(catalog.path);
+    expect(await catalog.listTables()).toEqual([]);
+  });
+});
