@@ -56,6 +56,15 @@ export const s3InternalError: InjectedResponse = {
     '<Message>We encountered an internal error. Please try again.</Message><RequestId>FAULT</RequestId></Error>',
 };
 
+/** S3 refusing a request for good (no retry helps): what a missing permission looks like. */
+export const s3AccessDenied: InjectedResponse = {
+  status: 403,
+  headers: { 'content-type': 'application/xml' },
+  body:
+    '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>' +
+    '<Message>Access Denied</Message><RequestId>FAULT</RequestId></Error>',
+};
+
 /** An error of a JSON-protocol service (Glue, Athena, ...). */
 export function jsonServiceError(status: number, code: string, message: string): InjectedResponse {
   return {
