@@ -1,5 +1,5 @@
 import { InternalError } from '../errors/pipelineError.ts';
-import { replacementCharacter } from '../ingest/recordStager.ts';
+import { replacementCharacter } from '../ingest/stagedRecords.ts';
 import type { SourceContract } from '../sources/sourceContract.ts';
 import { parquetCopySql } from '../sql/parquetCopy.ts';
 import { sqlIdentifier, sqlString } from '../sql/sqlLiteral.ts';
