@@ -197,6 +197,11 @@ const cases: ReadonlyArray<readonly [string, string | Buffer, Stages | Refused]>
     { records: [[1, A]], stats: { truncated: true }, bytes: { records: 10, separators: 2, whiteSpace: 2 } },
   ],
   [
+    'an array cut inside a white-space character after an element',
+    Buffer.concat([Buffer.from(`[${A}`), Buffer.from('\u3000', 'utf8').subarray(0, 2)]),
+    { records: [[1, A]], stats: { truncated: true }, bytes: { records: 10, separators: 1, whiteSpace: 2 } },
+  ],
+  [
     'empty elements',
     `[${A},,${B},]`,
     {

@@ -253,7 +253,10 @@ class ArrayScanner {
       this.endTextAfterArray(offset, offset);
       return;
     }
-    if (this.inBare) this.endBare(offset);
+    if (this.inBare) {
+      if (this.bareWhiteSpace > 0) this.bareWhiteSpace = 0; // a white-space character cut in half by the end
+      this.endBare(offset);
+    }
     if (this.inString || this.innerEscaped) this.elementEnd = offset;
     if (this.elementStart >= 0) this.emitElement(offset, offset);
     else this.stats.bytes.whiteSpace += offset - this.spanStart;

@@ -98,13 +98,14 @@ class LineStager {
     this.offset = options.startOffset;
   }
 
-  feed(chunk: Buffer): Buffer | undefined {
+  /** The staged text of the lines the chunk completes (several buffers: no copy to join them). */
+  feed(chunk: Buffer): Buffer[] {
     const chunkOffset = this.offset;
     this.offset += chunk.length;
     const first = chunk.indexOf(newline);
     if (first === -1) {
       this.pending.add(chunk, chunkOffset);
-      return undefined;
+      return [];
     }
     let start = 0;
     if (this.pending.length > 0) {
@@ -116,9 +117,8 @@ class LineStager {
     let out: Buffer | undefined;
     if (last >= start) out = this.region(chunk.subarray(start, last + 1), chunkOffset + start);
     if (last + 1 < chunk.length) this.pending.add(chunk.subarray(last + 1), chunkOffset + last + 1);
-    const slow = this.slow.take(true);
-    if (out && slow) return Buffer.concat([slow, out]);
-    return out ?? slow;
+    const slow = this.slow.take(true); // the line that was pending, and slow-path lines
+    return [slow, out].filter((part): part is Buffer => part !== undefined);
   }
 
   /** A last line without a newline is still a record; if it was cut, the rules reject it. */
@@ -268,10 +268,7 @@ export async function* stageLines(
   options: LineOptions,
 ): AsyncGenerator<Buffer> {
   const lines = new LineStager(stats, options);
-  for await (const chunk of input) {
-    const out = lines.feed(chunk);
-    if (out) yield out;
-  }
+  for await (const chunk of input) yield* lines.feed(chunk);
   const rest = lines.end();
   if (rest) yield rest;
 }

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { StagedFile } from '../../domain/cleaning/listingRules.ts';
+import { InternalError } from '../../domain/errors/pipelineError.ts';
 import { type ByteAccount, byteAccountProblem } from '../../domain/ingest/byteAccount.ts';
 import { newStagingStats, stageRecords } from '../../domain/ingest/recordStager.ts';
 import { UnsplittableObjectError } from '../../domain/ingest/unsplittableObjectError.ts';
@@ -128,7 +129,8 @@ async function stageRawObjects(
         createWriteStream(path),
       );
     } catch (error) {
-      if (error instanceof UnsplittableObjectError) throw error;
+      // the stager's own verdicts keep their names; anything else is the object failing to read
+      if (error instanceof UnsplittableObjectError || error instanceof InternalError) throw error;
       throw new RawObjectReadError(
         `Could not read raw object ${object.uri}: ${(error as Error).message}. ` +
           'The file is damaged (a truncated or corrupt gzip, say): replace it in the raw zone and re-run this date. ' +
