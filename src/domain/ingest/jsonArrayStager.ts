@@ -93,7 +93,7 @@ const simpleUnescapes: Record<string, string> = {
 };
 
 /** One level of JSON string escaping undone; leniently when the text is not valid (a cut escape stays). */
-export function unescapeJsonString(raw: Buffer): string {
+function unescapeJsonString(raw: Buffer): string {
   const text = raw.toString('utf8');
   try {
     return JSON.parse(`"${text}"`) as string;

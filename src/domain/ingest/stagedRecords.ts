@@ -87,16 +87,17 @@ export function writeNumber(target: Buffer, at: number, value: number): number {
  * per line would dominate the cost.
  */
 export class StagedWriter {
-  private buffer: Buffer;
+  private buffer = Buffer.alloc(0);
   private size = 0;
-  constructor(private readonly flushAt = 1 << 20) {
-    this.buffer = Buffer.allocUnsafe(Math.max(flushAt, 1 << 16) + (1 << 16));
-  }
+  constructor(private readonly flushAt = 1 << 20) {}
 
   add(recordNumber: number, text: Buffer): void {
     const needed = this.size + text.length + 18;
     if (needed > this.buffer.length) {
-      const larger = Buffer.allocUnsafe(Math.max(needed, this.buffer.length * 2));
+      // allocated when needed: a writer taken after every line holds a few bytes, not 1 MB
+      const larger = Buffer.allocUnsafe(
+        Math.max(needed, this.buffer.length * 2, this.flushAt > 0 ? this.flushAt + (1 << 16) : 256),
+      );
       this.buffer.copy(larger, 0, 0, this.size);
       this.buffer = larger;
     }
@@ -111,7 +112,7 @@ export class StagedWriter {
   take(force = false): Buffer | undefined {
     if (this.size === 0 || (!force && this.size < this.flushAt)) return undefined;
     const chunk = this.buffer.subarray(0, this.size);
-    this.buffer = Buffer.allocUnsafe(Math.max(this.flushAt, 1 << 16) + (1 << 16));
+    this.buffer = Buffer.alloc(0);
     this.size = 0;
     return chunk;
   }

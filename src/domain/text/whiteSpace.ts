@@ -52,8 +52,8 @@ const sequencesByLead: ReadonlyMap<number, readonly Buffer[]> = (() => {
   return map;
 })();
 
-/** Bytes that can start a white-space character: a table, for the per-record fast checks. */
-export const mayStartWhiteSpace: Uint8Array = (() => {
+/** Bytes that can start a white-space character, as a table: most bytes are ruled out at once. */
+const mayStartWhiteSpace: Uint8Array = (() => {
   const table = new Uint8Array(256);
   for (const lead of sequencesByLead.keys()) table[lead] = 1;
   return table;
