@@ -1,7 +1,7 @@
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/adapters/jsonLogger.ts';
 import { rawPrefix } from '../../src/domain/lake/lakeLayout.ts';
@@ -104,6 +104,17 @@ describe('loader on the local lake', () => {
     ]);
     expect(summary.read).toBe(201);
     expect(summary.read).toBe(summary.kept + summary.rejected);
+    // every byte of every object accounted for, after gunzip (a local lake's URIs are paths)
+    for (const object of summary.objects) {
+      const stored = await readFile(object.uri);
+      const content = object.compressed ? gunzipSync(stored) : stored;
+      const { read, bom, records, separators, whiteSpace } = object.bytes;
+      expect([object.storedBytes, read, bom + records + separators + whiteSpace], object.uri).toEqual([
+        stored.length,
+        content.length,
+        content.length,
+      ]);
+    }
     const [row] = await query("SELECT price FROM listings WHERE id = 'extra'");
     expect(row).toEqual({ price: 990000 });
   });

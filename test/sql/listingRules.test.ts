@@ -96,6 +96,71 @@ describe('listing contract', () => {
     expect(await reasonsFor(record)).toEqual([]);
   });
 
+  // White space is Unicode's (and U+FEFF), not only U+0020: DuckDB's trim() leaves a tab, a
+  // line break, U+0085, U+2028/9 and U+FEFF where they are.
+  const blanks = [
+    '\t',
+    '\n',
+    '\r\n',
+    '\u000b',
+    '\f',
+    '\u0085',
+    '\u00a0',
+    '\u2003',
+    '\u2028',
+    '\u3000',
+    '\ufeff',
+  ].map((blank) => [
+    [...blank].map((c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`).join(' '),
+    blank,
+  ]);
+
+  it.each(blanks)('trims %s around every field and around the record', async (_, blank) => {
+    const padded = (text: string): string => `${blank}${text}${blank}`;
+    const record = offer({
+      id: padded('w1'),
+      raw_price: padded('530 000€/mo.'),
+      living_area: padded('84'),
+      property_type: padded('House'),
+      municipality: padded('Solothurn'),
+      scraping_date: padded('2021-02-17'),
+    });
+    const { kept, rejected } = await runContract([`${blank}${JSON.stringify(record)}${blank}\n`]);
+    expect(rejected).toEqual([]);
+    expect(kept).toMatchObject([
+      {
+        id: 'w1',
+        price: 530000,
+        living_area: 84,
+        property_type: 'house',
+        municipality: 'Solothurn',
+        scraping_date: '2021-02-17',
+      },
+    ]);
+  });
+
+  it.each(blanks)('takes a field of nothing but %s as missing', async (_, blank) => {
+    for (const field of [
+      'id',
+      'raw_price',
+      'living_area',
+      'property_type',
+      'municipality',
+      'scraping_date',
+    ]) {
+      expect(await reasonsFor(offer({ [field]: `${blank}${blank} ${blank}` })), field).toEqual([
+        'missing_field',
+      ]);
+    }
+  });
+
+  it('keeps white space inside a value', async () => {
+    const { kept } = await runContract([
+      jsonLines([offer({ municipality: '\tLa\u00a0Chaux-de-Fonds\u3000' })]),
+    ]);
+    expect(kept.map((r) => r.municipality)).toEqual(['La\u00a0Chaux-de-Fonds']);
+  });
+
   it('keeps one row per id: the latest scraping date wins, ties go to the record read last', async () => {
     const first = jsonLines([
       offer({ id: 'x', scraping_date: '2021-01-01', raw_price: '500 000 €' }),

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckdbSession } from '../../src/adapters/duckdb/duckdbSession.ts';
-import { type StagingStats, stageRecords } from '../../src/domain/ingest/recordStager.ts';
+import { newStagingStats, stageRecords } from '../../src/domain/ingest/recordStager.ts';
 import { pricehubble } from '../../src/domain/sources/pricehubble.ts';
 import type { SourceContract } from '../../src/domain/sources/sourceContract.ts';
 import { sqlString } from '../../src/domain/sql/sqlLiteral.ts';
@@ -36,7 +36,7 @@ export async function runContract(
     let outcome: ContractOutcome;
     try {
       for (const [index, text] of objects.entries()) {
-        const stats: StagingStats = { format: 'empty', records: 0, blankLines: 0, truncated: false };
+        const stats = newStagingStats();
         const parts: Buffer[] = [];
         for await (const chunk of stageRecords(once(text), stats)) parts.push(chunk);
         const path = join(work, `staged-${index}.txt`);

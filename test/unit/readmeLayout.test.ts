@@ -10,8 +10,14 @@ function foldersInReadme(): string[] {
   return [...section.matchAll(/^\| `([^`]+)\/` \|/gm)].map((m) => m[1] as string);
 }
 
-/** Folders people create or git keeps, not what tools make (dependencies, caches, the local lake). */
-const notProjectFolders = new Set(['node_modules', 'cdk.out', '.git', '.lake', '.cache', '.npm', 'coverage']);
+/** Folders git keeps, not what tools make (the ones .gitignore names: dependencies, caches, the local lake). */
+const notProjectFolders = new Set([
+  '.git',
+  ...readFileSync(join(repositoryRoot, '.gitignore'), 'utf8')
+    .split('\n')
+    .map((line) => line.trim().replace(/^\/|\/$/g, ''))
+    .filter((line) => line !== '' && !line.includes('*')),
+]);
 
 function folders(under: string): string[] {
   return readdirSync(join(repositoryRoot, under), { withFileTypes: true })

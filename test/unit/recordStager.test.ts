@@ -1,37 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { maxRecordBytes, type StagingStats, stageRecords } from '../../src/domain/ingest/recordStager.ts';
-
-async function* chunked(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
-
-interface Staged {
-  records: [number, string][];
-  stats: StagingStats;
-}
-
-/** Stages `input` cut into chunks of `size` bytes and parses the staged lines back. */
-async function stage(input: string | Buffer, size = 1 << 20): Promise<Staged> {
-  const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
-  const stats: StagingStats = { format: 'empty', records: 0, blankLines: 0, truncated: false };
-  const parts: Buffer[] = [];
-  for await (const chunk of stageRecords(chunked(bytes, size), stats)) parts.push(chunk);
-  const text = Buffer.concat(parts).toString('utf8');
-  const records = text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line): [number, string] => {
-      const at = line.indexOf('\x01');
-      return [Number(line.slice(0, at)), line.slice(at + 1)];
-    });
-  return { records, stats };
-}
+import { maxRecordBytes } from '../../src/domain/ingest/stagedRecords.ts';
+import { chunkSizes, stage } from '../support/staging.ts';
 
 const a = '{"id":"a","raw_price":"1 000 €"}';
 const b = '{"id":"b","raw_price":"CHF 2\'000"}';
-
-/** Every format must stage the same way whatever the chunk boundaries. */
-const chunkSizes = [1, 2, 3, 7, 64, 1 << 20];
 
 describe('record stager', () => {
   it.each(chunkSizes)('stages JSON Lines with line numbers (chunks of %i bytes)', async (size) => {
@@ -144,14 +116,59 @@ describe('record stager', () => {
     expect(() => JSON.parse(records[1]?.[1] ?? '')).toThrow();
   });
 
-  it('cuts a record longer than the limit and keeps it invalid', async () => {
+  const longChunks = [64, 4096, 1 << 20];
+
+  it.each(longChunks)(
+    'cuts a line longer than the limit and keeps it invalid (chunks of %i bytes)',
+    async (size) => {
+      const huge = `{"id":"h","blob":"${'x'.repeat(maxRecordBytes + 10)}"}`;
+      const { records, stats } = await stage(`${a}\n\t${huge}\n${b}\n`, size);
+      expect(stats).toMatchObject({ records: 3, cutRecords: 1 });
+      // a cut line counts whole, white space and all
+      expect(stats.bytes).toMatchObject({
+        records: Buffer.byteLength(`${a}\t${huge}${b}`),
+        separators: 3,
+      });
+      expect(records[1]?.[0]).toBe(2);
+      expect(records[1]?.[1].length).toBeLessThan(70 * 1024);
+      expect(records[1]?.[1]).toContain(`[record truncated: ${huge.length + 1} bytes]`);
+      expect(() => JSON.parse(records[1]?.[1] ?? '')).toThrow();
+      expect(records[2]).toEqual([3, b]);
+    },
+  );
+
+  it.each(longChunks)('cuts an array element longer than the limit (chunks of %i bytes)', async (size) => {
     const huge = `{"id":"h","blob":"${'x'.repeat(maxRecordBytes + 10)}"}`;
-    const { records, stats } = await stage(`${a}\n${huge}\n${b}\n`);
-    expect(stats.records).toBe(3);
-    expect(records[1]?.[0]).toBe(2);
-    expect(records[1]?.[1].length).toBeLessThan(70 * 1024);
-    expect(records[1]?.[1]).toContain('[record truncated:');
-    expect(() => JSON.parse(records[1]?.[1] ?? '')).toThrow();
-    expect(records[2]).toEqual([3, b]);
+    const { records, stats } = await stage(`[${a},\n ${huge} ,${b}]`, size);
+    expect(stats).toMatchObject({ records: 3, cutRecords: 1 });
+    expect(stats.bytes).toMatchObject({
+      records: Buffer.byteLength(a + huge + b),
+      separators: 4,
+      whiteSpace: 3,
+    });
+    expect(records[1]?.[1]).toMatch(/^\{"id":"h","blob":"x+ …\[record truncated: \d+ bytes\]$/);
+    expect(records.map(([n]) => n)).toEqual([1, 2, 3]);
+  });
+
+  it.each(longChunks)(
+    'cuts an element of a string export longer than the limit (chunks of %i bytes)',
+    async (size) => {
+      const huge = { id: 'h', blob: 'x'.repeat(maxRecordBytes + 10) };
+      const { records, stats } = await stage(
+        JSON.stringify(JSON.stringify([{ id: 'a' }, huge, { id: 'b' }])),
+        size,
+      );
+      expect(stats).toMatchObject({ records: 3, cutRecords: 1, format: 'json-string-array' });
+      expect(records[1]?.[1]).toMatch(/^\{"id":"h","blob":"x+ …\[record truncated: \d+ bytes\]$/);
+      expect(records[2]).toEqual([3, '{"id":"b"}']);
+    },
+  );
+
+  it('refuses a second export even when its line is over the limit', async () => {
+    const second = JSON.stringify([{ blob: 'x'.repeat(maxRecordBytes) }]);
+    await expect(stage(`[${a}]\n${second}\n`, 4096)).rejects.toMatchObject({
+      name: 'UnsplittableObjectError',
+      byteOffset: Buffer.byteLength(a) + 3,
+    });
   });
 });

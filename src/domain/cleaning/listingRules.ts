@@ -1,9 +1,10 @@
 import { InternalError } from '../errors/pipelineError.ts';
-import { replacementCharacter } from '../ingest/recordStager.ts';
+import { replacementCharacter } from '../ingest/stagedRecords.ts';
 import type { SourceContract } from '../sources/sourceContract.ts';
 import { parquetCopySql } from '../sql/parquetCopy.ts';
 import { sqlFile, sqlFileList, sqlIdentifier, sqlString } from '../sql/sqlLiteral.ts';
 import { listingsRejectedTable, listingsTable } from '../tables/tableSchema.ts';
+import { sqlTrimWhiteSpace } from '../text/whiteSpace.ts';
 import { priceMacro } from './priceParsing.ts';
 import type { ReasonCode } from './reasonCodes.ts';
 
@@ -126,6 +127,9 @@ export function judgedRecordsSql(contract: SourceContract, fields: string): stri
   const reasons = ruleConditions(contract)
     .map(([code, condition]) => `CASE WHEN ${condition} THEN ${sqlString(code)} END`)
     .join(',\n        ');
+  // Every field trimmed once, of all white space (tabs, no-break and ideographic spaces, …: see
+  // whiteSpace.ts), so that a field of white space only is missing and a tab never ends a value.
+  const trimmed = fieldOrder.map((field) => `${sqlTrimWhiteSpace(field)} AS ${field}`).join(',\n           ');
   return `
 SELECT *, list_filter([
         ${reasons}
@@ -134,20 +138,22 @@ FROM (
   SELECT *, CASE WHEN price > 0 AND living_area > 0 THEN price / living_area END AS price_per_square_meter
   FROM (
     SELECT object_index, record_number, raw, is_object,
-           nullif(trim(id), '') AS id,
-           nullif(trim(raw_price), '') AS price_text,
-           nullif(trim(living_area), '') AS area_text,
-           nullif(trim(property_type), '') AS type_text,
-           lower(trim(property_type)) AS property_type,
-           nullif(trim(municipality), '') AS municipality,
-           nullif(trim(scraping_date), '') AS date_text,
+           nullif(id, '') AS id,
+           nullif(raw_price, '') AS price_text,
+           nullif(living_area, '') AS area_text,
+           nullif(property_type, '') AS type_text,
+           lower(property_type) AS property_type,
+           nullif(municipality, '') AS municipality,
+           nullif(scraping_date, '') AS date_text,
            ${priceMacro}(raw_price) AS price,
            -- '84', '84.5', '84,5', '84 m²'
-           TRY_CAST(replace(regexp_replace(lower(trim(living_area)), '\\s*(m2|m²|sqm|qm)$', ''), ',', '.') AS DOUBLE)
+           TRY_CAST(replace(regexp_replace(lower(living_area), '\\s*(m2|m²|sqm|qm)$', ''), ',', '.') AS DOUBLE)
              AS living_area,
-           CASE WHEN regexp_full_match(trim(scraping_date), '\\d{4}-\\d{2}-\\d{2}')
-                THEN TRY_CAST(trim(scraping_date) AS DATE) END AS scraping_date
-    FROM ${fields}))`;
+           CASE WHEN regexp_full_match(scraping_date, '\\d{4}-\\d{2}-\\d{2}')
+                THEN TRY_CAST(scraping_date AS DATE) END AS scraping_date
+    FROM (SELECT object_index, record_number, raw, is_object,
+           ${trimmed}
+          FROM ${fields})))`;
 }
 
 /**
@@ -170,8 +176,9 @@ WITH objects AS (
   -- valid JSON that starts with '{' is an object; anything else is malformed. Every field is
   -- read as text: DuckDB renders JSON numbers canonically (1250.000 → '1250.0'), so numbers
   -- and the text sources write go through the same parsing.
+  -- (the stager trims white space around records, so an object starts with '{')
   SELECT object_index, record_number, raw,
-         CASE WHEN (starts_with(raw, '{') OR starts_with(ltrim(raw), '{')) AND json_valid(raw)
+         CASE WHEN starts_with(raw, '{') AND json_valid(raw)
                    AND NOT contains(raw, ${sqlString(replacementCharacter)})
               THEN json_transform(raw, ${sourceStruct}) END AS j
   FROM ${stagedRelation(input)}

@@ -86,6 +86,14 @@ export const errorCatalog = {
     meaning: 'a raw object cannot be read (corrupt or truncated gzip, …); nothing was published',
     action: 'replace the object and re-run the day',
   },
+  UnsplittableObjectError: {
+    category: 'data',
+    meaning:
+      'a raw object cannot be split into records without guessing (a stray or missing quote, bracket or comma in a ' +
+      'JSON array, a second export after the first, UTF-16 text, data after the end of its gzip stream); nothing was published',
+    action:
+      'fix the object at the byte the message names (or export it again), replace it and re-run the day',
+  },
   DataQualityError: {
     category: 'data',
     meaning: 'too large a share of the day was rejected; nothing was published',
@@ -179,7 +187,9 @@ export const errorCatalog = {
   // bugs
   ConservationError: {
     category: 'bug',
-    meaning: 'records read ≠ kept + rejected; nothing was published',
+    meaning:
+      "records read ≠ kept + rejected, or a raw object's bytes ≠ bytes in records + separators + white space + BOM; " +
+      'nothing was published',
     action: 'report it with the run id',
   },
   SqlQueryFailedError: {

@@ -1,11 +1,11 @@
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import type { StagedFile } from '../../domain/cleaning/listingRules.ts';
-import { type StagingStats, stageRecords } from '../../domain/ingest/recordStager.ts';
+import { PipelineError } from '../../domain/errors/pipelineError.ts';
+import { type ByteAccount, byteAccountProblem } from '../../domain/ingest/byteAccount.ts';
+import { newStagingStats, stageRecords } from '../../domain/ingest/recordStager.ts';
 import { manifestUri, rawPrefix, runDataFile, type SourceDay } from '../../domain/lake/lakeLayout.ts';
 import { dataQualityProblem } from '../../domain/quality/dataQualityGate.ts';
 import type { SourceContract } from '../../domain/sources/sourceContract.ts';
@@ -17,6 +17,7 @@ import type { JobPorts } from '../jobPorts.ts';
 import { openScratch, scratchDiskFull } from '../scratchSpace.ts';
 import { ContractChecker, type ContractOutcome, type RejectedExample } from './applyContract.ts';
 import { ConservationError, DataQualityError, NoRawDataError, RawObjectReadError } from './loaderErrors.ts';
+import { type ContentCount, newContentCount, rawObjectContent } from './rawObjectContent.ts';
 
 export interface LoadRequest {
   readonly source: SourceContract;
@@ -29,9 +30,21 @@ export interface RawObjectSummary {
   readonly uri: string;
   readonly format: string;
   readonly compressed: boolean;
+  /** Bytes of the object as stored (compressed when `compressed`). */
+  readonly storedBytes: number;
+  /** Zeros after the end of the gzip data, which gunzip skips (nothing else may follow it). */
+  readonly gzipPaddingBytes: number;
   readonly records: number;
+  /** Blank lines and empty array elements. */
   readonly blankLines: number;
+  /** The content ended inside a record or before a closing bracket or quote. */
   readonly truncated: boolean;
+  /** Records over the size limit, staged cut (and rejected as malformed). */
+  readonly cutRecords: number;
+  /** Records after the end of an array or string export (one per line). */
+  readonly recordsAfterEnd: number;
+  /** Where every byte of the content (after gunzip) went: read = bom + records + separators + whiteSpace. */
+  readonly bytes: ByteAccount;
 }
 
 export interface LoadSummary {
@@ -53,34 +66,6 @@ export interface LoadSummary {
   readonly durationMs: number;
   /** Milliseconds per phase: where the time went. */
   readonly phasesMs: Record<string, number>;
-}
-
-const gzipMagic = [0x1f, 0x8b];
-
-/** Peeks at the first bytes to decide whether to gunzip, without consuming them. */
-async function* decompressed(stream: Readable, seen: { compressed: boolean }): AsyncGenerator<Buffer> {
-  const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  let first = await iterator.next();
-  while (!first.done && first.value.length === 0) first = await iterator.next();
-  if (first.done) return;
-  const head: Buffer = first.value;
-  const rest = async function* (): AsyncGenerator<Buffer> {
-    yield head;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  };
-  if (head[0] === gzipMagic[0] && head[1] === gzipMagic[1]) {
-    seen.compressed = true;
-    const gunzip = createGunzip();
-    const feeding = pipeline(rest(), gunzip).catch((error: unknown) => gunzip.destroy(error as Error));
-    for await (const chunk of gunzip) yield chunk as Buffer;
-    await feeding;
-  } else {
-    yield* rest();
-  }
 }
 
 /** Measures where a load's time goes, phase by phase. */
@@ -117,8 +102,12 @@ async function listRawObjects(ports: JobPorts, day: SourceDay, log: Logger): Pro
   return rawObjects;
 }
 
-/** Step 2: every raw object to local disk, one record per line, whatever its format. */
+/**
+ * Step 2: every raw object to local disk, one record per line, whatever its format; every
+ * byte of it accounted for (checkBytes).
+ */
 async function stageRawObjects(
+  request: LoadRequest,
   ports: JobPorts,
   rawObjects: readonly BlobObject[],
   work: string,
@@ -127,16 +116,22 @@ async function stageRawObjects(
   const objects: RawObjectSummary[] = [];
   const stagedFiles: StagedFile[] = [];
   for (const [index, object] of rawObjects.entries()) {
-    const stats: StagingStats = { format: 'empty', records: 0, blankLines: 0, truncated: false };
+    const stats = newStagingStats();
+    const content = newContentCount();
     const path = join(work, `staged-${index}.txt`);
     try {
-      const seen = { compressed: false };
       await pipeline(
-        stageRecords(decompressed(await ports.blobs.read(object.uri), seen), stats),
+        stageRecords(
+          rawObjectContent(await ports.blobs.read(object.uri), content, object.uri),
+          stats,
+          object.uri,
+        ),
         createWriteStream(path),
       );
-      objects.push({ uri: object.uri, compressed: seen.compressed, ...stats });
     } catch (error) {
+      // The stager's own verdicts and the services' named errors keep their names; a full
+      // scratch disk is the machine's problem; anything else is the object failing to read.
+      if (error instanceof PipelineError) throw error;
       throw (
         scratchDiskFull(error, work) ??
         new RawObjectReadError(
@@ -147,6 +142,15 @@ async function stageRawObjects(
         )
       );
     }
+    const summary: RawObjectSummary = {
+      uri: object.uri,
+      compressed: content.compressed,
+      storedBytes: content.storedBytes,
+      gzipPaddingBytes: content.gzipPaddingBytes,
+      ...stats,
+    };
+    checkBytes(request, summary, content);
+    objects.push(summary);
     if (stats.records > 0) stagedFiles.push({ path, objectIndex: index });
     log.info('raw object staged', { object: object.uri, ...stats });
   }
@@ -181,6 +185,20 @@ async function applyContract(
   } finally {
     await checker.close();
   }
+}
+
+/**
+ * Step 2's check: the stager read the object's whole content (as counted on the way in, apart
+ * from the stager) and accounted for every byte of it. A difference means text was skipped
+ * without becoming a record: a bug, and publishing would hide records.
+ */
+function checkBytes(request: LoadRequest, object: RawObjectSummary, content: ContentCount): void {
+  const problem = byteAccountProblem(object.bytes, { bytes: content.contentBytes, ended: content.ended });
+  if (problem === undefined) return;
+  throw new ConservationError(
+    `Byte conservation failed for raw object ${object.uri}: ${problem}. Nothing was published; this is a bug, ` +
+      `please report it with the run id ${request.runId}.`,
+  );
 }
 
 /** Step 4: what was staged is what was written, and the engine agrees. */
@@ -221,7 +239,7 @@ export async function loadPartition(request: LoadRequest, ports: JobPorts): Prom
   const rawObjects = await listRawObjects(ports, day, log);
   const work = await openScratch(ports.workDir, 'load', request.runId, log);
   try {
-    const staged = await stageRawObjects(ports, rawObjects, work, log);
+    const staged = await stageRawObjects(request, ports, rawObjects, work, log);
     clock.done('stage');
     const files = {
       work,
