@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PipelineError } from '../domain/errors/pipelineError.ts';
+import { processGone } from '../leases/processGone.ts';
 import type { Logger } from '../ports/logger.ts';
 
 export class ScratchDiskFullError extends PipelineError {
@@ -16,16 +17,6 @@ interface ScratchOwner {
 }
 
 const ownerFile = 'owner.json';
-
-function isGone(owner: ScratchOwner): boolean {
-  if (owner.host !== hostname()) return false;
-  try {
-    process.kill(owner.pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
 
 async function sizeOf(path: string): Promise<number> {
   const info = await stat(path).catch(() => undefined);
@@ -51,7 +42,7 @@ async function removeLeftovers(workDir: string, kind: string, log: Logger): Prom
     const owner = await readFile(join(path, ownerFile), 'utf8')
       .then((text) => JSON.parse(text) as ScratchOwner)
       .catch(() => undefined);
-    if (!owner || !isGone(owner)) continue;
+    if (!owner || !processGone(owner)) continue;
     bytes += await sizeOf(path);
     await rm(path, { recursive: true, force: true });
     folders++;

@@ -4,6 +4,7 @@ import { PipelineError } from '../domain/errors/pipelineError.ts';
 import type { LeasePolicy } from '../domain/lake/leasePolicy.ts';
 import type { BlobStore } from '../ports/blobStore.ts';
 import type { Logger } from '../ports/logger.ts';
+import { processGone } from './processGone.ts';
 
 /** Another run holds what this one wanted (a partition, the local catalog) and did not let go while it waited. */
 export class LeaseHeldError extends PipelineError {
@@ -37,17 +38,6 @@ export interface LeasePorts {
 }
 
 const generationName = (generation: number): string => `${String(generation).padStart(12, '0')}.json`;
-
-/** The holder's process is gone: only knowable on the machine it ran on. */
-function holderIsDead(lease: LeaseRecord): boolean {
-  if (lease.host !== hostname()) return false;
-  try {
-    process.kill(lease.pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
 
 /**
  * One holder at a time. A lease is a sequence of generations, one object each, created with a
@@ -93,7 +83,7 @@ export class Lease {
         current === undefined ||
         current.runId === holderId ||
         Date.parse(current.expiresAt) <= now ||
-        holderIsDead(current);
+        processGone(current);
       if (lapsed) {
         const record: LeaseRecord = {
           runId: holderId,
@@ -110,7 +100,7 @@ export class Lease {
             ports.log.warn(`took over ${subject.description} from ${current.runId}, whose lease had lapsed`, {
               from: current.runId,
               expiredAt: current.expiresAt,
-              holderGone: holderIsDead(current),
+              holderGone: processGone(current),
             });
           }
           await lease.forgetOldGenerations();

@@ -1,7 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { emptyRowsSql } from '../../domain/sql/emptyRows.ts';
 import { literalFilePattern, sqlFileList, sqlIdentifier, sqlString } from '../../domain/sql/sqlLiteral.ts';
-import { type ColumnDefinition, duckdbType, type TableDefinition } from '../../domain/tables/tableSchema.ts';
+import { duckdbType, type TableDefinition } from '../../domain/tables/tableSchema.ts';
 import type { Catalog, CatalogPartition } from '../../ports/catalog.ts';
 import { type DamagedPartition, DamagedPartitionError } from './damagedPartitionError.ts';
 import type { DuckdbSession } from './duckdbSession.ts';
@@ -127,13 +128,11 @@ function createViewSql(table: TableDefinition, partitions: readonly ListedPartit
       .join(', ');
     return `SELECT *, ${keys} FROM read_parquet(${sqlFileList(p.files)}, hive_partitioning = false)`;
   });
-  const body = selects.length > 0 ? selects.join('\nUNION ALL BY NAME\n') : emptyRelation(table);
+  const body =
+    selects.length > 0
+      ? selects.join('\nUNION ALL BY NAME\n')
+      : emptyRowsSql([...table.columns, ...table.partitionKeys]);
   return `CREATE OR REPLACE VIEW ${sqlIdentifier(table.name)} AS ${body}`;
-}
-
-/** The table's columns as typed NULLs, for a view over a table that has no partition yet. */
-function emptyRelation(definition: TableDefinition): string {
-  return `SELECT ${typedNulls(definition)} WHERE false`;
 }
 
 /**
@@ -148,11 +147,6 @@ function failingViewSql(definition: TableDefinition, message: string): string {
     .map((c) => `${failure}::${duckdbType(c.type)} AS ${sqlIdentifier(c.name)}`)
     .join(', ');
   return `CREATE OR REPLACE VIEW ${sqlIdentifier(definition.name)} AS SELECT ${columns} WHERE ${failure} IS NULL`;
-}
-
-function typedNulls(definition: TableDefinition): string {
-  const column = (c: ColumnDefinition): string => `NULL::${duckdbType(c.type)} AS ${sqlIdentifier(c.name)}`;
-  return [...definition.columns, ...definition.partitionKeys].map(column).join(', ');
 }
 
 function firstLine(message: string): string {

@@ -305,10 +305,7 @@ class ArrayScanner {
       "':'",
       `',' or '${this.stack.at(-1) === openBrace ? '}' : ']'}'`,
     ][this.expect];
-    const element =
-      this.elementStart >= 0
-        ? `element ${this.number + 1} (from byte ${this.elementStart})`
-        : `after element ${this.number}`;
+    const element = this.whereInArray();
     throw new UnsplittableObjectError(
       this.options.objectName,
       at,
@@ -539,13 +536,17 @@ class ArrayScanner {
     return sanitize(this.options.wrapped ? Buffer.from(unescapeJsonString(raw), 'utf8') : raw);
   }
 
+  /** Where in the array the scanner is, for people: the element it is in, or the one it is after. */
+  private whereInArray(): string {
+    return this.elementStart >= 0
+      ? `element ${this.number + 1} (from byte ${this.elementStart})`
+      : `after element ${this.number}`;
+  }
+
   /** The string's closing quote at `at`. */
   private closeString(at: number): void {
     if (this.phase !== Phase.AfterArray) {
-      const element =
-        this.elementStart >= 0
-          ? `element ${this.number + 1} (from byte ${this.elementStart})`
-          : `after element ${this.number}`;
+      const element = this.whereInArray();
       throw new UnsplittableObjectError(
         this.options.objectName,
         at,

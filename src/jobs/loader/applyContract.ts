@@ -15,7 +15,7 @@ import { priceMacrosSql } from '../../domain/cleaning/priceParsing.ts';
 import type { SourceContract } from '../../domain/sources/sourceContract.ts';
 import { emptyRowsSql } from '../../domain/sql/emptyRows.ts';
 import { parquetCopySql } from '../../domain/sql/parquetCopy.ts';
-import { duckdbType, listingsRejectedTable, listingsTable } from '../../domain/tables/tableSchema.ts';
+import { listingsRejectedTable, listingsTable } from '../../domain/tables/tableSchema.ts';
 import { scratchDiskFull } from '../scratchSpace.ts';
 import { CleaningEngineError } from './loaderErrors.ts';
 

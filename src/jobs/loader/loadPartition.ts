@@ -54,6 +54,8 @@ export interface LoadSummary {
   readonly read: number;
   readonly kept: number;
   readonly rejected: number;
+  /** Rejected records that failed at least one rule (duplicates not counted): what the data-quality gate weighs. */
+  readonly rejectedForRules: number;
   readonly rejectedByReason: Record<string, number>;
   readonly examplesByReason: Record<string, RejectedExample[]>;
   readonly objects: readonly RawObjectSummary[];
@@ -267,6 +269,7 @@ export async function loadPartition(request: LoadRequest, ports: JobPorts): Prom
       read,
       kept,
       rejected,
+      rejectedForRules,
       rejectedByReason,
       examplesByReason,
       objects: staged.objects,
