@@ -2,10 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * The tests mutation testing runs (stryker.config.json): everything but the suites against
- * moto_server, whose one shared emulator cannot serve Stryker's parallel workers, and the
- * whole-process crash and chaos runs, too slow to repeat for every mutant; tests that start the
- * CLI or a container as a child process run the unmutated code there (the mutant is active in
- * the test process only), so they neither kill nor confuse mutants.
+ * moto_server, whose one shared emulator cannot serve Stryker's parallel workers, and the tests
+ * that run the pipeline as child processes (the CLI, crash and chaos runs): the mutant is active
+ * in the test process only, so a child runs the unmutated code and those tests could never kill
+ * a mutant, only slow the run.
  */
 export default defineConfig({
   test: {
@@ -16,6 +16,11 @@ export default defineConfig({
     exclude: [
       'test/e2e/crashAndOverlap.test.ts',
       'test/e2e/chaos.test.ts',
+      'test/e2e/etlCommand.test.ts',
+      'test/e2e/lakePathCharacters.test.ts',
+      'test/e2e/lakeRepair.test.ts',
+      'test/e2e/queryReadOnly.test.ts',
+      'test/e2e/scratchSpace.test.ts',
       // bundling with esbuild, which the sandbox's copy of the tree cannot do and no guarantee rests on
       'test/infra/lambdaBundles.test.ts',
       'test/infra/loaderImageBundle.test.ts',
