@@ -32,6 +32,7 @@ describe('the run plan in the state machine', () => {
     expect(Object.keys(plan).sort()).toEqual([
       'dates',
       'environment',
+      'quality',
       'rerunInput',
       'runId',
       'sources',
@@ -50,7 +51,13 @@ describe('the run plan in the state machine', () => {
       environment: 'preprod',
       dates: days('2024-01-01', 366),
       ...planned,
-      rerunInput: { from: '2024-01-01', to: '2024-12-31', ...planned },
+      quality: { maxRejectedShare: 0.5, reason: 'x'.repeat(500) },
+      rerunInput: {
+        from: '2024-01-01',
+        to: '2024-12-31',
+        ...planned,
+        quality: { maxRejectedShare: 0.5, reason: 'x'.repeat(500) },
+      },
     };
     const size = Buffer.byteLength(JSON.stringify({ plan }), 'utf8');
     expect(size, `the plan is ${size} bytes`).toBeLessThan(planBudget);

@@ -85,3 +85,27 @@ export function manifestUri(zones: Pick<LakeZones, 'manifests'>, day: SourceDay,
 export function runIdOf(prefix: string): string | undefined {
   return /\/run=([^/]+)\/?$/.exec(prefix)?.[1];
 }
+
+/** What a task whose day failed leaves beside the manifests: its error, for the summary and the message. */
+export function failureReportUri(
+  zones: Pick<LakeZones, 'manifests'>,
+  item: { readonly source: string; readonly dt: string } | { readonly useCase: string; readonly dt: string },
+  runId: string,
+): string {
+  const key = 'source' in item ? `source=${item.source}` : `useCase=${item.useCase}`;
+  return `${zones.manifests}${key}/dt=${item.dt}/run=${runId}.failure.json`;
+}
+
+/** Where the runs' reports are (one per execution, `etl runs` lists them). */
+export function runReportsPrefix(zones: Pick<LakeZones, 'manifests'>): string {
+  return `${zones.manifests}runs/`;
+}
+
+/** The report of one execution of a run (a re-drive reuses the run id: one report each). */
+export function runReportUri(
+  zones: Pick<LakeZones, 'manifests'>,
+  runId: string,
+  executionName: string,
+): string {
+  return `${runReportsPrefix(zones)}run=${runId}/${executionName}.json`;
+}

@@ -27,6 +27,8 @@ export const runArgumentsSchema = z
     /** A backfill: every day from `from` to `to`, inclusive. */
     from: isoDay.optional(),
     to: isoDay.optional(),
+    /** Exactly these days (a re-drive of the failed days of a run), in any order, each once. */
+    dates: z.array(isoDay).min(1).optional(),
     /** Defaults to every known source. */
     sources: z.array(z.string().regex(sourceNamePattern)).min(1).optional(),
     /** Defaults to every registered use case; [] runs none. */
@@ -35,9 +37,31 @@ export const runArgumentsSchema = z
     scheduledTime: z.string().datetime({ offset: true }).optional(),
     /** Optional: reuse a run id (re-driving a run); generated otherwise. */
     runId: z.string().regex(runIdPattern).optional(),
+    /**
+     * This run's data-quality limit instead of the source contract's, and why (recorded in the
+     * manifest, the summary and the message).
+     */
+    quality: z
+      .object({
+        maxRejectedShare: z.number().min(0).max(1),
+        reason: z.string().trim().min(3, 'say why the limit is changed for this run').max(500),
+      })
+      .strict()
+      .optional(),
+    /** The execution whose failed partitions this run re-drives (lineage for people and `etl runs`). */
+    redriveOf: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:states:[^:]*:\d{12}:execution:[^:]+:[^:]+$/)
+      .optional(),
   })
   .strict()
   .refine((a) => !(a.date && (a.from || a.to)), { message: 'give either date or from/to, not both' })
+  .refine((a) => !(a.dates && (a.date || a.from || a.to)), {
+    message: 'dates lists every day itself: give it without date or from/to',
+  })
+  .refine((a) => a.dates === undefined || new Set(a.dates).size === a.dates.length, {
+    message: 'dates must not repeat a day',
+  })
   .refine((a) => (a.from === undefined) === (a.to === undefined), { message: 'from and to go together' })
   .refine((a) => !(a.from && a.to && a.from > a.to), { message: 'from must not be after to' });
 
@@ -65,6 +89,8 @@ export interface RunPlan {
   readonly dates: readonly string[];
   readonly sources: readonly string[];
   readonly useCases: readonly string[];
+  /** The data-quality limit given for this run, or null: each source contract's own. */
+  readonly quality: RunArguments['quality'] | null;
   readonly rerunInput: RunArguments;
 }
 
@@ -143,22 +169,40 @@ export function planRun(input: unknown, context: PlanContext): RunPlan {
         'execution). Split the backfill into several executions.',
     );
   }
-  const dates = args.from && args.to ? daysBetween(args.from, args.to) : [args.date ?? defaultDay];
-  const rerunInput: RunArguments =
-    dates.length === 1
-      ? { date: dates[0] as string, sources: [...sources], useCases: [...useCases] }
-      : {
-          from: dates[0] as string,
-          to: dates.at(-1) as string,
-          sources: [...sources],
-          useCases: [...useCases],
-        };
+  const dates =
+    args.dates !== undefined
+      ? [...args.dates].sort()
+      : args.from && args.to
+        ? daysBetween(args.from, args.to)
+        : [args.date ?? defaultDay];
+  if (dates.length > maxDays) {
+    throw new InvalidRunArgumentsError(
+      `${dates.length} dates; one execution of ${sources.length} source(s) and ${useCases.length} use case(s) ` +
+        `loads at most ${maxDays}. Split them into several executions.`,
+    );
+  }
+  const extra = {
+    ...(args.quality ? { quality: args.quality } : {}),
+    ...(args.redriveOf ? { redriveOf: args.redriveOf } : {}),
+  };
   return {
     runId: args.runId ?? newRunId(new Date(context.executionStartTime)),
     environment: context.environment,
     dates,
     sources,
     useCases,
-    rerunInput,
+    quality: args.quality ?? null,
+    rerunInput: { ...daysArguments(dates), sources: [...sources], useCases: [...useCases], ...extra },
   };
+}
+
+/** The shortest arguments naming exactly these days (sorted): one date, a range, or the list. */
+export function daysArguments(
+  dates: readonly string[],
+): Pick<RunArguments, 'date' | 'from' | 'to' | 'dates'> {
+  const first = dates[0] as string;
+  const last = dates.at(-1) as string;
+  if (dates.length === 1) return { date: first };
+  const contiguous = daysBetween(first, last).length === dates.length;
+  return contiguous ? { from: first, to: last } : { dates: [...dates] };
 }
