@@ -9,6 +9,20 @@ import type { ErrorCategory } from './errorCategory.ts';
 export abstract class PipelineError extends Error {
   abstract override readonly name: ErrorName;
 
+  /**
+   * Facts a machine reads besides the message (e.g. a data-quality failure's top reasons with
+   * example records): they travel into the failure report in the lake and the message.
+   */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(
+    message: string,
+    options?: ErrorOptions & { readonly details?: Readonly<Record<string, unknown>> },
+  ) {
+    super(message, options);
+    this.details = options?.details;
+  }
+
   /** Read lazily: subclasses set `name` after this constructor has run. */
   get category(): ErrorCategory {
     return errorCatalog[this.name].category;
