@@ -17,6 +17,9 @@ const noncurrentVersionExpiration = Duration.days(30);
 /** Server access logs: long enough for an investigation, not forever. */
 const accessLogsExpiration = Duration.days(365);
 
+/** Where the manifests zone is in the curated bucket (manifests, failure reports, run reports). */
+export const manifestsKeyPrefix = 'manifests/';
+
 /**
  * The lake's zones as buckets, one per zone (manifests live under `manifests/` in curated):
  * separate buckets give separate IAM boundaries, lifecycles and access logs.
@@ -117,7 +120,7 @@ export class DataLakeBuckets extends Construct {
       raw: uri(this.raw),
       curated: uri(this.curated),
       results: uri(this.results),
-      manifests: uri(this.curated, 'manifests/'),
+      manifests: uri(this.curated, manifestsKeyPrefix),
       athenaResults: uri(this.athenaResults),
     };
   }

@@ -124,6 +124,20 @@ export class ListingsPipelineStack extends Stack {
       environments: {
         parseArgs: { ENVIRONMENT: config.name, TIME_ZONE: config.schedule.timeZone },
         runSqlUseCase: { ENVIRONMENT: config.name, ...lakeVariables, ATHENA_WORKGROUP: athenaWorkgroupName },
+        recordFailure: (lambdaLogGroups) => ({
+          ENVIRONMENT: config.name,
+          LAKE_MANIFESTS: this.lake.zones.manifests,
+          TASK_LOG_GROUPS: this.toJsonString({
+            containers: Object.fromEntries(
+              [this.loader, ...this.modelTasks.values()].map((task) => [
+                task.container.containerName,
+                task.logGroup.logGroupName,
+              ]),
+            ),
+            lambdas: lambdaLogGroups,
+          }),
+        }),
+        reviewLoads: { ENVIRONMENT: config.name, LAKE_MANIFESTS: this.lake.zones.manifests },
         summarize: { ENVIRONMENT: config.name, LAKE_MANIFESTS: this.lake.zones.manifests, ...topic },
         notifyFailure: { ENVIRONMENT: config.name, ...topic },
       },
@@ -158,6 +172,7 @@ export class ListingsPipelineStack extends Stack {
       alerts: this.alerts,
       loader: this.loader,
       models: modelUseCases.map((useCase) => ({
+        useCase: useCase.name,
         tables: useCase.tables,
         task: this.modelTask(useCase.name),
       })),

@@ -12,7 +12,12 @@ export type LambdaEnvironmentVariables = {
 };
 
 export interface PipelineFunctionsProps {
-  readonly environments: LambdaEnvironmentVariables;
+  /** recordFailure's links the SQL Lambda's log group, which exists only once it is made here. */
+  readonly environments: Omit<LambdaEnvironmentVariables, 'recordFailure'> & {
+    readonly recordFailure: (logGroups: {
+      readonly runSqlUseCase: string;
+    }) => LambdaEnvironmentVariables['recordFailure'];
+  };
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
 }
@@ -28,6 +33,8 @@ export const useCaseSqlDirectory = 'src/domain/useCases/sql';
 export class PipelineFunctions extends Construct {
   readonly parseArgs: HandlerFunction;
   readonly runSqlUseCase: HandlerFunction;
+  readonly recordFailure: HandlerFunction;
+  readonly reviewLoads: HandlerFunction;
   readonly summarize: HandlerFunction;
   readonly notifyFailure: HandlerFunction;
 
@@ -51,6 +58,24 @@ export class PipelineFunctions extends Construct {
       timeout: Duration.minutes(sqlUseCaseTimeoutMinutes + 1),
       bundledDirectories: [{ from: useCaseSqlDirectory, to: 'sql' }],
     });
+    // Reads and writes one small report per failed load or use case.
+    this.recordFailure = new HandlerFunction(this, 'RecordFailure', {
+      ...common,
+      folder: 'recordFailure',
+      environment: props.environments.recordFailure({
+        runSqlUseCase: this.runSqlUseCase.logGroup.logGroupName,
+      }),
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+    });
+    // Reads every partition's manifest of a run, like Summarize.
+    this.reviewLoads = new HandlerFunction(this, 'ReviewLoads', {
+      ...common,
+      folder: 'reviewLoads',
+      environment: props.environments.reviewLoads,
+      memorySize: 512,
+      timeout: Duration.minutes(2),
+    });
     // Reads every partition's manifest of a run (a backfill may have hundreds).
     this.summarize = new HandlerFunction(this, 'Summarize', {
       ...common,
@@ -70,6 +95,13 @@ export class PipelineFunctions extends Construct {
 
   /** Every handler, for checks that apply to all of them. */
   get all(): readonly HandlerFunction[] {
-    return [this.parseArgs, this.runSqlUseCase, this.summarize, this.notifyFailure];
+    return [
+      this.parseArgs,
+      this.runSqlUseCase,
+      this.recordFailure,
+      this.reviewLoads,
+      this.summarize,
+      this.notifyFailure,
+    ];
   }
 }

@@ -1,8 +1,9 @@
+import { runReportsPrefix, useCaseReportsPrefix } from '../src/domain/lake/lakeLayout.ts';
 import type { TableDefinition } from '../src/domain/tables/tableSchema.ts';
 import type { AlertTopic } from './alertTopic.ts';
 import type { AthenaWorkgroup } from './athenaWorkgroup.ts';
 import type { ContainerTask } from './containerTask.ts';
-import type { DataLakeBuckets } from './dataLakeBuckets.ts';
+import { type DataLakeBuckets, manifestsKeyPrefix } from './dataLakeBuckets.ts';
 import type { GlueDatabase } from './glueDatabase.ts';
 import {
   athenaOutputStatements,
@@ -19,7 +20,11 @@ export interface PipelinePermissionsProps {
   readonly alerts: AlertTopic;
   readonly loader: ContainerTask;
   /** Each model use case's task and the tables it publishes. */
-  readonly models: readonly { readonly task: ContainerTask; readonly tables: readonly TableDefinition[] }[];
+  readonly models: readonly {
+    readonly useCase: string;
+    readonly task: ContainerTask;
+    readonly tables: readonly TableDefinition[];
+  }[];
   readonly functions: PipelineFunctions;
   readonly curatedTables: readonly TableDefinition[];
   /** The tables of the SQL use cases (RunSqlUseCase publishes them). */
@@ -32,9 +37,11 @@ export interface PipelinePermissionsProps {
  * | principal                 | raw  | curated (+ manifests) | results | athena-results | Glue writes     | topic   |
  * |---------------------------|------|-----------------------|---------|----------------|-----------------|---------|
  * | loader task               | read | read/write            | -       | -              | curated tables  | -       |
- * | each model use case task  | -    | read                  | r/w     | -              | its tables      | -       |
+ * | each model use case task  | -    | read (+ r/w its failure reports) | r/w | -       | its tables      | -       |
  * | RunSqlUseCase (+ Athena)  | -    | read                  | r/w     | write          | SQL use cases'  | -       |
- * | Summarize                 | -    | read manifests/       | -       | -              | -               | publish |
+ * | RecordFailure             | -    | r/w manifests/        | -       | -              | -               | -       |
+ * | ReviewLoads               | -    | read manifests/       | -       | -              | -               | -       |
+ * | Summarize                 | -    | read manifests/, r/w manifests/runs/ | - | -        | -               | publish |
  * | NotifyFailure             | -    | -                     | -       | -              | -               | publish |
  * | ParseArgs                 | -    | -                     | -       | -              | -               | -       |
  * | analysts (managed policy) | -    | read                  | read    | write          | -               | -       |
@@ -44,6 +51,8 @@ export interface PipelinePermissionsProps {
  */
 export function grantPipelinePermissions(props: PipelinePermissionsProps): void {
   const { lake, catalog, workgroup, alerts, functions } = props;
+  // Key prefixes in the curated bucket, from the lake layout's own paths.
+  const manifestKeys = { manifests: manifestsKeyPrefix };
   const key = lake.key;
 
   grantStatements(props.loader.taskRole, [
@@ -58,6 +67,12 @@ export function grantPipelinePermissions(props: PipelinePermissionsProps): void 
       ...lakeReadStatements({ bucket: lake.curated, key }),
       ...catalog.readStatements(),
       ...lakeReadWriteStatements({ bucket: lake.results, key }),
+      // Its failure report, beside the manifests.
+      ...lakeReadWriteStatements({
+        bucket: lake.curated,
+        key,
+        prefix: useCaseReportsPrefix(manifestKeys, model.useCase),
+      }),
       ...catalog.tableWriteStatements(model.tables),
     ]);
   }
@@ -75,8 +90,16 @@ export function grantPipelinePermissions(props: PipelinePermissionsProps): void 
     ...catalog.tableWriteStatements(props.sqlTables),
   ]);
 
+  // Completes the failure report of any failed load or use case.
+  grantStatements(functions.recordFailure.role, [
+    ...lakeReadWriteStatements({ bucket: lake.curated, key, prefix: manifestsKeyPrefix }),
+  ]);
+  grantStatements(functions.reviewLoads.role, [
+    ...lakeReadStatements({ bucket: lake.curated, key, prefix: manifestsKeyPrefix }),
+  ]);
   grantStatements(functions.summarize.role, [
-    ...lakeReadStatements({ bucket: lake.curated, key, prefix: 'manifests/' }),
+    ...lakeReadStatements({ bucket: lake.curated, key, prefix: manifestsKeyPrefix }),
+    ...lakeReadWriteStatements({ bucket: lake.curated, key, prefix: runReportsPrefix(manifestKeys) }),
     ...alerts.publishStatements(),
   ]);
 

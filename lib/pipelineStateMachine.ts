@@ -67,6 +67,11 @@ export function nestedConcurrency(total: number, innerItems: number): { outer: n
   return { outer: Math.max(1, Math.floor(total / inner)), inner };
 }
 
+/** Summarize's message lists what failed; the Fail state marks the execution for alarms, `etl runs` and redrive. */
+const partitionsFailedCause =
+  'Some partitions or use cases of the run failed; the others were published. Summarize sent the message listing ' +
+  'each with its error; `etl redrive <execution>` re-runs only those.';
+
 /** Why the execution failed is in the NotifyFailure message; the Fail state only marks it. */
 const failureCause =
   'The listings pipeline failed. NotifyFailure sent the failed state, error, cause and the input to re-run.';
@@ -90,6 +95,7 @@ export class PipelineStateMachine extends Construct {
   constructor(scope: Construct, id: string, props: PipelineStateMachineProps) {
     super(scope, id);
     const { functions } = props;
+    const stateMachineName = `listings-${props.environmentName}`;
     /**
      * Lambda tasks retry the Lambda service's own failures, and the handlers' errors of the
      * environment category (a service or the machine failed; the same input may succeed):
@@ -173,6 +179,44 @@ export class PipelineStateMachine extends Construct {
       return state;
     };
 
+    /**
+     * A failed load or use case of one day ends its iteration here, not the run: the task's
+     * failure report is completed with what ECS or Lambda said and the log link, and the
+     * other days go on (Summarize lists what failed; `etl redrive` re-runs it).
+     */
+    const recordFailure = (id: string, item: 'source' | 'useCase', comment: string): tasks.LambdaInvoke =>
+      retryLambdaServiceErrors(
+        new tasks.LambdaInvoke(this, id, {
+          comment,
+          lambdaFunction: functions.recordFailure.function,
+          payloadResponseOnly: true,
+          retryOnServiceExceptions: false,
+          payload: sfn.TaskInput.fromObject({
+            item: {
+              [item]: sfn.JsonPath.stringAt(`$.${item}`),
+              dt: sfn.JsonPath.stringAt('$.dt'),
+              runId: sfn.JsonPath.stringAt('$.runId'),
+            },
+            failure: sfn.JsonPath.objectAt('$.failure'),
+            executionId: sfn.JsonPath.executionId,
+          }),
+          resultPath: sfn.JsonPath.DISCARD,
+        }),
+      );
+    const recordLoadFailure = recordFailure(
+      stateNames.recordLoadFailure,
+      'source',
+      "File the day's load failure (the error, ECS's exit code and reason, the log link); the other days go on",
+    );
+    const recordUseCaseFailure = recordFailure(
+      stateNames.recordUseCaseFailure,
+      'useCase',
+      "File the use case's failure for the day; the other use cases and days go on",
+    );
+    const caughtPerItem = (task: sfn.TaskStateBase, handler: tasks.LambdaInvoke): void => {
+      task.addCatch(handler, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
+    };
+
     const loaderRun: RunVariablePaths<'loader'> = { RUN_ID: '$.runId', SOURCE: '$.source', RUN_DATE: '$.dt' };
     const load = containerTask(
       stateNames.load,
@@ -180,13 +224,30 @@ export class PipelineStateMachine extends Construct {
       'Load one source and day: raw files to curated Parquet, then publish the partitions',
       loaderRun,
     );
+    caughtPerItem(load, recordLoadFailure);
     const loadPartitions = this.overDaysAndItems({
       outer: { id: stateNames.loadPartitions, comment: 'Every planned day, then every planned source of it' },
       inner: { id: stateNames.loadSourcesOfDay, comment: 'One loader task per planned source of the day' },
+      days: '$.plan.dates',
       items: { plan: 'sources', item: 'source', registered: props.registered.sources },
       maxConcurrency: props.maxConcurrency.loads,
       processor: load,
     });
+
+    const reviewLoads = retryLambdaServiceErrors(
+      new tasks.LambdaInvoke(this, stateNames.reviewLoads, {
+        comment:
+          "Which days every source loaded (their use cases run); stops the run if a failed day's source says so",
+        lambdaFunction: functions.reviewLoads.function,
+        payloadResponseOnly: true,
+        retryOnServiceExceptions: false,
+        payload: sfn.TaskInput.fromObject({
+          plan: sfn.JsonPath.objectAt('$.plan'),
+          executionId: sfn.JsonPath.executionId,
+        }),
+        resultPath: '$.review',
+      }),
+    );
 
     // The Lambda renders the use case's SQL for the day, runs it and publishes the result.
     const runSqlUseCase = retryLambdaServiceErrors(
@@ -198,26 +259,34 @@ export class PipelineStateMachine extends Construct {
         resultPath: sfn.JsonPath.DISCARD,
       }),
     );
+    caughtPerItem(runSqlUseCase, recordUseCaseFailure);
     // Each model use case runs its own container; it publishes its own tables, as the loader does.
-    const modelRun: RunVariablePaths<'model'> = { RUN_ID: '$.runId', RUN_DATE: '$.dt' };
+    const modelRun: RunVariablePaths<'model'> = {
+      RUN_ID: '$.runId',
+      RUN_DATE: '$.dt',
+      USE_CASE: '$.useCase',
+    };
     const chooseUseCase = new sfn.Choice(this, stateNames.chooseUseCase, {
       comment: 'Each model use case runs its own container; SQL use cases run on Athena',
     });
     for (const { useCase, task } of props.models) {
-      chooseUseCase.when(
-        sfn.Condition.stringEquals('$.useCase', useCase.name),
-        containerTask(
-          modelUseCaseStateName(useCase),
-          task,
-          `Run the ${useCase.name} use case's container for the day`,
-          modelRun,
-        ),
+      const runModel = containerTask(
+        modelUseCaseStateName(useCase),
+        task,
+        `Run the ${useCase.name} use case's container for the day`,
+        modelRun,
       );
+      caughtPerItem(runModel, recordUseCaseFailure);
+      chooseUseCase.when(sfn.Condition.stringEquals('$.useCase', useCase.name), runModel);
     }
     const useCaseOfDay = props.models.length > 0 ? chooseUseCase.otherwise(runSqlUseCase) : runSqlUseCase;
     const runUseCases = this.overDaysAndItems({
-      outer: { id: stateNames.runUseCases, comment: 'Every planned day, then every planned use case of it' },
+      outer: {
+        id: stateNames.runUseCases,
+        comment: 'Every day all sources loaded, then every planned use case of it',
+      },
       inner: { id: stateNames.runUseCasesOfDay, comment: 'One step per planned use case of the day' },
+      days: '$.review.useCaseDates',
       items: { plan: 'useCases', item: 'useCase', registered: props.registered.useCases },
       maxConcurrency: props.maxConcurrency.useCases,
       processor: useCaseOfDay,
@@ -231,11 +300,41 @@ export class PipelineStateMachine extends Construct {
         retryOnServiceExceptions: false,
         payload: sfn.TaskInput.fromObject({
           plan: sfn.JsonPath.objectAt('$.plan'),
+          useCaseDates: sfn.JsonPath.listAt('$.review.useCaseDates'),
           executionId: sfn.JsonPath.executionId,
+          executionName: sfn.JsonPath.executionName,
+          executionStartTime: sfn.JsonPath.executionStartTime,
         }),
         resultPath: '$.summary',
       }),
     );
+
+    // Step Functions keeps 25,000 events per execution: a longer range goes on in a new one.
+    const startNextPart = new tasks.StepFunctionsStartExecution(this, stateNames.startNextPart, {
+      comment: "Start the range's next part (ParseArgs planned it), as a new execution of this state machine",
+      stateMachine: sfn.StateMachine.fromStateMachineName(this, 'Itself', stateMachineName),
+      integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
+      input: sfn.TaskInput.fromJsonPathAt('$.plan.next'),
+      resultSelector: { executionArn: sfn.JsonPath.stringAt('$.ExecutionArn') },
+      resultPath: '$.nextPart',
+    });
+    const checkOutcome = new sfn.Choice(this, stateNames.checkOutcome, {
+      comment: 'Failed partitions or use cases fail the execution (Summarize has sent the message)',
+    })
+      .when(
+        sfn.Condition.stringEquals('$.summary.status', 'FAILED'),
+        new sfn.Fail(this, stateNames.partitionsFailed, {
+          error: 'PartitionsFailedError',
+          cause: partitionsFailedCause,
+        }),
+      )
+      .otherwise(new sfn.Succeed(this, stateNames.succeeded));
+    startNextPart.next(checkOutcome);
+    const hasNextPart = new sfn.Choice(this, stateNames.hasNextPart, {
+      comment: 'A range longer than one execution holds goes on in a new execution',
+    })
+      .when(sfn.Condition.isNotNull('$.plan.next'), startNextPart)
+      .otherwise(checkOutcome);
 
     const notifyFailure = retryLambdaServiceErrors(
       new tasks.LambdaInvoke(this, stateNames.notifyFailure, {
@@ -259,8 +358,10 @@ export class PipelineStateMachine extends Construct {
     const caught: readonly [sfn.TaskStateBase | sfn.Map, string][] = [
       [parseArgs, stateNames.parseArgs],
       [loadPartitions, stateNames.loadPartitions],
+      [reviewLoads, stateNames.reviewLoads],
       [runUseCases, stateNames.runUseCases],
       [summarize, stateNames.summarize],
+      [startNextPart, stateNames.startNextPart],
     ];
     for (const [state, name] of caught) {
       // Keyed by state, so the failure message can tell where it happened and keep the input.
@@ -269,9 +370,10 @@ export class PipelineStateMachine extends Construct {
 
     const definition = sfn.Chain.start(parseArgs)
       .next(loadPartitions)
+      .next(reviewLoads)
       .next(runUseCases)
       .next(summarize)
-      .next(new sfn.Succeed(this, stateNames.succeeded));
+      .next(hasNextPart);
 
     this.logGroup = new LogGroup(this, 'Logs', {
       // The vendedlogs prefix keeps CloudWatch's log-delivery resource policy small.
@@ -280,7 +382,7 @@ export class PipelineStateMachine extends Construct {
       removalPolicy: props.logRemovalPolicy,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: `listings-${props.environmentName}`,
+      stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
       queryLanguage: sfn.QueryLanguage.JSON_PATH,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
@@ -300,6 +402,8 @@ export class PipelineStateMachine extends Construct {
   private overDaysAndItems(spec: {
     readonly outer: { readonly id: string; readonly comment: string };
     readonly inner: { readonly id: string; readonly comment: string };
+    /** The state's list of days the outer Map goes over. */
+    readonly days: string;
     /** `plan`: the plan's list; `item`: the field an inner item names; `registered`: its length at most. */
     readonly items: {
       readonly plan: 'sources' | 'useCases';
@@ -324,7 +428,7 @@ export class PipelineStateMachine extends Construct {
     inner.itemProcessor(spec.processor);
     const outer = new sfn.Map(this, spec.outer.id, {
       comment: spec.outer.comment,
-      itemsPath: '$.plan.dates',
+      itemsPath: spec.days,
       itemSelector: {
         dt: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
         runId: sfn.JsonPath.stringAt('$.plan.runId'),

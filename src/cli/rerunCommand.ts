@@ -24,11 +24,16 @@ export function rerunArgumentsFor(executionInput: unknown, context: RerunContext
   const parsed = runArgumentsSchema.safeParse(executionInput);
   const input = parsed.success ? parsed.data : {};
   const { options } = context;
+  // A list of days (a re-drive's) is re-run as the range it spans: `etl redrive` re-runs just those.
+  const from = input.from ?? input.dates?.[0];
+  const to = input.to ?? input.dates?.at(-1);
   const days =
-    input.from && input.to
-      ? ['--from', input.from, '--to', input.to]
-      : // Without a date the run was for the day it started; a later re-run must name that day.
-        ['--date', input.date ?? options.date ?? dayIn(new Date().toISOString(), pipelineTimeZone)];
+    from && to && from !== to
+      ? ['--from', from, '--to', to]
+      : from
+        ? ['--date', from]
+        : // Without a date the run was for the day it started; a later re-run must name that day.
+          ['--date', input.date ?? options.date ?? dayIn(new Date().toISOString(), pipelineTimeZone)];
   const sources = input.sources ?? options.sources ?? [];
   const useCases = input.useCases ?? options.useCases;
   return [
@@ -61,4 +66,9 @@ export function rerunArguments(summary: RunSummary, run: ValidatedRun): string[]
 /** The command that repeats a finished run. */
 export function rerunCommand(summary: RunSummary, run: ValidatedRun): string {
   return rerunCommandFor(summary.input, { ...run, lake: summary.lake });
+}
+
+/** The command that re-runs only what an execution of a local lake left failed. */
+export function redriveCommandFor(executionId: string, lake: string): string {
+  return `${etlCommandLine} redrive ${[executionId, '--lake', lake].map(shellQuote).join(' ')}`;
 }

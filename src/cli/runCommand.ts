@@ -1,18 +1,27 @@
 import { OutboxNotifier } from '../adapters/local/outboxNotifier.ts';
-import { manifestUri } from '../domain/lake/lakeLayout.ts';
+import { manifestUri, runReportUri } from '../domain/lake/lakeLayout.ts';
 import type { Notification } from '../domain/notifications/notification.ts';
-import { dayIn, partitionsOf, pipelineTimeZone, type RunArguments } from '../domain/run/runArguments.ts';
+import {
+  dayIn,
+  daysArguments,
+  partitionsOf,
+  pipelineTimeZone,
+  type RunArguments,
+  type RunPlan,
+  runArgumentsSchema,
+} from '../domain/run/runArguments.ts';
+import { type PartitionOutcome, runOutcomeSchema, type UseCaseOutcome } from '../domain/run/runOutcome.ts';
 import { defaultSourceName } from '../domain/sources/registry.ts';
 import { useCaseNamed } from '../domain/useCases/registry.ts';
 import type { LoadSummary } from '../jobs/loader/loadPartition.ts';
 import { landRawFiles } from '../landing/landRawFiles.ts';
 import { localStateMachineDefinition } from '../orchestrator/localDefinition.ts';
-import { runLocalExecution } from '../orchestrator/localStateMachine.ts';
+import { type LocalExecutionResult, runLocalExecution } from '../orchestrator/localStateMachine.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { Notifier } from '../ports/notifier.ts';
-import { type CatalogKind, connectLake } from '../runtime/lakeConnection.ts';
+import { type CatalogKind, connectLake, type LakeConnection } from '../runtime/lakeConnection.ts';
 import { localPipelinePorts } from '../runtime/localRuntime.ts';
-import { rerunCommandFor } from './rerunCommand.ts';
+import { redriveCommandFor, rerunCommandFor } from './rerunCommand.ts';
 import { type RunSummary, totalsOf } from './runSummary.ts';
 import { UsageError } from './usageError.ts';
 
@@ -73,6 +82,7 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
     notifier,
     rerunCommand: (rerunInput) =>
       rerunCommandFor(rerunInput, { options, lake: options.lake, defaultCatalog: options.catalog }),
+    redriveCommand: (executionId) => redriveCommandFor(executionId, options.lake),
     log,
   });
   if (options.inputs.length > 0) {
@@ -83,38 +93,82 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
     if (!options.date) Object.assign(input, { date: dt });
   }
   const definition = await localStateMachineDefinition(localDefinitionEnvironment);
-  const execution = await runLocalExecution(
-    definition,
-    { ...input },
-    {
-      lake,
-      ports,
-      workDir: options.workDir,
-      duckdbMemoryLimit: options.duckdbMemoryLimit,
-    },
-  );
-  const partitions: LoadSummary[] = [];
-  for (const partition of execution.plan ? partitionsOf(execution.plan) : []) {
-    const manifest = await lake.blobs.getText(
-      manifestUri(lake.zones, partition, execution.plan?.runId ?? ''),
-    );
-    if (manifest) partitions.push(JSON.parse(manifest) as LoadSummary);
+  const options_ = { lake, ports, workDir: options.workDir, duckdbMemoryLimit: options.duckdbMemoryLimit };
+  // A range longer than one execution holds runs as parts: each starts the next when done.
+  const executions: LocalExecutionResult[] = [];
+  let part: { input: Record<string, unknown>; executionArn?: string } | null = { input: { ...input } };
+  while (part) {
+    if (executions.length > 0) log.info(`Next part of the range: ${describeInput(part.input)}`);
+    const execution = await runLocalExecution(definition, part.input as never, options_, part.executionArn);
+    executions.push(execution);
+    part = execution.nextPart
+      ? {
+          input: execution.nextPart.input as Record<string, unknown>,
+          executionArn: execution.nextPart.executionArn,
+        }
+      : null;
   }
+  const first = executions[0] as LocalExecutionResult;
+  const plans = executions.flatMap((e) => (e.plan ? [e.plan] : []));
+  const partitions: LoadSummary[] = [];
+  for (const plan of plans) {
+    for (const partition of partitionsOf(plan)) {
+      const manifest = await lake.blobs.getText(manifestUri(lake.zones, partition, plan.runId));
+      if (manifest) partitions.push(JSON.parse(manifest) as LoadSummary);
+    }
+  }
+  const outcomes = await outcomesOf(lake, executions);
+  const failedExecution = executions.find((e) => e.status === 'FAILED');
   return {
-    status: execution.status,
-    runId: execution.plan?.runId ?? null,
-    executionId: execution.executionId,
+    status: failedExecution ? 'FAILED' : 'SUCCEEDED',
+    runId: first.plan?.runId ?? null,
+    executionId: first.executionId,
+    executions: executions.map((e) => e.executionId),
     lake: lake.root,
-    input: { ...(execution.plan?.rerunInput ?? input) },
+    input: { ...(first.plan ? { ...first.plan.rerunInput, ...rangeOf(plans) } : input) },
     totals: totalsOf(partitions),
     partitions,
-    useCases: (execution.plan?.dates ?? []).flatMap((dt) =>
-      (execution.plan?.useCases ?? []).map((name) => ({ name, dt, kind: useCaseNamed(name).kind })),
+    outcomes,
+    useCases: plans.flatMap((plan) =>
+      plan.dates.flatMap((dt) => plan.useCases.map((name) => ({ name, dt, kind: useCaseNamed(name).kind }))),
     ),
-    states: execution.states,
-    error: execution.error,
-    caughtBy: execution.caughtBy,
+    states: executions.flatMap((e) => e.states),
+    error: failedExecution?.error ?? null,
+    caughtBy: failedExecution?.caughtBy ?? null,
+    redriveCommand: failedExecution ? redriveCommandFor(failedExecution.executionId, options.lake) : null,
     notification: notifier.last,
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+/** The days of all parts together, as one input names them. */
+function rangeOf(plans: readonly RunPlan[]): RunArguments {
+  const days = plans.flatMap((p) => p.dates);
+  return days.length > 0 ? daysArguments([...days].sort()) : {};
+}
+
+function describeInput(input: Record<string, unknown>): string {
+  const parsed = runArgumentsSchema.safeParse(input);
+  if (!parsed.success) return JSON.stringify(input);
+  const { from, to, date, dates } = parsed.data;
+  return from && to ? `${from} to ${to}` : (date ?? `${dates?.length ?? 0} days`);
+}
+
+/** What Summarize filed for each execution: the outcome of every partition and use case. */
+async function outcomesOf(
+  lake: LakeConnection,
+  executions: readonly LocalExecutionResult[],
+): Promise<RunSummary['outcomes']> {
+  const partitions: PartitionOutcome[] = [];
+  const useCases: UseCaseOutcome[] = [];
+  for (const execution of executions) {
+    if (!execution.plan) continue;
+    const name = execution.executionId.split(':').at(-1) as string;
+    const text = await lake.blobs.getText(runReportUri(lake.zones, execution.plan.runId, name));
+    if (!text) continue;
+    const report = runOutcomeSchema.parse(JSON.parse(text));
+    partitions.push(...report.partitions);
+    useCases.push(...report.useCases);
+  }
+  return { partitions, useCases };
 }

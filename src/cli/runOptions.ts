@@ -120,10 +120,11 @@ function checkedRunArguments(flags: RunFlags): RunArguments {
     throw new UsageError(`${message}. ${dayAdvice}`);
   }
   try {
-    // What is left to ParseArgs (the length of a backfill), with the registries it uses.
+    // What is left to ParseArgs (the registries' names), with the registries it uses.
     planRun(parsed.data, {
       environment: 'local',
       executionStartTime: new Date().toISOString(),
+      executionId: 'arn:aws:states:local:000000000000:execution:listings-local:validation',
       timeZone: pipelineTimeZone,
       knownSources: knownSources.map((s) => s.name),
       knownUseCases: knownUseCases.map((u) => u.name),

@@ -17,6 +17,26 @@ export function reportRun(summary: RunSummary, run: ValidatedRun, log: Logger): 
     );
     return;
   }
+  const failedDays = [
+    ...summary.outcomes.partitions.filter((p) => p.outcome === 'failed' || p.outcome === 'not-run'),
+    ...summary.outcomes.useCases.filter((u) => u.outcome === 'failed'),
+  ];
+  if (failedDays.length > 0) {
+    const loaded = summary.outcomes.partitions.filter((p) => p.outcome === 'loaded').length;
+    log.error(
+      `Run ${summary.runId ?? ''}: ${failedDays.length} failed; ${loaded} of ${summary.outcomes.partitions.length} partitions loaded and published.`,
+    );
+    for (const item of failedDays.slice(0, 20)) {
+      const name = 'source' in item ? item.source : item.useCase;
+      log.error(
+        `  ${name} ${item.dt}: ${item.error ?? item.outcome}${item.message ? `: ${item.message}` : ''}`,
+      );
+    }
+    if (failedDays.length > 20)
+      log.error(`  … and ${failedDays.length - 20} more (etl runs --lake ${summary.lake})`);
+    if (summary.redriveCommand) log.info(`Once fixed, re-run only what failed: ${summary.redriveCommand}`);
+    return;
+  }
   log.error(`Run ${summary.runId ?? ''} failed${summary.error?.state ? ` in ${summary.error.state}` : ''}.`);
   log.error(`${summary.error?.name}: ${summary.error?.message}`);
   log.info(`Re-run with: ${rerunCommand(summary, run)}`);

@@ -1,11 +1,14 @@
 import type { Notification } from '../domain/notifications/notification.ts';
+import type { PartitionOutcome, UseCaseOutcome } from '../domain/run/runOutcome.ts';
 import type { LoadSummary } from '../jobs/loader/loadPartition.ts';
 
 /** What `etl run --json` prints: the run's outcome, for scripts and people alike. */
 export interface RunSummary {
   readonly status: 'SUCCEEDED' | 'FAILED';
   readonly runId: string | null;
+  /** The (first) execution; a range longer than one execution holds ran as several, in `executions`. */
   readonly executionId: string;
+  readonly executions: readonly string[];
   readonly lake: string;
   /** The execution input (re-running with it repeats the run). */
   readonly input: Record<string, unknown>;
@@ -16,6 +19,11 @@ export interface RunSummary {
     readonly rejectedByReason: Record<string, number>;
   };
   readonly partitions: readonly LoadSummary[];
+  /** What became of every partition and use case (Summarize's reports in the lake). */
+  readonly outcomes: {
+    readonly partitions: readonly PartitionOutcome[];
+    readonly useCases: readonly UseCaseOutcome[];
+  };
   /** Use-case steps planned (one per use case and run date). */
   readonly useCases: readonly {
     readonly name: string;
@@ -28,6 +36,8 @@ export interface RunSummary {
   readonly error: { readonly name: string; readonly message: string; readonly state: string | null } | null;
   /** On failure: the Catch target the execution reached. */
   readonly caughtBy: string | null;
+  /** On failure: the command that re-runs only what failed. */
+  readonly redriveCommand: string | null;
   /** The last notification sent (success summary or failure message). */
   readonly notification: Notification | null;
   readonly durationMs: number;

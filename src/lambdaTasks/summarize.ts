@@ -1,29 +1,29 @@
 import { z } from 'zod';
-import { PipelineError } from '../domain/errors/pipelineError.ts';
-import { type LakeZones, manifestUri } from '../domain/lake/lakeLayout.ts';
+import { runReportUri } from '../domain/lake/lakeLayout.ts';
+import { runNotification } from '../domain/notifications/runNotification.ts';
 import {
-  type PartitionReport,
-  type RunReport,
-  successNotification,
-} from '../domain/notifications/notifications.ts';
-import { partitionsOf } from '../domain/run/runArguments.ts';
-import type { BlobStore } from '../ports/blobStore.ts';
+  partitionOutcomeOf,
+  redriveInputOf,
+  runStatusOf,
+  summaryOutputOf,
+  useCaseOutcomesOf,
+} from '../domain/run/outcomes.ts';
+import { qualityOverrideSchema, runArgumentsSchema } from '../domain/run/runArguments.ts';
+import type { RunOutcome, RunSummaryOutput } from '../domain/run/runOutcome.ts';
+import { sourceNamed } from '../domain/sources/registry.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { Notifier } from '../ports/notifier.ts';
+import { partitionFactsOf, type RunFactsPorts, useCaseFailuresOf } from './runFacts.ts';
 import { parseTaskEvent } from './taskEvent.ts';
 
-export interface SummarizePorts {
+export interface SummarizePorts extends RunFactsPorts {
   readonly environment: string;
   /** For console links. */
   readonly region: string;
-  readonly zones: Pick<LakeZones, 'manifests'>;
-  readonly blobs: BlobStore;
   readonly notifier: Notifier;
+  /** The command that re-drives an execution's failed part, in the world it ran in. */
+  readonly redriveCommand: (executionId: string) => string;
   readonly log: Logger;
-}
-
-export class ManifestMissingError extends PipelineError {
-  override readonly name = 'ManifestMissingError';
 }
 
 const summarizeEvent = z.object({
@@ -32,51 +32,62 @@ const summarizeEvent = z.object({
     dates: z.array(z.string()),
     sources: z.array(z.string()),
     useCases: z.array(z.string()),
+    quality: qualityOverrideSchema.nullable().optional(),
+    rerunInput: runArgumentsSchema,
   }),
+  useCaseDates: z.array(z.string()),
   executionId: z.string(),
+  executionName: z.string(),
+  executionStartTime: z.string(),
 });
 
-/** What Summarize needs of a partition's manifest. */
-export const manifestSchema = z.object({
-  source: z.string(),
-  dt: z.string(),
-  read: z.number(),
-  kept: z.number(),
-  rejected: z.number(),
-  rejectedByReason: z.record(z.string(), z.number()),
-  durationMs: z.number(),
-});
-
-/** Summarize: reads every partition's manifest, tells people the run succeeded, returns the report. */
-export async function summarizeTask(event: unknown, ports: SummarizePorts): Promise<RunReport> {
-  const { plan, executionId } = parseTaskEvent('Summarize', summarizeEvent, event);
-  const partitions: PartitionReport[] = [];
-  for (const partition of partitionsOf(plan)) {
-    const uri = manifestUri(ports.zones, partition, plan.runId);
-    const text = await ports.blobs.getText(uri);
-    if (text === undefined) {
-      throw new ManifestMissingError(
-        `No manifest at ${uri}: the loader did not finish ${partition.source}/${partition.dt}.`,
-      );
-    }
-    const { source, dt, read, kept, rejected, rejectedByReason, durationMs } = manifestSchema.parse(
-      JSON.parse(text),
-    );
-    partitions.push({ source, dt, read, kept, rejected, rejectedByReason, durationMs });
-  }
-  const report: RunReport = {
+/**
+ * Summarize: what became of every partition and use case of the execution, from the lake;
+ * files the run's report beside the manifests, sends one message (success, or what failed with
+ * each error, its log and the re-drive command), and returns the compact summary.
+ */
+export async function summarizeTask(event: unknown, ports: SummarizePorts): Promise<RunSummaryOutput> {
+  const { plan, useCaseDates, executionId, executionName, executionStartTime } = parseTaskEvent(
+    'Summarize',
+    summarizeEvent,
+    event,
+  );
+  const facts = await partitionFactsOf(ports, plan, executionId);
+  const partitions = facts.map((f) => partitionOutcomeOf(f, sourceNamed(f.source).onFailedDay));
+  const useCaseFailures = await useCaseFailuresOf(ports, plan, executionId);
+  const useCases = useCaseOutcomesOf(plan, useCaseDates, useCaseFailures);
+  const loaded = partitions.filter((p) => p.outcome === 'loaded');
+  const outcome: RunOutcome = {
     runId: plan.runId,
     environment: ports.environment,
     executionId,
+    status: runStatusOf(partitions, useCases),
+    startedAt: executionStartTime,
+    finishedAt: new Date().toISOString(),
+    input: plan.rerunInput,
     partitions,
-    useCases: plan.useCases,
+    useCases,
     totals: {
-      read: partitions.reduce((s, p) => s + p.read, 0),
-      kept: partitions.reduce((s, p) => s + p.kept, 0),
-      rejected: partitions.reduce((s, p) => s + p.rejected, 0),
+      read: loaded.reduce((sum, p) => sum + (p.read ?? 0), 0),
+      kept: loaded.reduce((sum, p) => sum + (p.kept ?? 0), 0),
+      rejected: loaded.reduce((sum, p) => sum + (p.rejected ?? 0), 0),
     },
+    redriveInput: redriveInputOf({ ...plan, quality: plan.quality ?? null }, partitions, useCases),
   };
-  const messageId = await ports.notifier.publish(successNotification(report, ports.region));
-  ports.log.info('run succeeded', { runId: plan.runId, ...report.totals, messageId });
-  return report;
+  const reportUri = runReportUri(ports.zones, plan.runId, executionName);
+  await ports.blobs.putText(reportUri, `${JSON.stringify(outcome, null, 2)}\n`);
+  const failures = [...facts.flatMap((f) => (f.failure ? [f.failure] : [])), ...useCaseFailures.values()];
+  const messageId = await ports.notifier.publish(
+    runNotification(outcome, failures, {
+      region: ports.region,
+      redriveCommand: ports.redriveCommand(executionId),
+    }),
+  );
+  ports.log.info(outcome.status === 'SUCCEEDED' ? 'run succeeded' : 'run finished with failures', {
+    runId: plan.runId,
+    ...outcome.totals,
+    report: reportUri,
+    messageId,
+  });
+  return summaryOutputOf(outcome, reportUri);
 }

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { z } from 'zod';
@@ -11,6 +13,8 @@ import { useCases } from '../domain/useCases/registry.ts';
 import type { UseCase } from '../domain/useCases/useCase.ts';
 import { notifyFailureTask } from '../lambdaTasks/notifyFailure.ts';
 import { parseArgsTask } from '../lambdaTasks/parseArgs.ts';
+import { recordFailureTask } from '../lambdaTasks/recordFailure.ts';
+import { reviewLoadsTask } from '../lambdaTasks/reviewLoads.ts';
 import { runSqlUseCaseTask } from '../lambdaTasks/runSqlUseCase.ts';
 import { summarizeTask } from '../lambdaTasks/summarize.ts';
 import type { LakeConnection } from '../runtime/lakeConnection.ts';
@@ -86,6 +90,26 @@ export interface LocalExecutionResult {
   readonly caughtBy: string | null;
   /** ParseArgs' result, when it got that far. */
   readonly plan: RunPlan | null;
+  /** The execution this one started for the rest of its range, if any. */
+  readonly nextPart: NextPart | null;
+}
+
+/** An execution a finished one started: the rest of a range longer than one execution holds. */
+export interface NextPart {
+  readonly executionArn: string;
+  readonly input: Json;
+}
+
+/** StartExecution's parameters as the definition passes them (`Input` is the next part's run input). */
+const startExecutionInput = z.object({
+  StateMachineArn: z.string(),
+  Input: z.custom<Json>((v) => v !== undefined),
+});
+
+/** A local execution's ARN, shaped like Step Functions' (what `etl redrive` and the reports name). */
+export function localExecutionArn(environment: string, startedAt: Date): string {
+  const name = `local-${startedAt.toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`;
+  return `arn:aws:states:local:000000000000:execution:listings-${environment}:${name}`;
 }
 
 /** The entrypoint of a pipeline container (containers/<name>/entrypoint.ts). */
@@ -131,13 +155,14 @@ function runContainerTask(container: string, options: LocalExecutionOptions): Ta
         stderr += d;
       });
       child.on('error', reject);
-      child.on('close', (code) => {
+      const taskArn = `arn:aws:ecs:local:000000000000:task/listings-local/${randomUUID().replace(/-/g, '')}`;
+      child.on('close', (code, signal) => {
         const last = stdout.trim().split('\n').at(-1) ?? '';
         let outcome: Record<string, unknown> = {};
         try {
           outcome = JSON.parse(last) as Record<string, unknown>;
         } catch {
-          outcome = { error: 'ContainerCrashed', message: stderr.trim().split('\n').slice(-5).join('\n') };
+          outcome = {};
         }
         if (code === 0) {
           options.ports.log.info(
@@ -146,20 +171,35 @@ function runContainerTask(container: string, options: LocalExecutionOptions): Ta
               : `${container} ${String(env.RUN_DATE)}: published ${JSON.stringify(outcome.published)}`,
           );
           resolve({
+            TaskArn: taskArn,
             LastStatus: 'STOPPED',
-            Containers: [{ Name: overrides?.Name ?? container, ExitCode: 0 }],
+            StopCode: 'EssentialContainerExited',
+            StoppedReason: 'Essential container in task exited',
+            Containers: [
+              { Name: overrides?.Name ?? container, TaskArn: taskArn, LastStatus: 'STOPPED', ExitCode: 0 },
+            ],
           });
           return;
         }
-        // What ECS .sync reports for a container that exited non-zero, with the container's reason
+        // Its last words, for the person at the terminal (in AWS: the task's log stream).
+        options.ports.log.warn(`${container} exited ${code ?? signal}`, {
+          ...(typeof outcome.error === 'string' ? { error: outcome.error } : {}),
+          stderr: stderr.trim().split('\n').slice(-5).join('\n'),
+        });
+        // What ECS .sync gives Step Functions for a container that exited non-zero: the stopped
+        // task's description, with the exit code and no word of why (the container's own
+        // error is in its failure report in the lake, as in AWS). A kill shows as 128 + signal.
         const cause = {
+          TaskArn: taskArn,
           LastStatus: 'STOPPED',
+          StopCode: 'EssentialContainerExited',
           StoppedReason: 'Essential container in task exited',
           Containers: [
             {
               Name: overrides?.Name ?? container,
-              ExitCode: code,
-              Reason: `${String(outcome.error)}: ${String(outcome.message)}`,
+              TaskArn: taskArn,
+              LastStatus: 'STOPPED',
+              ExitCode: code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0),
             },
           ],
         };
@@ -192,6 +232,7 @@ export function localTaskHandlers(
   definition: Pick<StateMachineDefinition, 'States'>,
   options: LocalExecutionOptions,
   onPlan: (plan: RunPlan) => void = () => {},
+  onNextPart: (part: NextPart) => void = () => {},
 ): Record<string, TaskHandler> {
   const { ports } = options;
   const handlers: Record<string, TaskHandler> = {
@@ -201,8 +242,18 @@ export function localTaskHandlers(
       return plan;
     }),
     [stateNames.load]: runContainerTask('loader', options),
+    [stateNames.recordLoadFailure]: lambda((event) => recordFailureTask(event, ports)),
+    [stateNames.reviewLoads]: lambda((event) => reviewLoadsTask(event, ports)),
     [stateNames.runSqlUseCase]: lambda((event) => runSqlUseCaseTask(event, ports)),
+    [stateNames.recordUseCaseFailure]: lambda((event) => recordFailureTask(event, ports)),
     [stateNames.summarize]: lambda((event) => summarizeTask(event, ports)),
+    [stateNames.startNextPart]: async (input) => {
+      // StartExecution (no .sync) answers at once with the new execution's ARN; the next part
+      // runs when this one has ended (see runLocalExecutions), as it would beside it in AWS.
+      const executionArn = localExecutionArn(ports.environment, new Date());
+      onNextPart({ executionArn, input: startExecutionInput.parse(input).Input });
+      return { ExecutionArn: executionArn, StartDate: new Date().toISOString() };
+    },
     [stateNames.notifyFailure]: lambda((event) => notifyFailureTask(event, ports)),
     ...Object.fromEntries(
       (options.useCases ?? useCases)
@@ -231,15 +282,24 @@ export async function runLocalExecution(
   definition: StateMachineDefinition,
   input: Json,
   options: LocalExecutionOptions,
+  executionArn: string = localExecutionArn(options.ports.environment, new Date()),
 ): Promise<LocalExecutionResult> {
   const { ports } = options;
   let plan: RunPlan | null = null;
-  const handlers = localTaskHandlers(definition, options, (planned) => {
-    plan = planned;
-  });
+  let nextPart: NextPart | null = null;
+  const handlers = localTaskHandlers(
+    definition,
+    options,
+    (planned) => {
+      plan = planned;
+    },
+    (part) => {
+      nextPart = part;
+    },
+  );
   const startTime = new Date().toISOString();
-  const executionName = `local-${startTime.replace(/[-:.]/g, '')}`;
-  const executionId = `arn:aws:states:local:000000000000:execution:listings-${ports.environment}:${executionName}`;
+  const executionId = executionArn;
+  const executionName = executionArn.split(':').at(-1) as string;
   const machine = new StateMachine(definition as never, {
     validationOptions: { checkArn: true, checkPaths: true },
   });
@@ -262,7 +322,9 @@ export async function runLocalExecution(
   const collecting = (async () => {
     for await (const event of execution.eventLogs) {
       if (event.type === 'StateEntered') states.push(event.state.name);
-      if (event.type === 'StateFailed' && firstFailure === null) {
+      // A failed day's task is caught in its iteration (RecordLoadFailure, RecordUseCaseFailure):
+      // not the execution's failure. A step of the whole run failing is.
+      if (event.type === 'StateFailed' && firstFailure === null && runSteps.has(event.state.name)) {
         firstFailure = { name: event.Error, message: readableCause(event.Cause), state: event.state.name };
       }
       if (event.type === 'StateCaught') caughtBy = event.catch.catcher.Next;
@@ -271,7 +333,7 @@ export async function runLocalExecution(
   try {
     const output = (await execution.result) as Json;
     await collecting;
-    return { status: 'SUCCEEDED', executionId, states, output, error: null, caughtBy: null, plan };
+    return { status: 'SUCCEEDED', executionId, states, output, error: null, caughtBy: null, plan, nextPart };
   } catch (error) {
     await collecting.catch(() => {});
     return {
@@ -283,9 +345,20 @@ export async function runLocalExecution(
       error: firstFailure ?? { ...executionError(error), state: null },
       caughtBy,
       plan,
+      nextPart,
     };
   }
 }
+
+/** The steps of the whole run, whose failure NotifyFailure reports (a day's task failure is caught per day). */
+const runSteps = new Set<string>([
+  stateNames.parseArgs,
+  stateNames.loadPartitions,
+  stateNames.reviewLoads,
+  stateNames.runUseCases,
+  stateNames.summarize,
+  stateNames.startNextPart,
+]);
 
 /** The execution's error and cause, as `aws stepfunctions describe-execution` would show them. */
 function executionError(error: unknown): { name: string; message: string } {

@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import type { DuckdbOptions } from '../adapters/duckdb/duckdbSession.ts';
 import { JsonLogger } from '../adapters/jsonLogger.ts';
 import { PipelineError } from '../domain/errors/pipelineError.ts';
+import { failureReportUri } from '../domain/lake/lakeLayout.ts';
+import type { FailedItem, FailureReport, TaskError } from '../domain/run/failureReport.ts';
 import {
   type ContainerKind,
   containerLake,
@@ -75,32 +77,95 @@ export function containerContextOf<Kind extends ContainerKind>(
   };
 }
 
+/** The item a container's run is for: its failure report is filed under it. */
+export function failedItemOf<Kind extends ContainerKind>(
+  kind: Kind,
+  run: ContainerRunSettings<Kind>,
+): FailedItem {
+  const values = run as Record<string, string>;
+  return kind === 'loader'
+    ? { source: values.SOURCE as string, dt: run.RUN_DATE }
+    : { useCase: values.USE_CASE as string, dt: run.RUN_DATE };
+}
+
+/**
+ * Before it exits non-zero, a container files its error in the lake: ECS tells the state
+ * machine only the exit code, so this is how the name, the message and the details (a
+ * data-quality failure's top reasons and examples) reach the failure message.
+ */
+async function fileFailureReport<Kind extends ContainerKind>(
+  kind: Kind,
+  context: ContainerContext<Kind>,
+  failure: TaskError,
+): Promise<void> {
+  const item = failedItemOf(kind, context.run);
+  const report: FailureReport = {
+    runId: context.run.RUN_ID,
+    item,
+    task: failure,
+    executionId: null,
+    stop: null,
+    at: new Date().toISOString(),
+  };
+  await context.lake.blobs.putText(
+    failureReportUri(context.lake.zones, item, context.run.RUN_ID),
+    `${JSON.stringify(report, null, 2)}\n`,
+  );
+}
+
+/** A failure report left by an earlier attempt of this task is not this attempt's. */
+async function clearFailureReport<Kind extends ContainerKind>(
+  kind: Kind,
+  context: ContainerContext<Kind>,
+): Promise<void> {
+  await context.lake.blobs.deletePrefix(
+    failureReportUri(context.lake.zones, failedItemOf(kind, context.run), context.run.RUN_ID),
+  );
+}
+
 /**
  * Runs a container's job with the contract every pipeline container shares: its environment
  * parsed first, JSON logs on stderr with the environment and run id, and the outcome as the
- * last stdout line — the summary on success, `{ error, category, message }` and exit code 1
- * on failure.
+ * last stdout line — the summary on success; on failure a failure report in the lake,
+ * `{ error, category, message }` on stdout and exit code 1.
  */
 export function runContainer<Kind extends ContainerKind>(
   kind: Kind,
   component: string,
   job: (context: ContainerContext<Kind>) => Promise<Record<string, unknown>>,
 ): void {
+  let context: ContainerContext<Kind> | undefined;
   const main = async (): Promise<void> => {
-    const context = containerContext(kind, component);
+    context = containerContext(kind, component);
+    await clearFailureReport(kind, context);
     const summary = await job(context);
     const peakRssBytes = process.resourceUsage().maxRSS * 1024;
     context.log.info(`${component} finished`, { peakRssBytes });
     process.stdout.write(`${JSON.stringify({ ...summary, peakRssBytes })}\n`);
   };
-  main().catch((error: unknown) => {
+  main().catch(async (error: unknown) => {
     const failure = error instanceof Error ? error : new Error(String(error));
-    const category = failure instanceof PipelineError ? failure.category : 'bug';
-    process.stdout.write(`${JSON.stringify({ error: failure.name, category, message: failure.message })}\n`);
-    new JsonLogger({ component, environment: process.env.ENVIRONMENT, runId: process.env.RUN_ID }).error(
-      `${component} failed`,
-      { error: failure.name, category, message: failure.message },
-    );
+    const taskError: TaskError = {
+      error: failure.name,
+      category: failure instanceof PipelineError ? failure.category : 'bug',
+      message: failure.message,
+      ...(failure instanceof PipelineError && failure.details ? { details: { ...failure.details } } : {}),
+    };
+    const log =
+      context?.log ??
+      new JsonLogger({ component, environment: process.env.ENVIRONMENT, runId: process.env.RUN_ID });
+    log.error(`${component} failed`, {
+      error: taskError.error,
+      category: taskError.category,
+      message: taskError.message,
+    });
+    if (context) {
+      await fileFailureReport(kind, context, taskError).catch((reportError: unknown) =>
+        log.error('could not file the failure report', { error: String(reportError) }),
+      );
+    }
+    const { details: _, ...outcome } = taskError;
+    process.stdout.write(`${JSON.stringify(outcome)}\n`);
     process.exitCode = 1;
   });
 }

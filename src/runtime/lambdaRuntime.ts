@@ -14,6 +14,8 @@ import {
 import { sqlUseCaseTimeoutMinutes } from '../domain/useCases/useCase.ts';
 import type { NotifyFailurePorts } from '../lambdaTasks/notifyFailure.ts';
 import type { ParseArgsPorts } from '../lambdaTasks/parseArgs.ts';
+import type { RecordFailurePorts } from '../lambdaTasks/recordFailure.ts';
+import type { ReviewLoadsPorts } from '../lambdaTasks/reviewLoads.ts';
 import type { RunSqlUseCasePorts } from '../lambdaTasks/runSqlUseCase.ts';
 import type { SummarizePorts } from '../lambdaTasks/summarize.ts';
 import { connectGlueLake } from './lakeConnection.ts';
@@ -67,12 +69,27 @@ export const lambdaWiring = {
       log: logger('runSqlUseCase', settings.ENVIRONMENT),
     };
   },
+  recordFailure: (
+    settings: SettingsOf<'recordFailure'>,
+    runtime: LambdaRuntimeSettings,
+  ): RecordFailurePorts => ({
+    zones: { manifests: settings.LAKE_MANIFESTS },
+    blobs: new S3BlobStore(createS3Client({ region: runtime.AWS_REGION })),
+    logGroups: { region: runtime.AWS_REGION, ...settings.TASK_LOG_GROUPS },
+    log: logger('recordFailure', settings.ENVIRONMENT),
+  }),
+  reviewLoads: (settings: SettingsOf<'reviewLoads'>, runtime: LambdaRuntimeSettings): ReviewLoadsPorts => ({
+    zones: { manifests: settings.LAKE_MANIFESTS },
+    blobs: new S3BlobStore(createS3Client({ region: runtime.AWS_REGION })),
+    log: logger('reviewLoads', settings.ENVIRONMENT),
+  }),
   summarize: (settings: SettingsOf<'summarize'>, runtime: LambdaRuntimeSettings): SummarizePorts => ({
     environment: settings.ENVIRONMENT,
     region: runtime.AWS_REGION,
     zones: { manifests: settings.LAKE_MANIFESTS },
     blobs: new S3BlobStore(createS3Client({ region: runtime.AWS_REGION })),
     notifier: new SnsNotifier(createSnsClient({ region: runtime.AWS_REGION }), settings.TOPIC_ARN),
+    redriveCommand: (executionId) => `npx etl redrive ${executionId}`,
     log: logger('summarize', settings.ENVIRONMENT),
   }),
   notifyFailure: (

@@ -10,6 +10,8 @@ import type {
 import type { EnvironmentVariables } from '../domain/taskEnvironments/environmentVariables.ts';
 import type { NotifyFailurePorts } from '../lambdaTasks/notifyFailure.ts';
 import type { ParseArgsPorts } from '../lambdaTasks/parseArgs.ts';
+import type { RecordFailurePorts } from '../lambdaTasks/recordFailure.ts';
+import type { ReviewLoadsPorts } from '../lambdaTasks/reviewLoads.ts';
 import type { RunSqlUseCasePorts } from '../lambdaTasks/runSqlUseCase.ts';
 import type { SummarizePorts } from '../lambdaTasks/summarize.ts';
 import type { Logger } from '../ports/logger.ts';
@@ -18,8 +20,13 @@ import type { QueryEngine } from '../ports/queryEngine.ts';
 import type { LakeConnection } from './lakeConnection.ts';
 import { readUseCaseSql } from './useCaseSqlFiles.ts';
 
-/** What every Lambda task needs, for a run on a laptop: the ports of all four at once. */
-export type LocalPipelinePorts = ParseArgsPorts & RunSqlUseCasePorts & SummarizePorts & NotifyFailurePorts;
+/** What every Lambda task needs, for a run on a laptop: the ports of all of them at once. */
+export type LocalPipelinePorts = ParseArgsPorts &
+  RunSqlUseCasePorts &
+  RecordFailurePorts &
+  ReviewLoadsPorts &
+  SummarizePorts &
+  NotifyFailurePorts;
 
 export interface LocalRunSettings {
   /** Stands for the deployed environment's name in messages and logs (`local`). */
@@ -28,6 +35,10 @@ export interface LocalRunSettings {
   readonly notifier: Notifier;
   /** The command that starts the run again with an input (an `etl run` line). */
   readonly rerunCommand: (input: unknown) => string;
+  /** The command that re-drives an execution's failed part (an `etl redrive` line). */
+  readonly redriveCommand: (executionId: string) => string;
+  /** Days one execution plans at most; default: what the execution history allows. */
+  readonly maxDaysPerExecution?: number;
   readonly log: Logger;
 }
 
@@ -71,6 +82,10 @@ export function localPipelinePorts(lake: LakeConnection, settings: LocalRunSetti
     readSql: readUseCaseSql,
     notifier: settings.notifier,
     rerunCommand: (input) => settings.rerunCommand(input),
+    redriveCommand: settings.redriveCommand,
+    // No CloudWatch here: a local container's log lines are printed as the run goes.
+    logGroups: null,
+    ...(settings.maxDaysPerExecution ? { maxDaysPerExecution: settings.maxDaysPerExecution } : {}),
     log: settings.log,
   };
 }

@@ -39,6 +39,7 @@ beforeEach(async () => {
     timeZone: 'Europe/Zurich',
     notifier,
     rerunCommand: (input) => `etl run --input '${JSON.stringify(input)}'`,
+    redriveCommand: (executionId) => `etl redrive ${executionId} --lake ${root}`,
     log: silentLogger,
   });
 });

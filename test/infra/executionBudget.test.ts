@@ -15,7 +15,11 @@ function taskEvents(state: AslState): number {
   return state.Resource?.endsWith('.sync') ? 6 : 5;
 }
 
-/** Events of the longest path through a Map's item processor (one iteration, iterations of inner Maps counted by `items`). */
+/**
+ * Events of the longest path through a Map's item processor (one iteration, iterations of inner
+ * Maps counted by `items`). A caught failure is a path too: the failed task (counted as if it had
+ * succeeded, an upper bound) and then its Catch's state.
+ */
 function iterationEvents(machine: StateMachineDefinition, items: (mapName: string) => number): number {
   const pathFrom = (name: string): number => {
     const state = machine.States[name];
@@ -30,6 +34,7 @@ function iterationEvents(machine: StateMachineDefinition, items: (mapName: strin
       ...(state.Next ? [state.Next] : []),
       ...(state.Choices ?? []).map((c) => c.Next),
       ...(state.Default ? [state.Default] : []),
+      ...(state.Catch ?? []).map((c) => c.Next),
     ];
     return own + Math.max(0, ...next.map(pathFrom));
   };

@@ -53,6 +53,8 @@ describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) =
       parseArgs: id(s.functions.parseArgs.role),
       runSqlUseCase: id(s.functions.runSqlUseCase.role),
       summarize: id(s.functions.summarize.role),
+      recordFailure: id(s.functions.recordFailure.role),
+      reviewLoads: id(s.functions.reviewLoads.role),
       notifyFailure: id(s.functions.notifyFailure.role),
       analysts: id(s.analystAccess.policy),
     };
@@ -65,10 +67,36 @@ describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) =
     resource.endsWith(`:table/listings_${environment}/${name}`);
   const statementsOf = (principal: string): FlatPolicyStatement[] => statements().get(principal) ?? [];
 
-  it('lets only the loader task write the curated bucket (data and manifests)', () => {
-    expect(principalsAllowed(statements(), s3WriteActions, bucketObjects(stack().lake.curated))).toEqual([
-      principals().loader,
+  /** The resources a principal may write in a bucket. */
+  const writableIn = (principal: string, bucket: { node: { defaultChild?: unknown } }): string[] =>
+    statementsOf(principal)
+      .filter((st) => st.effect === 'Allow' && st.actions.some((a) => s3WriteActions.includes(a)))
+      .flatMap((st) => st.resources)
+      .filter(bucketObjects(bucket));
+
+  it('lets only the loader task write curated data; failure and run reports go to the manifests zone only', () => {
+    const curated = `<${id(stack().lake.curated)}.Arn>`;
+    const outsideManifests = (r: string) =>
+      r.startsWith(`${curated}/`) && !r.startsWith(`${curated}/manifests/`);
+    expect(principalsAllowed(statements(), s3WriteActions, outsideManifests)).toEqual([principals().loader]);
+    expect(principalsAllowed(statements(), s3WriteActions, bucketObjects(stack().lake.curated))).toEqual(
+      [
+        principals().loader,
+        principals().recordFailure,
+        principals().summarize,
+        principals().priceModel,
+        principals().rentModel,
+      ].sort(),
+    );
+    expect(writableIn(principals().recordFailure, stack().lake.curated)).toEqual([`${curated}/manifests/*`]);
+    expect(writableIn(principals().summarize, stack().lake.curated)).toEqual([`${curated}/manifests/runs/*`]);
+    expect(writableIn(principals().priceModel, stack().lake.curated)).toEqual([
+      `${curated}/manifests/useCase=price_model/*`,
     ]);
+    expect(writableIn(principals().rentModel, stack().lake.curated)).toEqual([
+      `${curated}/manifests/useCase=rent_model/*`,
+    ]);
+    expect(writableIn(principals().reviewLoads, stack().lake.curated)).toEqual([]);
   });
 
   it('lets nobody in the stack write the raw bucket: landed files are never modified', () => {
@@ -103,11 +131,8 @@ describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) =
     ]);
   });
 
-  it('lets the model task read curated data but write neither curated nor raw', () => {
-    const writes = (bucket: { node: { defaultChild?: unknown } }) =>
-      principalsAllowed(statements(), s3WriteActions, bucketObjects(bucket));
-    expect(writes(stack().lake.curated)).not.toContain(principals().priceModel);
-    expect(writes(stack().lake.raw)).not.toContain(principals().priceModel);
+  it('lets the model task read curated data but write neither curated data nor raw', () => {
+    expect(writableIn(principals().priceModel, stack().lake.raw)).toEqual([]);
     const reads = statementsOf(principals().priceModel).some(
       (st) => st.actions.includes('s3:GetObject') && st.resources.some(bucketObjects(stack().lake.curated)),
     );
@@ -173,14 +198,17 @@ describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) =
     );
   });
 
-  it('lets Summarize read only the manifests and publish to the alert topic; NotifyFailure only publish', () => {
-    const summarize = statementsOf(principals().summarize);
-    const s3Resources = summarize
-      .filter((s) => s.actions.some((a) => a.startsWith('s3:')))
-      .flatMap((s) => s.resources);
-    expect(s3Resources.sort()).toEqual(
-      [`<${id(stack().lake.curated)}.Arn>`, `<${id(stack().lake.curated)}.Arn>/manifests/*`].sort(),
-    );
+  it('lets Summarize read only the manifests zone and publish to the alert topic; NotifyFailure only publish', () => {
+    const curated = `<${id(stack().lake.curated)}.Arn>`;
+    for (const principal of [principals().summarize, principals().reviewLoads, principals().recordFailure]) {
+      const s3Resources = statementsOf(principal)
+        .filter((s) => s.actions.some((a) => a.startsWith('s3:')))
+        .flatMap((s) => s.resources)
+        .filter((r) => r.startsWith(curated));
+      expect(
+        new Set(s3Resources.filter((r) => r !== curated).map((r) => r.startsWith(`${curated}/manifests/`))),
+      ).toEqual(new Set([true]));
+    }
     const topic = `<${id(stack().alerts.topic)}>`;
     for (const principal of [principals().summarize, principals().notifyFailure]) {
       expect(

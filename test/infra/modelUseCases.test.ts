@@ -77,6 +77,7 @@ describe('a second model use case, registered', () => {
         timeZone: 'Europe/Zurich',
         notifier: new OutboxNotifier(lake.blobs, lake.root, silentLogger),
         rerunCommand: () => 'etl run',
+        redriveCommand: () => 'etl redrive',
         log: silentLogger,
       }),
       workDir: '/tmp/never-written-work',

@@ -24,6 +24,7 @@ describe('the run plan in the state machine', () => {
       {
         environment: 'prod',
         executionStartTime: '2024-02-01T05:00:00Z',
+        executionId: 'arn:aws:states:eu-central-2:123456789012:execution:listings-prod:x',
         timeZone: 'Europe/Zurich',
         knownSources: sources.map((s) => s.name),
         knownUseCases: useCases.map((u) => u.name),
@@ -32,6 +33,7 @@ describe('the run plan in the state machine', () => {
     expect(Object.keys(plan).sort()).toEqual([
       'dates',
       'environment',
+      'next',
       'quality',
       'rerunInput',
       'runId',
@@ -52,6 +54,7 @@ describe('the run plan in the state machine', () => {
       dates: days('2024-01-01', 366),
       ...planned,
       quality: { maxRejectedShare: 0.5, reason: 'x'.repeat(500) },
+      next: null,
       rerunInput: {
         from: '2024-01-01',
         to: '2024-12-31',

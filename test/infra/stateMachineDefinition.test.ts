@@ -108,7 +108,7 @@ describe.each(environmentNames)('state machine definition of %s', (environment) 
       ItemSelector: { 'dt.$': '$$.Map.Item.Value', 'runId.$': '$.plan.runId', 'sources.$': '$.plan.sources' },
       MaxConcurrency: bounds.outer,
       ResultPath: null,
-      Next: stateNames.runUseCases,
+      Next: stateNames.reviewLoads,
     });
     expect(state(stateNames.loadPartitions).ItemProcessor?.StartAt).toBe(stateNames.loadSourcesOfDay);
     expect(state(stateNames.loadSourcesOfDay)).toMatchObject({
@@ -145,6 +145,30 @@ describe.each(environmentNames)('state machine definition of %s', (environment) 
     expect(load.TimeoutSeconds).toBe(config.loader.timeoutMinutes * 60);
   });
 
+  it('a failed day is filed and the other days go on: Load catches into RecordLoadFailure', () => {
+    expect(state(stateNames.load).Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: stateNames.recordLoadFailure },
+    ]);
+    expect(state(stateNames.recordLoadFailure)).toMatchObject({
+      Type: 'Task',
+      Parameters: {
+        item: { 'source.$': '$.source', 'dt.$': '$.dt', 'runId.$': '$.runId' },
+        'failure.$': '$.failure',
+        'executionId.$': '$$.Execution.Id',
+      },
+      ResultPath: null,
+      End: true,
+    });
+    // Filing a failure must not fail the run: nothing catches it but the whole Map
+    expect(state(stateNames.recordLoadFailure).Catch).toBeUndefined();
+    expect(state(stateNames.reviewLoads)).toMatchObject({
+      Type: 'Task',
+      Parameters: { 'plan.$': '$.plan', 'executionId.$': '$$.Execution.Id' },
+      ResultPath: '$.review',
+      Next: stateNames.runUseCases,
+    });
+  });
+
   it('bounds both nested Maps by the configured total', () => {
     expect(nestedConcurrency(4, 1)).toEqual({ outer: 4, inner: 1 });
     expect(nestedConcurrency(8, 3)).toEqual({ outer: 2, inner: 3 });
@@ -163,7 +187,8 @@ describe.each(environmentNames)('state machine definition of %s', (environment) 
     const bounds = nestedConcurrency(config.maxConcurrency.useCases, useCases.length);
     expect(state(stateNames.runUseCases)).toMatchObject({
       Type: 'Map',
-      ItemsPath: '$.plan.dates',
+      // only the days every source loaded
+      ItemsPath: '$.review.useCaseDates',
       ItemSelector: {
         'dt.$': '$$.Map.Item.Value',
         'runId.$': '$.plan.runId',
@@ -192,6 +217,19 @@ describe.each(environmentNames)('state machine definition of %s', (environment) 
     // The item goes to the Lambda as is: names and a date, the SQL is rendered there.
     const runSql = state(stateNames.runSqlUseCase);
     expect(runSql).toMatchObject({ Type: 'Task', ResultPath: null, End: true });
+    for (const name of [stateNames.runSqlUseCase, 'RunPriceModel']) {
+      expect(state(name).Catch).toEqual([
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: stateNames.recordUseCaseFailure },
+      ]);
+    }
+    expect(state(stateNames.recordUseCaseFailure)).toMatchObject({
+      Parameters: {
+        item: { 'useCase.$': '$.useCase', 'dt.$': '$.dt', 'runId.$': '$.runId' },
+        'failure.$': '$.failure',
+        'executionId.$': '$$.Execution.Id',
+      },
+      End: true,
+    });
     expect(runSql.Resource).toMatch(/:function:FunctionsRunSqlUseCaseFunction/);
     expect(runSql.Parameters).toBeUndefined();
     const model = state('RunPriceModel');
@@ -208,6 +246,7 @@ describe.each(environmentNames)('state machine definition of %s', (environment) 
             Environment: [
               { Name: 'RUN_ID', 'Value.$': '$.runId' },
               { Name: 'RUN_DATE', 'Value.$': '$.dt' },
+              { Name: 'USE_CASE', 'Value.$': '$.useCase' },
             ],
           },
         ],
@@ -216,21 +255,51 @@ describe.each(environmentNames)('state machine definition of %s', (environment) 
     expect(JSON.stringify(definition)).not.toMatch(/UNLOAD \(|SELECT /);
   });
 
-  it('Summarize gets the plan and execution id, adds $.summary, then the execution succeeds', () => {
+  it('Summarize gets the plan, the days of the use cases and the execution, adds $.summary; the next part starts; failed items fail the execution', () => {
     expect(state(stateNames.summarize)).toMatchObject({
-      Parameters: { 'plan.$': '$.plan', 'executionId.$': '$$.Execution.Id' },
+      Parameters: {
+        'plan.$': '$.plan',
+        'useCaseDates.$': '$.review.useCaseDates',
+        'executionId.$': '$$.Execution.Id',
+        'executionName.$': '$$.Execution.Name',
+        'executionStartTime.$': '$$.Execution.StartTime',
+      },
       ResultPath: '$.summary',
-      Next: stateNames.succeeded,
+      Next: stateNames.hasNextPart,
+    });
+    expect(state(stateNames.hasNextPart)).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.plan.next', IsNull: false, Next: stateNames.startNextPart }],
+      Default: stateNames.checkOutcome,
+    });
+    expect(state(stateNames.startNextPart)).toMatchObject({
+      Resource: 'arn:aws:states:::states:startExecution',
+      Parameters: {
+        'Input.$': '$.plan.next',
+        StateMachineArn: `arn:aws:states:eu-central-2:000000000000:stateMachine:listings-${environment}`,
+      },
+      Next: stateNames.checkOutcome,
+    });
+    expect(state(stateNames.checkOutcome)).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.summary.status', StringEquals: 'FAILED', Next: stateNames.partitionsFailed }],
+      Default: stateNames.succeeded,
     });
     expect(state(stateNames.succeeded).Type).toBe('Succeed');
+    expect(state(stateNames.partitionsFailed)).toMatchObject({
+      Type: 'Fail',
+      Error: 'PartitionsFailedError',
+    });
   });
 
   it('catches every error of the main states into $.failure.<state> and notifies, then fails', () => {
     for (const name of [
       stateNames.parseArgs,
       stateNames.loadPartitions,
+      stateNames.reviewLoads,
       stateNames.runUseCases,
       stateNames.summarize,
+      stateNames.startNextPart,
     ]) {
       expect(state(name).Catch).toEqual([
         { ErrorEquals: ['States.ALL'], ResultPath: `$.failure.${name}`, Next: stateNames.notifyFailure },
@@ -257,6 +326,9 @@ describe.each(environmentNames)('state machine definition of %s', (environment) 
     for (const name of [
       stateNames.parseArgs,
       stateNames.runSqlUseCase,
+      stateNames.recordLoadFailure,
+      stateNames.recordUseCaseFailure,
+      stateNames.reviewLoads,
       stateNames.summarize,
       stateNames.notifyFailure,
     ]) {

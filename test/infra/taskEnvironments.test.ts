@@ -38,6 +38,11 @@ const sampleValues: Readonly<Record<string, string>> = {
   RUN_ID: '20240115T060000Z-abcdef',
   RUN_DATE: '2024-01-15',
   SOURCE: 'pricehubble',
+  USE_CASE: 'price_model',
+  TASK_LOG_GROUPS: JSON.stringify({
+    containers: { loader: '/ecs/listings-dev-loader' },
+    lambdas: { RunSqlUseCase: '/aws/lambda/listings-dev-run-sql' },
+  }),
 };
 
 const keysOf = (schema: { shape: Record<string, unknown> }): string[] => Object.keys(schema.shape).sort();

@@ -15,6 +15,7 @@ const context: PlanContext = {
   timeZone: 'Europe/Zurich',
   knownSources: ['pricehubble', 'homegate'],
   knownUseCases: ['market_stats'],
+  executionId: 'arn:aws:states:eu-central-2:123456789012:execution:listings-dev:first',
 };
 
 describe('run arguments', () => {
@@ -64,10 +65,12 @@ describe('run arguments', () => {
     [{ date: '2024-01-15', from: '2024-01-01', to: '2024-01-02' }, /either date or from\/to/],
     [{ from: '2024-01-01' }, /from and to go together/],
     [{ from: '2024-02-01', to: '2024-01-01' }, /from must not be after to/],
-    [
-      { from: '2023-01-01', to: '2024-12-31' },
-      /731 days; one execution of 2 source\(s\) and 1 use case\(s\) loads at most 526/,
-    ],
+    [{ dates: ['2024-01-02', '2024-01-02'] }, /dates must not repeat a day/],
+    [{ dates: ['2024-01-02'], date: '2024-01-02' }, /dates lists every day itself/],
+    [{ dates: [] }, /dates/],
+    [{ quality: { maxRejectedShare: 1.5, reason: 'a bad export' } }, /quality.maxRejectedShare/],
+    [{ quality: { maxRejectedShare: 0.9, reason: ' ' } }, /say why the limit is changed/],
+    [{ redriveOf: 'run-1' }, /an execution ARN/],
     [{ sources: ['../etc'] }, /sources/],
     [{ sources: ['immoscout'] }, /Unknown source\(s\) immoscout; known: pricehubble, homegate/],
     [{ useCases: ['drop_tables'] }, /Unknown use case\(s\) drop_tables/],
@@ -84,18 +87,71 @@ describe('run arguments', () => {
 });
 
 describe('the execution budget', () => {
-  it('bounds a backfill by the 25,000 events of an execution history, not by the state size', () => {
-    // per day: 12 fixed + 8 per source + 10 per use case; 80% of 25,000 events
-    expect(maxDaysPerExecution(1, 4)).toBe(Math.floor(20_000 / (12 + 8 + 40)));
-    expect(maxDaysPerExecution(1, 4)).toBeGreaterThanOrEqual(333);
-    expect(maxDaysPerExecution(10, 40)).toBe(Math.floor(20_000 / (12 + 80 + 400)));
+  it('bounds an execution by the 25,000 events of its history, not by the state size', () => {
+    // per day: 12 fixed + 13 per source + 15 per use case (a failed item's Record*Failure counted); 80% of 25,000 events
+    expect(maxDaysPerExecution(1, 4)).toBe(Math.floor(20_000 / (12 + 13 + 60)));
+    expect(maxDaysPerExecution(1, 4)).toBeGreaterThanOrEqual(200);
+    expect(maxDaysPerExecution(10, 40)).toBe(Math.floor(20_000 / (12 + 130 + 600)));
     expect(maxDaysPerExecution(1000, 1000)).toBe(1);
   });
 
-  it('plans the longest range its budget allows, and one day more is refused', () => {
+  it('plans the longest range its budget allows; the rest is the next part, under the same run id', () => {
     const max = maxDaysPerExecution(2, 1);
-    const to = (days: number) => new Date(Date.UTC(2024, 0, days)).toISOString().slice(0, 10);
-    expect(planRun({ from: '2024-01-01', to: to(max) }, context).dates).toHaveLength(max);
-    expect(() => planRun({ from: '2024-01-01', to: to(max + 1) }, context)).toThrow(InvalidRunArgumentsError);
+    const day = (n: number) => new Date(Date.UTC(2024, 0, n)).toISOString().slice(0, 10);
+    const whole = planRun({ from: '2024-01-01', to: day(max) }, context);
+    expect(whole.dates).toHaveLength(max);
+    expect(whole.next).toBeNull();
+
+    const longer = planRun(
+      { from: '2024-01-01', to: day(max + 1), quality: { maxRejectedShare: 0.9, reason: 'known bad week' } },
+      context,
+    );
+    expect(longer.dates).toHaveLength(max);
+    expect(longer.rerunInput).toMatchObject({ from: '2024-01-01', to: day(max) });
+    expect(longer.next).toEqual({
+      date: day(max + 1),
+      sources: ['pricehubble', 'homegate'],
+      useCases: ['market_stats'],
+      quality: { maxRejectedShare: 0.9, reason: 'known bad week' },
+      runId: longer.runId,
+      continues: context.executionId,
+    });
+  });
+
+  it('runs a year as parts that together cover every day once, each within the budget', () => {
+    const parts: string[][] = [];
+    let input: unknown = { from: '2023-01-01', to: '2023-12-31', sources: ['pricehubble'] };
+    let runId: string | undefined;
+    for (let part = 0; input && part < 10; part++) {
+      const plan = planRun(input, { ...context, executionId: `${context.executionId}-${part}` });
+      runId ??= plan.runId;
+      expect(plan.runId).toBe(runId);
+      expect(plan.dates.length).toBeLessThanOrEqual(maxDaysPerExecution(1, 1));
+      parts.push([...plan.dates]);
+      input = plan.next;
+    }
+    expect(parts.length).toBe(Math.ceil(365 / maxDaysPerExecution(1, 1)));
+    const days = parts.flat();
+    expect(days).toHaveLength(365);
+    expect(new Set(days).size).toBe(365);
+    expect(days[0]).toBe('2023-01-01');
+    expect(days.at(-1)).toBe('2023-12-31');
+  });
+
+  it('takes an explicit list of days (a re-drive), sorted, and names them back the shortest way', () => {
+    const plan = planRun({ dates: ['2024-01-09', '2024-01-03'] }, context);
+    expect(plan.dates).toEqual(['2024-01-03', '2024-01-09']);
+    expect(plan.rerunInput).toMatchObject({ dates: ['2024-01-03', '2024-01-09'] });
+    expect(planRun({ dates: ['2024-01-04', '2024-01-03'] }, context).rerunInput).toMatchObject({
+      from: '2024-01-03',
+      to: '2024-01-04',
+    });
+    expect(planRun({ dates: ['2024-01-04'] }, context).rerunInput).toMatchObject({ date: '2024-01-04' });
+  });
+
+  it('lets a lower budget split even a short range (what the local parts test uses)', () => {
+    const plan = planRun({ from: '2024-01-01', to: '2024-01-05' }, { ...context, maxDaysPerExecution: 2 });
+    expect(plan.dates).toEqual(['2024-01-01', '2024-01-02']);
+    expect(plan.next).toMatchObject({ from: '2024-01-03', to: '2024-01-05' });
   });
 });

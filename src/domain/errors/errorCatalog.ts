@@ -99,6 +99,13 @@ export const errorCatalog = {
     meaning: 'too large a share of the day was rejected; nothing was published',
     action: "look at the top reasons and examples in the message; fix the export, or the source's contract",
   },
+  PartitionsFailedError: {
+    category: 'data',
+    meaning:
+      'days of the run failed to load or a use case failed; the other days were published (or, for a source whose contract says `fail-run`, the run stopped before the use cases)',
+    action:
+      "read each failed day's error in the message, fix it (land the day, fix the data), then `etl redrive <execution>`",
+  },
   NoListingsError: {
     category: 'data',
     meaning: 'the price model found no published listings for the day',
@@ -197,11 +204,6 @@ export const errorCatalog = {
     meaning:
       "the query engine (Athena in AWS, DuckDB locally) failed a use case's SQL: a SQL error, a missing table or column",
     action: "fix the use case's SQL file; the message has the engine's reason (and Athena's query id)",
-  },
-  ManifestMissingError: {
-    category: 'bug',
-    meaning: "a partition's manifest is missing when the run is summarized",
-    action: 'report it with the run id (a loader reported success without writing one)',
   },
   UnsafeDeleteError: {
     category: 'bug',

@@ -92,8 +92,14 @@ export function failureReportUri(
   item: { readonly source: string; readonly dt: string } | { readonly useCase: string; readonly dt: string },
   runId: string,
 ): string {
-  const key = 'source' in item ? `source=${item.source}` : `useCase=${item.useCase}`;
-  return `${zones.manifests}${key}/dt=${item.dt}/run=${runId}.failure.json`;
+  const folder =
+    'source' in item ? `${zones.manifests}source=${item.source}/` : useCaseReportsPrefix(zones, item.useCase);
+  return `${folder}dt=${item.dt}/run=${runId}.failure.json`;
+}
+
+/** A use case's failure reports (a model's container files its own there). */
+export function useCaseReportsPrefix(zones: Pick<LakeZones, 'manifests'>, useCase: string): string {
+  return `${zones.manifests}useCase=${useCase}/`;
 }
 
 /** Where the runs' reports are (one per execution, `etl runs` lists them). */

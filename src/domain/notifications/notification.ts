@@ -2,6 +2,8 @@
 export interface NotificationAttributes {
   readonly environment: string;
   readonly status: 'SUCCEEDED' | 'FAILED';
+  /** The error that failed the run or most of its failed items (e.g. DataQualityError), when it failed. */
+  readonly error?: string;
   readonly source?: string;
 }
 

@@ -2,26 +2,6 @@ import { type PlannedPartition, partitionsOf, type RunArguments, type RunPlan } 
 import type { Notification } from './notification.ts';
 import { shellQuote } from './shellQuote.ts';
 
-/** What a partition's manifest says, as far as people need it. */
-export interface PartitionReport {
-  readonly source: string;
-  readonly dt: string;
-  readonly read: number;
-  readonly kept: number;
-  readonly rejected: number;
-  readonly rejectedByReason: Readonly<Record<string, number>>;
-  readonly durationMs: number;
-}
-
-export interface RunReport {
-  readonly runId: string;
-  readonly environment: string;
-  readonly executionId: string;
-  readonly partitions: readonly PartitionReport[];
-  readonly useCases: readonly string[];
-  readonly totals: { readonly read: number; readonly kept: number; readonly rejected: number };
-}
-
 export function consoleLink(executionArn: string, region: string): string {
   if (region === 'local') return 'none (a local run: see the run summary and the outbox)';
   return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
@@ -30,34 +10,6 @@ export function consoleLink(executionArn: string, region: string): string {
 function sourcesOf(partitions: readonly { source: string }[]): string | undefined {
   const distinct = [...new Set(partitions.map((p) => p.source))];
   return distinct.length > 0 ? distinct.join(',') : undefined;
-}
-
-export function successNotification(report: RunReport, region: string): Notification {
-  const lines = [
-    `Run ${report.runId} succeeded in ${report.environment}.`,
-    `Read ${report.totals.read}, kept ${report.totals.kept}, rejected ${report.totals.rejected}.`,
-    '',
-    'Partitions:',
-    ...report.partitions.map(
-      (p) =>
-        `  ${p.source} ${p.dt}: read ${p.read}, kept ${p.kept}, rejected ${p.rejected}` +
-        (p.rejected > 0
-          ? ` (${Object.entries(p.rejectedByReason)
-              .map(([r, n]) => `${r} ${n}`)
-              .join(', ')})`
-          : '') +
-        `, ${(p.durationMs / 1000).toFixed(1)} s`,
-    ),
-    '',
-    `Use cases: ${report.useCases.length > 0 ? report.useCases.join(', ') : 'none'}`,
-    `Execution: ${consoleLink(report.executionId, region)}`,
-  ];
-  const source = sourcesOf(report.partitions);
-  return {
-    subject: `[${report.environment}] listings run ${report.runId} succeeded`,
-    message: lines.join('\n'),
-    attributes: { environment: report.environment, status: 'SUCCEEDED', ...(source ? { source } : {}) },
-  };
 }
 
 export interface FailureContext {
@@ -166,6 +118,11 @@ export function failureNotification(context: FailureContext): Notification {
   return {
     subject: `[${context.environment}] listings pipeline FAILED in ${details.failedState}: ${details.error}`,
     message: lines.join('\n'),
-    attributes: { environment: context.environment, status: 'FAILED', ...(source ? { source } : {}) },
+    attributes: {
+      environment: context.environment,
+      status: 'FAILED',
+      error: details.error,
+      ...(source ? { source } : {}),
+    },
   };
 }

@@ -2,7 +2,8 @@
  * How many days one execution of the state machine may load. A standard Step Functions
  * execution fails once its history holds 25,000 events; every state an execution goes
  * through adds a few. The plan itself is small (names and dates), so the history, not the
- * 256 KiB state size, is what bounds a backfill. The counts per state are Step Functions'
+ * 256 KiB state size, is what bounds an execution; a longer range runs in several, one after
+ * the other (ParseArgs plans the parts). The counts per state are Step Functions'
  * (a Task adds entered, scheduled, started, succeeded, exited and, for `.sync`, submitted);
  * test/infra/executionBudget.test.ts derives them from the synthesized definition again.
  */
@@ -15,10 +16,10 @@ const historyBudget = Math.floor(executionHistoryLimit * 0.8);
 export const eventsPerDay = {
   /** The day's iteration of each of the two Maps over days, and the inner Map it starts. */
   fixed: 2 * (2 + 4),
-  /** A source's iteration (2) and its loader task (`.sync`: 6). */
-  perSource: 2 + 6,
-  /** A use case's iteration (2), the Choice (2) and its task (at most 6). */
-  perUseCase: 2 + 2 + 6,
+  /** A source's iteration (2), its loader task (`.sync`: 6) and, if it fails, RecordLoadFailure (5). */
+  perSource: 2 + 6 + 5,
+  /** A use case's iteration (2), the Choice (2), its task (at most 6) and, if it fails, RecordUseCaseFailure (5). */
+  perUseCase: 2 + 2 + 6 + 5,
 } as const;
 
 /** The longest range one execution may plan for this many sources and use cases. */

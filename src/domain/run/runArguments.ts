@@ -20,6 +20,21 @@ const isoDay = z
     },
   );
 
+const executionArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:states:[^:]*:\d{12}:execution:[^:]+:[^:]+$/, 'an execution ARN');
+
+/** A run's own data-quality limit instead of each source contract's, and why. */
+export const qualityOverrideSchema = z
+  .object({
+    maxRejectedShare: z.number().min(0).max(1),
+    reason: z.string().trim().min(3, 'say why the limit is changed for this run').max(500),
+  })
+  .strict();
+
+/** The most days one request may name (it runs as several executions, see {@link planRun}). */
+export const maxDaysPerRequest = 3653;
+
 export const runArgumentsSchema = z
   .object({
     /** One day to (re)load. */
@@ -29,8 +44,8 @@ export const runArgumentsSchema = z
     to: isoDay.optional(),
     /** Exactly these days (a re-drive of the failed days of a run), in any order, each once. */
     dates: z.array(isoDay).min(1).optional(),
-    /** Defaults to every known source. */
-    sources: z.array(z.string().regex(sourceNamePattern)).min(1).optional(),
+    /** Defaults to every known source; [] loads none (a re-drive of use cases only). */
+    sources: z.array(z.string().regex(sourceNamePattern)).optional(),
     /** Defaults to every registered use case; [] runs none. */
     useCases: z.array(z.string().regex(/^[a-z][a-z0-9_]{1,60}$/)).optional(),
     /** Set by the EventBridge schedule: `<aws.scheduler.scheduled-time>`. */
@@ -41,18 +56,11 @@ export const runArgumentsSchema = z
      * This run's data-quality limit instead of the source contract's, and why (recorded in the
      * manifest, the summary and the message).
      */
-    quality: z
-      .object({
-        maxRejectedShare: z.number().min(0).max(1),
-        reason: z.string().trim().min(3, 'say why the limit is changed for this run').max(500),
-      })
-      .strict()
-      .optional(),
+    quality: qualityOverrideSchema.optional(),
     /** The execution whose failed partitions this run re-drives (lineage for people and `etl runs`). */
-    redriveOf: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:states:[^:]*:\d{12}:execution:[^:]+:[^:]+$/)
-      .optional(),
+    redriveOf: executionArn.optional(),
+    /** The execution of the range's previous part, when this one goes on with the rest of a long range. */
+    continues: executionArn.optional(),
   })
   .strict()
   .refine((a) => !(a.date && (a.from || a.to)), { message: 'give either date or from/to, not both' })
@@ -63,7 +71,16 @@ export const runArgumentsSchema = z
     message: 'dates must not repeat a day',
   })
   .refine((a) => (a.from === undefined) === (a.to === undefined), { message: 'from and to go together' })
-  .refine((a) => !(a.from && a.to && a.from > a.to), { message: 'from must not be after to' });
+  .refine((a) => !(a.from && a.to && a.from > a.to), { message: 'from must not be after to' })
+  // Longer ranges run in parts; this bound only catches a mistyped year (2204 for 2024).
+  .refine((a) => !(a.from && a.to && dayCount(a.from, a.to) > maxDaysPerRequest), {
+    message: `a backfill covers at most ${maxDaysPerRequest} days (ten years): split it, or check the years`,
+  });
+
+/** Days between two ISO days, both included. */
+function dayCount(from: string, to: string): number {
+  return (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000 + 1;
+}
 
 export type RunArguments = z.infer<typeof runArgumentsSchema>;
 
@@ -91,7 +108,10 @@ export interface RunPlan {
   readonly useCases: readonly string[];
   /** The data-quality limit given for this run, or null: each source contract's own. */
   readonly quality: RunArguments['quality'] | null;
+  /** The input that runs this execution's days again. */
   readonly rerunInput: RunArguments;
+  /** The input of the range's next part (a new execution), or null when this part is the last. */
+  readonly next: RunArguments | null;
 }
 
 /** Every source and day the plan loads, day by day. */
@@ -107,6 +127,10 @@ export interface PlanContext {
   readonly timeZone: string;
   readonly knownSources: readonly string[];
   readonly knownUseCases: readonly string[];
+  /** This execution, the one a next part continues. */
+  readonly executionId: string;
+  /** Days one execution may plan; default: what the execution history allows ({@link maxDaysPerExecution}). */
+  readonly maxDaysPerExecution?: number;
 }
 
 export class InvalidRunArgumentsError extends PipelineError {
@@ -160,39 +184,36 @@ export function planRun(input: unknown, context: PlanContext): RunPlan {
   const sources = args.sources ?? context.knownSources;
   const useCases = args.useCases ?? context.knownUseCases;
   const defaultDay = dayIn(args.scheduledTime ?? context.executionStartTime, context.timeZone);
-  const maxDays = maxDaysPerExecution(sources.length, useCases.length);
-  const days = args.from && args.to ? (Date.parse(args.to) - Date.parse(args.from)) / 86_400_000 + 1 : 1;
-  if (days > maxDays) {
-    throw new InvalidRunArgumentsError(
-      `The range ${args.from}..${args.to} has ${days} days; one execution of ${sources.length} source(s) and ` +
-        `${useCases.length} use case(s) loads at most ${maxDays} (Step Functions keeps 25,000 events of history per ` +
-        'execution). Split the backfill into several executions.',
-    );
-  }
-  const dates =
+  const maxDays = context.maxDaysPerExecution ?? maxDaysPerExecution(sources.length, useCases.length);
+  const allDates =
     args.dates !== undefined
       ? [...args.dates].sort()
       : args.from && args.to
         ? daysBetween(args.from, args.to)
         : [args.date ?? defaultDay];
-  if (dates.length > maxDays) {
-    throw new InvalidRunArgumentsError(
-      `${dates.length} dates; one execution of ${sources.length} source(s) and ${useCases.length} use case(s) ` +
-        `loads at most ${maxDays}. Split them into several executions.`,
-    );
-  }
-  const extra = {
+  const runId = args.runId ?? newRunId(new Date(context.executionStartTime));
+  // Step Functions keeps 25,000 events per execution: a longer range runs in parts, each
+  // part an execution that starts the next when it is done, all under one run id.
+  const dates = allDates.slice(0, maxDays);
+  const rest = allDates.slice(maxDays);
+  const kept = {
+    sources: [...sources],
+    useCases: [...useCases],
     ...(args.quality ? { quality: args.quality } : {}),
+  };
+  const lineage = {
     ...(args.redriveOf ? { redriveOf: args.redriveOf } : {}),
+    ...(args.continues ? { continues: args.continues } : {}),
   };
   return {
-    runId: args.runId ?? newRunId(new Date(context.executionStartTime)),
+    runId,
     environment: context.environment,
     dates,
     sources,
     useCases,
     quality: args.quality ?? null,
-    rerunInput: { ...daysArguments(dates), sources: [...sources], useCases: [...useCases], ...extra },
+    rerunInput: { ...daysArguments(dates), ...kept, ...lineage },
+    next: rest.length > 0 ? { ...daysArguments(rest), ...kept, runId, continues: context.executionId } : null,
   };
 }
 

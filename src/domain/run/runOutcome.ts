@@ -8,12 +8,15 @@ import { runArgumentsSchema } from './runArguments.ts';
  * report stays beside the manifests.
  */
 
+export const partitionOutcomes = ['loaded', 'failed', 'skipped', 'not-run'] as const;
+export const useCaseOutcomes = ['ran', 'failed', 'skipped'] as const;
+
 /** A source's day: loaded (a manifest), failed (a failure report), skipped by policy, or not run. */
 export const partitionOutcomeSchema = z
   .object({
     source: z.string(),
     dt: z.string(),
-    outcome: z.enum(['loaded', 'failed', 'skipped', 'not-run']),
+    outcome: z.enum(partitionOutcomes),
     /** The error's name when it failed or was skipped (e.g. DataQualityError, NoRawFilesError). */
     error: z.string().optional(),
     /** One line people can act on. */
@@ -32,7 +35,7 @@ export const useCaseOutcomeSchema = z
   .object({
     useCase: z.string(),
     dt: z.string(),
-    outcome: z.enum(['ran', 'failed', 'skipped']),
+    outcome: z.enum(useCaseOutcomes),
     error: z.string().optional(),
     message: z.string().optional(),
   })
@@ -72,8 +75,8 @@ export const runSummaryOutputSchema = z
     totals: z.object({ read: z.number(), kept: z.number(), rejected: z.number() }).strict(),
     counts: z
       .object({
-        partitions: z.record(z.enum(['loaded', 'failed', 'skipped', 'not-run']), z.number()),
-        useCases: z.record(z.enum(['ran', 'failed', 'skipped']), z.number()),
+        partitions: z.record(z.enum(partitionOutcomes), z.number()),
+        useCases: z.record(z.enum(useCaseOutcomes), z.number()),
       })
       .strict(),
     /** At most `failedShown` failed partitions and use cases, for messages and `etl runs`. */

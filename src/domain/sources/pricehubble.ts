@@ -6,5 +6,7 @@ export const pricehubble = defineSource({
   description: 'Swiss residential offers scraped by the PriceHubble crawler',
   fields: identityFields,
   rules: defaultRules,
+  // A missing or refused day is reported and re-driven; the other days of a backfill go on.
+  onFailedDay: 'report',
   quality: { maxRejectedShare: 0.5 },
 });

@@ -35,6 +35,14 @@ export const sourceContractSchema = z
         minScrapingDate: isoDate.nullable(),
       })
       .strict(),
+    /**
+     * What a run does when a day of this source fails to load (no raw files, bad data, a crash):
+     * `report` — the other days publish and their use cases run, the day is listed as failed and
+     * the run ends failed so `etl redrive` picks it up; `skip` — the same, but the day counts as
+     * skipped, not failed (a source that does not deliver every day); `fail-run` — the run stops
+     * before any use case and fails.
+     */
+    onFailedDay: z.enum(['report', 'skip', 'fail-run']),
     quality: z
       .object({
         /** A run whose rejected share is above this fails with DataQualityError. */

@@ -11,15 +11,29 @@ export const stateNames = {
   /** …and, for each day, over the planned sources. */
   loadSourcesOfDay: 'LoadSourcesOfDay',
   load: 'Load',
+  /** A day's load failed: its report is completed in the lake, the other days go on. */
+  recordLoadFailure: 'RecordLoadFailure',
+  /** Which days loaded, so which days' use cases run; stops the run if a source says so. */
+  reviewLoads: 'ReviewLoads',
   /** Map over the planned days… */
   runUseCases: 'RunUseCases',
   /** …and, for each day, over the planned use cases. */
   runUseCasesOfDay: 'RunUseCasesOfDay',
   chooseUseCase: 'ChooseUseCase',
   runSqlUseCase: 'RunSqlUseCase',
+  /** A use case of a day failed: its report is completed, the other use cases and days go on. */
+  recordUseCaseFailure: 'RecordUseCaseFailure',
   summarize: 'Summarize',
+  /** A range longer than one execution may hold goes on in a new execution of the rest. */
+  hasNextPart: 'HasNextPart',
+  startNextPart: 'StartNextPart',
+  /** Summarize's verdict: everything done, or some partitions or use cases failed. */
+  checkOutcome: 'CheckOutcome',
   notifyFailure: 'NotifyFailure',
   succeeded: 'Succeeded',
+  /** Some partitions or use cases failed (Summarize's message lists them); the rest published. */
+  partitionsFailed: 'PartitionsFailed',
+  /** A step of the whole run failed (NotifyFailure's message says which). */
   failed: 'PipelineFailed',
 } as const;
 

@@ -35,7 +35,8 @@ export const containerLake = z.discriminatedUnion('CATALOG', [containerGlueLake,
 /** The values of one run, per kind of container: what the state machine overrides. */
 export const containerRunVariables = {
   loader: z.object({ RUN_ID: runIdVariable, RUN_DATE: runDateVariable, SOURCE: nonEmpty }),
-  model: z.object({ RUN_ID: runIdVariable, RUN_DATE: runDateVariable }),
+  /** USE_CASE: the model use case the task runs (its failure report is filed under it). */
+  model: z.object({ RUN_ID: runIdVariable, RUN_DATE: runDateVariable, USE_CASE: nonEmpty }),
 } as const;
 
 export type ContainerKind = keyof typeof containerRunVariables;

@@ -38,4 +38,24 @@ export const duckdbMemoryLimitVariable = z.string().refine(isDuckdbMemoryLimit, 
 export const runDateVariable = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
 export const runIdVariable = z.string().regex(runIdPattern, 'a run id like 20240115T060000Z-3f9a1c');
 
+/** A variable holding JSON of a schema's shape, parsed (a bad one names the variable and the problem). */
+export function jsonOf<Schema extends z.ZodType>(schema: Schema) {
+  return z.string().transform((text, context): z.infer<Schema> => {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      context.addIssue({ code: 'custom', message: 'not JSON' });
+      return z.NEVER;
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues)
+        context.addIssue({ code: 'custom', message: `${issue.path.join('.')}: ${issue.message}` });
+      return z.NEVER;
+    }
+    return parsed.data;
+  });
+}
+
 export { nonEmpty };

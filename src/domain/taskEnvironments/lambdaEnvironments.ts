@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { taskLogGroupsSchema } from '../run/taskStop.ts';
 import {
   environmentNameVariable,
   glueLakeVariables,
+  jsonOf,
   lakeZoneVariables,
   nonEmpty,
 } from './environmentVariables.ts';
@@ -15,7 +17,18 @@ export const lambdaEnvironments = {
   parseArgs: z.object({ ...environmentNameVariable, TIME_ZONE: nonEmpty }),
   /** Renders a SQL use case, runs it on Athena into a fresh run prefix, publishes it in Glue. */
   runSqlUseCase: z.object({ ...environmentNameVariable, ...glueLakeVariables, ATHENA_WORKGROUP: nonEmpty }),
-  /** Reads the run's manifests and sends the success message. */
+  /**
+   * Files a failed load or use case: reads and completes its failure report beside the
+   * manifests; TASK_LOG_GROUPS (JSON: the containers' and the SQL Lambda's log groups) gives the link to its logs.
+   */
+  recordFailure: z.object({
+    ...environmentNameVariable,
+    LAKE_MANIFESTS: lakeZoneVariables.LAKE_MANIFESTS,
+    TASK_LOG_GROUPS: jsonOf(taskLogGroupsSchema.omit({ region: true })),
+  }),
+  /** Reads which days loaded (manifests, failure reports) and each source's policy for a failed day. */
+  reviewLoads: z.object({ ...environmentNameVariable, LAKE_MANIFESTS: lakeZoneVariables.LAKE_MANIFESTS }),
+  /** Reads the run's manifests and failure reports, files the run's report, sends the message. */
   summarize: z.object({
     ...environmentNameVariable,
     LAKE_MANIFESTS: lakeZoneVariables.LAKE_MANIFESTS,
