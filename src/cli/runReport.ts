@@ -35,6 +35,7 @@ export function reportRun(summary: RunSummary, run: ValidatedRun, log: Logger): 
     if (failedDays.length > 20)
       log.error(`  … and ${failedDays.length - 20} more (etl runs --lake ${summary.lake})`);
     if (summary.redriveCommand) log.info(`Once fixed, re-run only what failed: ${summary.redriveCommand}`);
+    log.info(`Or re-run every day of it with: ${rerunCommand(summary, run)}`);
     return;
   }
   log.error(`Run ${summary.runId ?? ''} failed${summary.error?.state ? ` in ${summary.error.state}` : ''}.`);

@@ -327,7 +327,7 @@ export async function runLocalExecution(
       if (event.type === 'StateFailed' && firstFailure === null && runSteps.has(event.state.name)) {
         firstFailure = { name: event.Error, message: readableCause(event.Cause), state: event.state.name };
       }
-      if (event.type === 'StateCaught') caughtBy = event.catch.catcher.Next;
+      if (event.type === 'StateCaught' && runSteps.has(event.state.name)) caughtBy = event.catch.catcher.Next;
     }
   })();
   try {

@@ -51,28 +51,45 @@ describe('etl run and query', () => {
     expect(run.code).toBe(1);
     const summary = JSON.parse(run.stdout) as RunSummary;
     expect(summary.status).toBe('FAILED');
-    // as in AWS: the loader container exits non-zero, ECS .sync fails the Load task
-    expect(summary.error).toMatchObject({
-      name: 'States.TaskFailed',
-      state: 'Load',
-      message: expect.stringMatching(/container loader exited 1: RawObjectReadError: .*broken\.jsonl\.gz/),
-    });
-    expect(summary.caughtBy).toBe('NotifyFailure');
+    // as in AWS: the loader container exits non-zero, ECS .sync fails the Load task, the day's
+    // failure is filed from the loader's report and the execution fails after the message
+    expect(summary.error).toMatchObject({ name: 'PartitionsFailedError', state: null });
+    expect(summary.outcomes.partitions).toEqual([
+      expect.objectContaining({
+        source: 'pricehubble',
+        dt: '2024-01-15',
+        outcome: 'failed',
+        error: 'RawObjectReadError',
+        message: expect.stringMatching(/broken\.jsonl\.gz/),
+      }),
+    ]);
+    expect(summary.caughtBy).toBeNull();
     expect(summary.states).toEqual([
       'ParseArgs',
       'LoadPartitions',
       'LoadSourcesOfDay',
       'Load',
-      'NotifyFailure',
-      'PipelineFailed',
+      'RecordLoadFailure',
+      'ReviewLoads',
+      'RunUseCases',
+      'Summarize',
+      'HasNextPart',
+      'CheckOutcome',
+      'PartitionsFailed',
     ]);
     expect(summary.notification?.attributes).toEqual({
       environment: 'local',
       status: 'FAILED',
+      error: 'RawObjectReadError',
       source: 'pricehubble',
     });
-    expect(summary.notification?.message).toContain('Failed state: LoadPartitions');
-    expect(run.stderr).toContain('Re-run with: npm run --silent etl -- run --date 2024-01-15');
+    expect(summary.notification?.message).toContain('pricehubble 2024-01-15: RawObjectReadError');
+    expect(run.stderr).toContain(
+      `Once fixed, re-run only what failed: npm run --silent etl -- redrive ${summary.executionId}`,
+    );
+    expect(run.stderr).toContain(
+      'Or re-run every day of it with: npm run --silent etl -- run --date 2024-01-15',
+    );
     const count = await etl([
       'query',
       '--lake',
@@ -321,7 +338,7 @@ describe('etl command line', () => {
       lake,
     ]);
     expect(failed.code).toBe(1);
-    const hint = /^Re-run with: (.*)$/m.exec(failed.stderr)?.[1] ?? '';
+    const hint = /Or re-run every day of it with: (.*)$/m.exec(failed.stderr)?.[1] ?? '';
     expect(hint).toMatch(
       /^npm run --silent etl -- run --date 2024-01-20 --source pricehubble --use-case market_stats_monthly /,
     );

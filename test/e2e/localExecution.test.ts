@@ -74,9 +74,13 @@ describe('the synthesized state machine, run locally', () => {
       [
         stateNames.parseArgs,
         stateNames.load,
+        stateNames.recordLoadFailure,
+        stateNames.reviewLoads,
         stateNames.runSqlUseCase,
+        stateNames.recordUseCaseFailure,
         'RunPriceModel',
         stateNames.summarize,
+        stateNames.startNextPart,
         stateNames.notifyFailure,
       ].sort(),
     );
@@ -101,16 +105,17 @@ describe('the synthesized state machine, run locally', () => {
     expect(result.error).toBeNull();
     expect(result.status).toBe('SUCCEEDED');
     // use cases run concurrently in the Map: their states interleave
-    expect(result.states.slice(0, 6)).toEqual([
+    expect(result.states.slice(0, 7)).toEqual([
       'ParseArgs',
       'LoadPartitions',
       'LoadSourcesOfDay',
       'Load',
+      'ReviewLoads',
       'RunUseCases',
       'RunUseCasesOfDay',
     ]);
-    expect(result.states.slice(-2)).toEqual(['Summarize', 'Succeeded']);
-    const useCaseStates = result.states.slice(6, -2);
+    expect(result.states.slice(-4)).toEqual(['Summarize', 'HasNextPart', 'CheckOutcome', 'Succeeded']);
+    const useCaseStates = result.states.slice(7, -4);
     const sql = useCases.filter((u) => u.kind === 'sql').length;
     expect(useCaseStates.filter((s) => s === 'ChooseUseCase')).toHaveLength(useCases.length);
     expect(useCaseStates.filter((s) => s === 'RunSqlUseCase')).toHaveLength(sql);
@@ -170,7 +175,7 @@ describe('the synthesized state machine, run locally', () => {
     expect(notification?.attributes.status).toBe('FAILED');
   });
 
-  it('loader crash: fails in Load, keeps the published partition, says how to re-run', async () => {
+  it('loader crash: the day fails and is reported with the task as ECS stops it; the published partition stays', async () => {
     await landSample();
     expect((await run({ date: '2024-01-15', useCases: [] })).status).toBe('SUCCEEDED');
     const before = await query('SELECT * FROM listings ORDER BY id');
@@ -178,17 +183,29 @@ describe('the synthesized state machine, run locally', () => {
     await writeFile(join(dir, 'zz-broken.jsonl.gz'), Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x01, 0x02]));
     const result = await run({ date: '2024-01-15', useCases: [] });
     expect(result.status).toBe('FAILED');
-    expect(result.error).toMatchObject({ name: 'States.TaskFailed', state: 'Load' });
-    expect(result.error?.message).toContain('RawObjectReadError');
+    // the day's failure was caught in its iteration: the execution fails at the end, after the message
+    expect(result.error).toMatchObject({ name: 'PartitionsFailedError', state: null });
+    expect(result.caughtBy).toBeNull();
+    expect(result.states).toEqual(
+      expect.arrayContaining(['Load', 'RecordLoadFailure', 'ReviewLoads', 'Summarize', 'PartitionsFailed']),
+    );
     const notification = (await outbox()).at(-1);
-    expect(notification?.message).toContain('Failed state: LoadPartitions');
+    expect(notification?.subject).toMatch(/^\[test\] listings run \S+: 1 of 1 failed: RawObjectReadError$/);
+    expect(notification?.attributes).toEqual({
+      environment: 'test',
+      status: 'FAILED',
+      error: 'RawObjectReadError',
+      source: 'pricehubble',
+    });
+    expect(notification?.message).toContain('pricehubble 2024-01-15: RawObjectReadError (data)');
     expect(notification?.message).toContain('zz-broken.jsonl.gz');
-    expect(notification?.message).toContain('Partitions involved: pricehubble/2024-01-15');
-    expect(notification?.message).toContain('{"date":"2024-01-15","sources":["pricehubble"],"useCases":[]}');
+    // what ECS says of the task, as Step Functions gets it from ecs:runTask.sync
+    expect(notification?.message).toContain('Task: exit code 1, Essential container in task exited');
+    expect(notification?.message).toContain(`etl redrive ${result.executionId} --lake ${root}`);
     expect(await query('SELECT * FROM listings ORDER BY id')).toEqual(before);
   });
 
-  it('data-quality gate: too many rejects fail the load, the message shows top reasons with examples', async () => {
+  it('data-quality gate: too many rejects fail the day, the message names DataQualityError with top reasons and examples', async () => {
     const dir = rawPrefix(lake.zones, { source: 'pricehubble', dt: '2024-01-16' });
     await mkdir(dir, { recursive: true });
     const studio = (i: number) =>
@@ -214,11 +231,11 @@ describe('the synthesized state machine, run locally', () => {
     );
     const result = await run({ date: '2024-01-16', useCases: [] });
     expect(result.status).toBe('FAILED');
-    expect(result.error).toMatchObject({ name: 'States.TaskFailed', state: 'Load' });
+    expect(result.error).toMatchObject({ name: 'PartitionsFailedError' });
     const notification = (await outbox()).at(-1);
-    expect(notification?.message).toContain(
-      'DataQualityError: pricehubble 2024-01-16: 80.0% of 5 records were rejected',
-    );
+    expect(notification?.subject).toContain(': 1 of 1 failed: DataQualityError');
+    expect(notification?.attributes.error).toBe('DataQualityError');
+    expect(notification?.message).toContain('pricehubble 2024-01-16: 80.0% of 5 records were rejected');
     expect(notification?.message).toContain('unsupported_property_type: 3 records, e.g.');
     expect(notification?.message).toContain('"id":"s1"');
     expect(notification?.message).toContain('malformed_record: 1 records');
@@ -238,24 +255,28 @@ describe('the synthesized state machine, run locally', () => {
       },
     );
     expect(result.status).toBe('FAILED');
-    expect(result.error).toMatchObject({ name: 'SqlQueryFailedError', state: 'RunSqlUseCase' });
-    expect(result.states).toContain('RunSqlUseCase');
-    // other use cases of the day may still be entering their states: they run concurrently
-    expect(result.states).toContain('NotifyFailure');
-    expect(result.states.at(-1)).toBe('PipelineFailed');
+    expect(result.error).toMatchObject({ name: 'PartitionsFailedError' });
+    expect(result.states).toContain('RecordUseCaseFailure');
+    expect(result.states.at(-1)).toBe('PartitionsFailed');
     const notification = (await outbox()).at(-1);
-    expect(notification?.subject).toContain('FAILED in RunUseCases');
+    const sql = useCases.filter((u) => u.kind === 'sql').length;
+    expect(notification?.subject).toContain(`: ${sql} of ${1 + useCases.length} failed: SqlQueryFailedError`);
+    expect(notification?.message).toContain('market_stats_monthly 2024-01-15: SqlQueryFailedError');
     expect(notification?.message).toContain('Column "nope" cannot be resolved');
     expect(await query('SELECT count(*) AS n FROM listings')).toEqual([{ n: 90 }]);
     expect(await lake.catalog.listPartitions('market_stats_monthly')).toEqual([]);
+    // the model is not SQL: it ran, and published
+    expect(await lake.catalog.listPartitions('price_model_predictions')).toHaveLength(1);
   });
 
   it('a use case that the local engine cannot run fails as it would in Athena, publishing nothing', async () => {
     await landSample();
     ports = { ...ports, readSql: () => 'SELECT nope FROM listings' };
     const result = await run({ date: '2024-01-15', useCases: ['market_stats_monthly'] });
-    expect(result.error).toMatchObject({ name: 'SqlQueryFailedError', state: 'RunSqlUseCase' });
-    expect(result.error?.message).toContain('nope');
+    expect(result.error).toMatchObject({ name: 'PartitionsFailedError' });
+    const notification = (await outbox()).at(-1);
+    expect(notification?.message).toContain('market_stats_monthly 2024-01-15: SqlQueryFailedError');
+    expect(notification?.message).toContain('nope');
     expect(await lake.catalog.listPartitions('market_stats_monthly')).toEqual([]);
     // the failed step removed what it had begun to write
     const written = await lake.blobs.list(`${lake.zones.results}market_stats_monthly/`);

@@ -85,14 +85,15 @@ describeWithMoto('etl run on S3 + Glue (moto_server)', () => {
     expect(onS3.code, onS3.stderr).toBe(0);
     const s3Summary = JSON.parse(onS3.stdout) as RunSummary;
     expect(s3Summary.status).toBe('SUCCEEDED');
-    expect(s3Summary.states.slice(0, 5)).toEqual([
+    expect(s3Summary.states.slice(0, 6)).toEqual([
       'ParseArgs',
       'LoadPartitions',
       'LoadSourcesOfDay',
       'Load',
+      'ReviewLoads',
       'RunUseCases',
     ]);
-    expect(s3Summary.states.slice(-2)).toEqual(['Summarize', 'Succeeded']);
+    expect(s3Summary.states.slice(-4)).toEqual(['Summarize', 'HasNextPart', 'CheckOutcome', 'Succeeded']);
     const localLakeDir = join(scratch, 'local-lake');
     const local = await etl([
       'run',

@@ -23,7 +23,6 @@ import {
 } from '../../src/domain/tables/tableSchema.ts';
 import { loadPartition } from '../../src/jobs/loader/loadPartition.ts';
 import { connectLake, type LakeConnection } from '../../src/runtime/lakeConnection.ts';
-import { quickPolicy } from '../support/leaseScenarios.ts';
 import { sampleFiles } from '../support/sampleOracle.ts';
 import {
   FaultProxy,
@@ -66,10 +65,14 @@ describeWithMoto('publishing on S3 + Glue under injected failures (moto_server)'
       await lake.blobs.upload(file, `${rawPrefix(lake.zones, day)}${file.split('/').at(-1)}`);
   };
 
+  // Renewed often enough to outlast a slow emulator on a busy machine; a lease a failed load left
+  // lapses well within the next load's wait.
+  const loadPolicy = { ttlMs: 4_000, renewEveryMs: 500, waitMs: 8_000, pollMs: 50 };
+
   const load = (runId = newRunId()) =>
     loadPartition(
       { source: sourceNamed('pricehubble'), date: day.dt, runId },
-      { ...lake, log: silentLogger, workDir: join(scratch, 'work'), leasePolicy: quickPolicy },
+      { ...lake, log: silentLogger, workDir: join(scratch, 'work'), leasePolicy: loadPolicy },
     );
 
   /** Both tables of the day as readers see them (through the catalog), without run ids. */
@@ -168,7 +171,7 @@ describeWithMoto('publishing on S3 + Glue under injected failures (moto_server)'
 
   it('two loads of one day at once publish one after the other; the day is whole', async () => {
     await land(sampleFiles);
-    const patient = { ...quickPolicy, waitMs: 60_000 };
+    const patient = { ...loadPolicy, waitMs: 60_000 };
     const runs = await Promise.all(
       [0, 1].map(() =>
         loadPartition(
