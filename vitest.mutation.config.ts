@@ -15,6 +15,7 @@ export default defineConfig({
     include: ['test/{unit,sql,infra,e2e}/**/*.test.ts'],
     exclude: [
       'test/e2e/crashAndOverlap.test.ts',
+      'test/e2e/backfill.test.ts',
       'test/e2e/chaos.test.ts',
       'test/e2e/etlCommand.test.ts',
       'test/e2e/lakePathCharacters.test.ts',

@@ -333,8 +333,10 @@ export class PipelineStateMachine extends Construct {
     const hasNextPart = new sfn.Choice(this, stateNames.hasNextPart, {
       comment: 'A range longer than one execution holds goes on in a new execution',
     })
-      .when(sfn.Condition.isNotNull('$.plan.next'), startNextPart)
-      .otherwise(checkOutcome);
+      // Asked as "is null" (not "is not null"): aws-local-stepfunctions 3.0 never matches
+      // `IsNull: false`, and the local run must take the branch Step Functions takes.
+      .when(sfn.Condition.isNull('$.plan.next'), checkOutcome)
+      .otherwise(startNextPart);
 
     const notifyFailure = retryLambdaServiceErrors(
       new tasks.LambdaInvoke(this, stateNames.notifyFailure, {

@@ -38,6 +38,8 @@ export interface RunOptions {
   readonly catalog: CatalogKind;
   readonly workDir: string;
   readonly duckdbMemoryLimit: string;
+  /** Days one execution plans at most (default: what Step Functions' history allows); tests make parts small. */
+  readonly maxDaysPerExecution?: number;
 }
 
 /** The environment whose synthesized state machine runs locally. */
@@ -83,6 +85,7 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
     rerunCommand: (rerunInput) =>
       rerunCommandFor(rerunInput, { options, lake: options.lake, defaultCatalog: options.catalog }),
     redriveCommand: (executionId) => redriveCommandFor(executionId, options.lake),
+    ...(options.maxDaysPerExecution ? { maxDaysPerExecution: options.maxDaysPerExecution } : {}),
     log,
   });
   if (options.inputs.length > 0) {

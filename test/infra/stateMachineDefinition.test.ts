@@ -269,8 +269,8 @@ describe.each(environmentNames)('state machine definition of %s', (environment) 
     });
     expect(state(stateNames.hasNextPart)).toMatchObject({
       Type: 'Choice',
-      Choices: [{ Variable: '$.plan.next', IsNull: false, Next: stateNames.startNextPart }],
-      Default: stateNames.checkOutcome,
+      Choices: [{ Variable: '$.plan.next', IsNull: true, Next: stateNames.checkOutcome }],
+      Default: stateNames.startNextPart,
     });
     expect(state(stateNames.startNextPart)).toMatchObject({
       Resource: 'arn:aws:states:::states:startExecution',
