@@ -229,6 +229,15 @@ describe('the synthesized state machine, run locally', () => {
       join(dir, 'offers.jsonl'),
       [good, studio(1), studio(2), studio(3), 'not json'].join('\n'),
     );
+    // the log groups a deployed stack gives RecordFailure (TASK_LOG_GROUPS), to link the task's logs
+    ports = {
+      ...ports,
+      logGroups: {
+        region: 'eu-central-2',
+        containers: { loader: '/ecs/listings-test/loader' },
+        lambdas: {},
+      },
+    };
     const result = await run({ date: '2024-01-16', useCases: [] });
     expect(result.status).toBe('FAILED');
     expect(result.error).toMatchObject({ name: 'PartitionsFailedError' });
@@ -239,6 +248,11 @@ describe('the synthesized state machine, run locally', () => {
     expect(notification?.message).toContain('unsupported_property_type: 3 records, e.g.');
     expect(notification?.message).toContain('"id":"s1"');
     expect(notification?.message).toContain('malformed_record: 1 records');
+    // ECS's stopped task as Step Functions passes it: exit code, reason, and the awslogs stream of the task
+    expect(notification?.message).toContain('Task: exit code 1, Essential container in task exited');
+    expect(notification?.message).toMatch(
+      /Logs: https:\/\/eu-central-2\.console\.aws\.amazon\.com\/cloudwatch\/home\?region=eu-central-2#logsV2:log-groups\/log-group\/\$252Fecs\$252Flistings-test\$252Floader\/log-events\/loader\$252Floader\$252F[0-9a-f]{32}$/m,
+    );
     expect(await lake.catalog.listPartitions('listings')).toEqual([]);
   });
 
