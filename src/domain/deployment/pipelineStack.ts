@@ -26,3 +26,14 @@ export const stackOutputNames = {
 } as const;
 
 export type StackOutput = keyof typeof stackOutputNames;
+
+/** The state machine's name in an environment (its executions' ARNs carry it). */
+export function stateMachineNameOf(environment: EnvironmentName): string {
+  return `listings-${environment}`;
+}
+
+/** The environment an execution ARN belongs to, when its state machine is one of the pipeline's. */
+export function environmentOfExecution(executionArn: string): EnvironmentName | null {
+  const stateMachine = executionArn.split(':')[6];
+  return environmentNames.find((e) => stateMachineNameOf(e) === stateMachine) ?? null;
+}
