@@ -38,6 +38,8 @@ export interface RunOptions {
   readonly catalog: CatalogKind;
   readonly workDir: string;
   readonly duckdbMemoryLimit: string;
+  /** The execution input as it is (a re-drive's days, run id and lineage) instead of the options' days. */
+  readonly input?: RunArguments;
 }
 
 /** The environment whose synthesized state machine runs locally. */
@@ -45,6 +47,7 @@ export const localDefinitionEnvironment = 'dev';
 
 /** Turns command-line options into the execution input a scheduler or a person would send. */
 export function runArgumentsOf(options: RunOptions): RunArguments {
+  if (options.input) return { ...options.input };
   return {
     ...(options.date ? { date: options.date } : {}),
     ...(options.from ? { from: options.from } : {}),
