@@ -33,7 +33,7 @@ export interface FollowOptions {
  * happen until it ends; a range's next part (StartNextPart's output) is followed in turn.
  */
 export async function followExecution(
-  executions: StepFunctionsExecutions,
+  executions: Pick<StepFunctionsExecutions, 'eventsAfter'>,
   executionArn: string,
   options: FollowOptions,
 ): Promise<FollowOutcome> {
@@ -49,7 +49,7 @@ export async function followExecution(
     for (let first = true; end === null; first = false) {
       if (!first) await sleep(options.pollMs);
       for (const step of progress.read(await executions.eventsAfter(current, progress.lastEventId))) {
-        startedAt ??= step.at;
+        startedAt ??= progress.startedAt ?? step.at;
         options.print({ ...step, executionArn: current });
         if (step.kind === 'ended') end = step;
       }

@@ -75,6 +75,12 @@ export class ExecutionProgress {
   private readonly stateOf = new Map<number, { state: string; item: IterationItem | null }>();
   private lastId = 0;
   private readonly outputs: StateOutput[] = [];
+  private started: Date | null = null;
+
+  /** When the execution started (its first event), once read. */
+  get startedAt(): Date | null {
+    return this.started;
+  }
 
   /** The id of the last event read: the next poll asks for the events after it. */
   get lastEventId(): number {
@@ -92,6 +98,7 @@ export class ExecutionProgress {
       const id = event.id ?? 0;
       if (id <= this.lastId) continue;
       this.lastId = id;
+      if (event.type === 'ExecutionStarted') this.started = event.timestamp ?? null;
       const step = this.stepOf(event, id);
       if (step) steps.push(step);
     }
