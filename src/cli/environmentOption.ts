@@ -5,13 +5,17 @@ import { StepFunctionsExecutions } from '../adapters/aws/stepFunctionsExecutions
 import { type EnvironmentName, environmentNames } from '../domain/deployment/pipelineStack.ts';
 import { connectGlueLake, type LakeConnection } from '../runtime/lakeConnection.ts';
 
-/** `--env E`: a deployed environment, found through its stack in the standard AWS environment. */
-export function environmentOption(required: boolean): Option {
+/**
+ * `--env E`: a deployed environment, found through its stack in the standard AWS environment.
+ * Required unless `otherwise` says what the command does without it.
+ */
+export function environmentOption(otherwise?: string): Option {
   const option = new Option(
     '--env <environment>',
-    'a deployed environment (its stack is found in the AWS region and account of your credentials)',
+    'a deployed environment, its stack found in the AWS region and account of your credentials' +
+      (otherwise === undefined ? ' (required)' : ` (default: none: ${otherwise})`),
   ).choices(environmentNames);
-  return required ? option.makeOptionMandatory() : option;
+  return otherwise === undefined ? option.makeOptionMandatory() : option;
 }
 
 /** A deployed environment and the clients a command uses on it. */

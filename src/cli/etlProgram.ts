@@ -278,7 +278,7 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
     )
     .addOption(lakeOption())
     .addOption(catalogOption())
-    .addOption(environmentOption(false))
+    .addOption(environmentOption('the --lake'))
     .addOption(
       new Option('--format <format>', 'how to print the rows')
         .choices(['table', 'json', 'csv'])
@@ -320,7 +320,7 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
     .command('start')
     .description('start a run in a deployed environment (StartExecution), checked exactly like etl run')
     .showHelpAfterError('(etl start --help lists every option)')
-    .addOption(environmentOption(true))
+    .addOption(environmentOption())
     .addOption(new Option('--date <YYYY-MM-DD>', `the day to load (default: today in ${pipelineTimeZone})`))
     .addOption(new Option('--from <YYYY-MM-DD>', 'first day of a backfill, with --to (default: none)'))
     .addOption(new Option('--to <YYYY-MM-DD>', 'last day of a backfill, inclusive (default: none)'))
@@ -387,8 +387,10 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
       'recent runs: of a deployed environment (Step Functions and the run reports), or of a local lake',
     )
     .showHelpAfterError('(etl runs --help lists every option)')
-    .addOption(environmentOption(false))
-    .addOption(new Option('--lake <dir|s3://bucket/prefix>', 'a lake instead: its run reports'))
+    .addOption(environmentOption('give --env or --lake'))
+    .addOption(
+      new Option('--lake <dir|s3://bucket/prefix>', 'a lake instead: its run reports (default: none)'),
+    )
     .addOption(
       new Option('--limit <n>', 'how many executions, newest first')
         .argParser(wholeNumber('--limit', true))
@@ -423,8 +425,8 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
     .description('re-run only what an execution left failed (its run report says what), with the same run id')
     .showHelpAfterError('(etl redrive --help lists every option)')
     .argument('<execution-arn>', 'the failed execution, as etl runs or the failure message prints it')
-    .addOption(environmentOption(false))
-    .addOption(new Option('--lake <dir|s3://bucket/prefix>', 'the local lake the execution ran on'))
+    .addOption(environmentOption('give --env or --lake'))
+    .addOption(new Option('--lake <dir|s3://bucket/prefix>', 'the lake the execution ran on (default: none)'))
     .addOption(new Option('--json', 'print the outcome as JSON on stdout').default(false, 'off'))
     .addOption(
       new Option('--follow', 'in an environment: follow the re-drive until it ends').default(false, 'off'),
