@@ -353,6 +353,8 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
         output.stdout(`${JSON.stringify({ executionArn, input, consoleUrl }, null, 2)}\n`);
         return;
       }
+      if (flags.json)
+        output.stdout(`${JSON.stringify({ kind: 'started', executionArn, input, consoleUrl })}\n`);
       log.info(`Started ${executionArn}`);
       log.info(`Console: ${consoleUrl}`);
       if (!flags.follow) {
@@ -513,23 +515,25 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
         log.info(`Console: ${consoleUrl}`);
         output.stdout(`${redriven.executionArn}\n`);
       }
-      if (flags.follow)
-        setExitCode(
-          await follow(opened.executions, redriven.executionArn as string, {
-            json: false,
-            pollInterval: flags.pollInterval,
-          }),
-        );
+      if (flags.follow) {
+        const followFlags = {
+          json: flags.json,
+          pollInterval: flags.pollInterval,
+          redriven: plan.kind === 'redrive-execution',
+        };
+        setExitCode(await follow(opened.executions, redriven.executionArn as string, followFlags));
+      }
     });
 
   /** Follows an execution, printing for people or scripts; the exit code of how it ended. */
   async function follow(
     executions: StepFunctionsExecutions,
     executionArn: string,
-    flags: { json: boolean; pollInterval: number },
+    flags: { json: boolean; pollInterval: number; redriven?: boolean },
   ): Promise<number> {
     const outcome = await followExecution(executions, executionArn, {
       pollMs: flags.pollInterval,
+      redriven: flags.redriven ?? false,
       print: (step) => output.stdout(flags.json ? `${JSON.stringify(step)}\n` : `${stepLine(step)}\n`),
     });
     output.stdout(

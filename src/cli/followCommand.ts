@@ -24,6 +24,11 @@ export interface FollowOutcome {
 
 export interface FollowOptions {
   readonly pollMs: number;
+  /**
+   * The first execution was just re-driven (RedriveExecution): its history ends once before
+   * the re-drive, so an end counts only after the ExecutionRedriven event.
+   */
+  readonly redriven?: boolean;
   /** One line per step, for people or (JSON Lines) for scripts. */
   readonly print: (step: ExecutionStep & { readonly executionArn: string }) => void;
 }
@@ -46,12 +51,16 @@ export async function followExecution(
     followed.push(current);
     const progress = new ExecutionProgress();
     let end: Extract<ExecutionStep, { kind: 'ended' }> | null = null;
+    let awaitingRedrive = options.redriven === true && followed.length === 1;
     for (let first = true; end === null; first = false) {
       if (!first) await sleep(options.pollMs);
       for (const step of progress.read(await executions.eventsAfter(current, progress.lastEventId))) {
         startedAt ??= progress.startedAt ?? step.at;
         options.print({ ...step, executionArn: current });
-        if (step.kind === 'ended') end = step;
+        if (step.kind === 'redriven') {
+          awaitingRedrive = false;
+          end = null;
+        } else if (step.kind === 'ended' && !awaitingRedrive) end = step;
       }
     }
     endedAt = end.at;
@@ -97,6 +106,8 @@ export function stepLine(step: ExecutionStep): string {
       return `${time} ${step.state}${describeItem(step.item)} succeeded`;
     case 'failed':
       return `${time} ${step.state ?? 'a state'}${describeItem(step.item)} FAILED: ${step.error}${step.cause ? `: ${oneLine(step.cause)}` : ''}`;
+    case 'redriven':
+      return `${time} execution re-driven: it goes on from its failed states`;
     case 'ended':
       return `${time} execution ${step.status}${step.error ? `: ${step.error}` : ''}`;
   }

@@ -149,6 +149,43 @@ describe('following an execution', () => {
     );
   });
 
+  it('after RedriveExecution, the end before the re-drive does not count', async () => {
+    const at = (s: number) => new Date(Date.UTC(2024, 0, 15, 6, 0, s));
+    const before: HistoryEvent[] = [
+      { id: 1, previousEventId: 0, type: 'ExecutionStarted', timestamp: at(0) },
+      {
+        id: 2,
+        previousEventId: 1,
+        type: 'ExecutionFailed',
+        timestamp: at(5),
+        executionFailedEventDetails: { error: 'States.Timeout' },
+      },
+    ];
+    const after: HistoryEvent[] = [
+      ...before,
+      { id: 3, previousEventId: 2, type: 'ExecutionRedriven', timestamp: at(60) },
+      { id: 4, previousEventId: 3, type: 'ExecutionSucceeded', timestamp: at(70) },
+    ];
+    // The first poll may come before Step Functions has written the re-drive.
+    let polls = 0;
+    const executions = {
+      eventsAfter: async (_arn: string, afterId: number) =>
+        (polls++ === 0 ? before : after).filter((e) => (e.id ?? 0) > afterId),
+    };
+    const lines: string[] = [];
+    const outcome = await followExecution(executions, first, {
+      pollMs: 0,
+      redriven: true,
+      print: (s) => lines.push(stepLine(s)),
+    });
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(lines).toEqual([
+      '06:00:05 execution FAILED: States.Timeout',
+      '06:01:00 execution re-driven: it goes on from its failed states',
+      '06:01:10 execution SUCCEEDED',
+    ]);
+  });
+
   it('reads each event once, whatever a poll returns again', () => {
     const progress = new ExecutionProgress();
     const events = history(first, false);

@@ -23,6 +23,8 @@ export type ExecutionStep =
       readonly cause: string;
       readonly at: Date;
     }
+  /** RedriveExecution: the execution goes on from its failed states after it had ended. */
+  | { readonly kind: 'redriven'; readonly at: Date }
   | {
       readonly kind: 'ended';
       readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
@@ -138,6 +140,8 @@ export class ExecutionProgress {
 
   private endOf(event: HistoryEvent, at: Date): ExecutionStep | null {
     switch (event.type) {
+      case 'ExecutionRedriven':
+        return { kind: 'redriven', at };
       case 'ExecutionSucceeded':
         return { kind: 'ended', status: 'SUCCEEDED', error: null, cause: null, at };
       case 'ExecutionFailed':
