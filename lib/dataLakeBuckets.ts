@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { LakeZones } from '../src/domain/lake/lakeLayout.ts';
+import { type LakeZones, zonesOfBuckets } from '../src/domain/lake/lakeLayout.ts';
 import type { lakeZoneVariables } from '../src/domain/taskEnvironments/environmentVariables.ts';
 
 export interface DataLakeBucketsProps {
@@ -17,8 +17,8 @@ const noncurrentVersionExpiration = Duration.days(30);
 /** Server access logs: long enough for an investigation, not forever. */
 const accessLogsExpiration = Duration.days(365);
 
-/** Where the manifests zone is in the curated bucket (manifests, failure reports, run reports). */
-export const manifestsKeyPrefix = 'manifests/';
+/** Where the manifests zone is in the curated bucket (one definition, in the domain's lake layout). */
+export { manifestsKeyPrefix } from '../src/domain/lake/lakeLayout.ts';
 
 /**
  * The lake's zones as buckets, one per zone (manifests live under `manifests/` in curated):
@@ -115,14 +115,12 @@ export class DataLakeBuckets extends Construct {
       lifecycleRules: [{ id: 'expire-query-results', expiration: athenaResultsExpiration }],
     });
 
-    const uri = (bucket: s3.IBucket, prefix = ''): string => `s3://${bucket.bucketName}/${prefix}`;
-    this.zones = {
-      raw: uri(this.raw),
-      curated: uri(this.curated),
-      results: uri(this.results),
-      manifests: uri(this.curated, manifestsKeyPrefix),
-      athenaResults: uri(this.athenaResults),
-    };
+    this.zones = zonesOfBuckets({
+      raw: this.raw.bucketName,
+      curated: this.curated.bucketName,
+      results: this.results.bucketName,
+      athenaResults: this.athenaResults.bucketName,
+    });
   }
 
   /** The zone URIs as the environment variables the loader and the Lambdas read. */

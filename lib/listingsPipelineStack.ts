@@ -1,5 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { type StackOutput, stackOutputNames } from '../src/domain/deployment/pipelineStack.ts';
 import { InternalError } from '../src/domain/errors/pipelineError.ts';
 import { sources } from '../src/domain/sources/registry.ts';
 import { curatedTables } from '../src/domain/tables/tableSchema.ts';
@@ -200,32 +201,34 @@ export class ListingsPipelineStack extends Stack {
 
   /** What people and scripts need after a deploy (`cdk deploy` prints them; see docs/deploy.md). */
   private addOutputs(glueDatabaseName: string, athenaWorkgroupName: string): void {
-    const outputs: Record<string, { value: string; description: string }> = {
-      StateMachineArn: { value: this.pipeline.stateMachine.stateMachineArn, description: 'Start runs here' },
-      RawBucketName: {
+    const outputs: Record<StackOutput, { value: string; description: string }> = {
+      stateMachineArn: { value: this.pipeline.stateMachine.stateMachineArn, description: 'Start runs here' },
+      rawBucket: {
         value: this.lake.raw.bucketName,
         description: 'Land files under source=<name>/dt=<YYYY-MM-DD>/',
       },
-      CuratedBucketName: {
+      curatedBucket: {
         value: this.lake.curated.bucketName,
         description: 'listings, listings_rejected, manifests/',
       },
-      ResultsBucketName: { value: this.lake.results.bucketName, description: 'Use-case result tables' },
-      AthenaResultsBucketName: {
+      resultsBucket: { value: this.lake.results.bucketName, description: 'Use-case result tables' },
+      athenaResultsBucket: {
         value: this.lake.athenaResults.bucketName,
         description: 'Query results (30 days)',
       },
-      GlueDatabaseName: { value: glueDatabaseName, description: 'Athena database' },
-      AthenaWorkgroupName: {
+      glueDatabase: { value: glueDatabaseName, description: 'Athena database' },
+      athenaWorkgroup: {
         value: athenaWorkgroupName,
         description: 'Athena workgroup (enforced settings)',
       },
-      AnalystPolicyArn: {
+      analystPolicyArn: {
         value: this.analystAccess.policy.managedPolicyArn,
         description: 'Attach to read the lake with Athena',
       },
-      AlertTopicArn: { value: this.alerts.topic.topicArn, description: 'Failure and success messages' },
+      alertTopicArn: { value: this.alerts.topic.topicArn, description: 'Failure and success messages' },
     };
-    for (const [id, output] of Object.entries(outputs)) new CfnOutput(this, id, output);
+    for (const [output, props] of Object.entries(outputs)) {
+      new CfnOutput(this, stackOutputNames[output as StackOutput], props);
+    }
   }
 }

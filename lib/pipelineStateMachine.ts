@@ -6,6 +6,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { z } from 'zod';
+import { type EnvironmentName, stateMachineNameOf } from '../src/domain/deployment/pipelineStack.ts';
 import { errorNamesOf } from '../src/domain/errors/errorCatalog.ts';
 import { modelUseCaseStateName, stateNames } from '../src/domain/stateMachine/stateNames.ts';
 import type { containerRunVariables } from '../src/domain/taskEnvironments/containerEnvironments.ts';
@@ -15,7 +16,7 @@ import type { ContainerTask } from './containerTask.ts';
 import type { PipelineFunctions } from './pipelineFunctions.ts';
 
 export interface PipelineStateMachineProps {
-  readonly environmentName: string;
+  readonly environmentName: EnvironmentName;
   readonly functions: PipelineFunctions;
   readonly compute: BatchCompute;
   readonly loader: ContainerTask;
@@ -95,7 +96,7 @@ export class PipelineStateMachine extends Construct {
   constructor(scope: Construct, id: string, props: PipelineStateMachineProps) {
     super(scope, id);
     const { functions } = props;
-    const stateMachineName = `listings-${props.environmentName}`;
+    const stateMachineName = stateMachineNameOf(props.environmentName);
     /**
      * Lambda tasks retry the Lambda service's own failures, and the handlers' errors of the
      * environment category (a service or the machine failed; the same input may succeed):

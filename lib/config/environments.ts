@@ -1,5 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
+import { type EnvironmentName, environmentNames } from '../../src/domain/deployment/pipelineStack.ts';
 import { PipelineError } from '../../src/domain/errors/pipelineError.ts';
 import { pipelineTimeZone } from '../../src/domain/run/runArguments.ts';
 import {
@@ -17,8 +18,11 @@ import {
  * (see {@link loadEnvironmentConfig}); the rest is reviewed code.
  */
 
-export const environmentNames = ['dev', 'preprod', 'prod'] as const;
-export type EnvironmentName = (typeof environmentNames)[number];
+export {
+  type EnvironmentName,
+  environmentNames,
+  stackNameOf,
+} from '../../src/domain/deployment/pipelineStack.ts';
 
 /**
  * Used when no account is configured. No AWS account has this id, so a deploy that forgot
@@ -265,9 +269,4 @@ export function loadEnvironmentConfig(
     throw new InvalidEnvironmentConfigError(`Configuration of ${environment} is invalid: ${problems}`);
   }
   return parsed.data;
-}
-
-/** The stack name of an environment: what `cdk deploy` takes. */
-export function stackNameOf(environment: EnvironmentName): string {
-  return `Listings-${environment}`;
 }

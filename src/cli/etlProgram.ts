@@ -2,21 +2,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
+import { createSfnClient } from '../adapters/aws/awsClients.ts';
+import { StepFunctionsExecutions } from '../adapters/aws/stepFunctionsExecutions.ts';
 import { defaultDuckdbMemoryLimit } from '../adapters/duckdb/duckdbSession.ts';
 import { QueryRefusedError } from '../adapters/duckdb/readOnlyStatement.ts';
+import { environmentNames } from '../domain/deployment/pipelineStack.ts';
+import { consoleLink } from '../domain/notifications/notifications.ts';
 import { pipelineTimeZone } from '../domain/run/runArguments.ts';
 import { sources } from '../domain/sources/registry.ts';
 import { useCases } from '../domain/useCases/registry.ts';
+import { connectLake } from '../runtime/lakeConnection.ts';
 import { allowPathsFrom } from './allowPathOption.ts';
 import { runDemo } from './demoCommand.ts';
+import { environmentOption, openEnvironment } from './environmentOption.ts';
+import { followExecution, outcomeLine, stepLine } from './followCommand.ts';
 import { generateOffers } from './generateCommand.ts';
 import { HumanLogger } from './humanLogger.ts';
 import { lakeOptionFrom } from './lakeOption.ts';
-import { queryLake } from './queryCommand.ts';
+import { queryEnvironment, queryLake } from './queryCommand.ts';
+import { redriveDeployed, redriveInputOf } from './redriveCommand.ts';
 import { formatResult } from './resultFormat.ts';
 import { runPipeline } from './runCommand.ts';
-import { runFlagsSchema, runOptionsFrom } from './runOptions.ts';
+import { deployedRuns, historyTable, lakeRuns, runReportOf } from './runHistory.ts';
+import { checkedRunArguments, runFlagsSchema, runOptionsFrom } from './runOptions.ts';
 import { reportRun } from './runReport.ts';
+import { etlCommandLine } from './shellCommand.ts';
 import { UsageError } from './usageError.ts';
 
 /** Where the command line writes: the process's streams, or a test's buffers. */
@@ -108,6 +118,7 @@ function catalogOption(): Option {
 
 const queryFlagsSchema = z
   .object({
+    env: z.enum(environmentNames).optional(),
     lake: z.string(),
     catalog: z.enum(catalogs).optional(),
     format: z.enum(['table', 'json', 'csv']),
@@ -116,6 +127,82 @@ const queryFlagsSchema = z
   .strict();
 
 const generateFlagsSchema = z.object({ rows: z.number(), out: z.string(), seed: z.number() }).strict();
+
+const startFlagsSchema = z
+  .object({
+    env: z.enum(environmentNames),
+    date: z.string().optional(),
+    from: z.string().optional(),
+    to: z.string().optional(),
+    source: z.array(z.string()),
+    useCase: z.array(z.string()),
+    useCases: z.boolean(),
+    json: z.boolean(),
+    follow: z.boolean(),
+    pollInterval: z.number(),
+  })
+  .strict();
+
+const followFlagsSchema = z.object({ json: z.boolean(), pollInterval: z.number() }).strict();
+
+const runsFlagsSchema = z
+  .object({
+    env: z.enum(environmentNames).optional(),
+    lake: z.string().optional(),
+    limit: z.number(),
+    json: z.boolean(),
+  })
+  .strict();
+
+const redriveFlagsSchema = z
+  .object({
+    env: z.enum(environmentNames).optional(),
+    lake: z.string().optional(),
+    json: z.boolean(),
+    follow: z.boolean(),
+    pollInterval: z.number(),
+  })
+  .strict();
+
+/** How often `follow` asks Step Functions for new events. */
+const defaultPollSeconds = 5;
+
+function secondsToMs(option: string): (value: string) => number {
+  return (value) => {
+    const seconds = Number(value);
+    if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
+      throw new InvalidArgumentError(`${option} takes a number of seconds above 0, e.g. ${option} 5.`);
+    }
+    return Math.round(seconds * 1000);
+  };
+}
+
+function pollOption(): Option {
+  return new Option('--poll-interval <seconds>', 'how often to ask Step Functions for new events')
+    .argParser(secondsToMs('--poll-interval'))
+    .default(defaultPollSeconds * 1000, `${defaultPollSeconds}`);
+}
+
+/** An execution ARN as Step Functions writes it (a local run's too). */
+const executionArnPattern = /^arn:aws[a-z-]*:states:[^:]+:\d{12}:execution:[^:]+:[^:]+$/;
+
+function checkedExecutionArn(arn: string): string {
+  if (!executionArnPattern.test(arn)) {
+    throw new UsageError(
+      `${JSON.stringify(arn)} is not an execution ARN: give one as \`etl start\` or \`etl runs\` prints it (arn:aws:states:REGION:ACCOUNT:execution:STATE_MACHINE:NAME).`,
+    );
+  }
+  return arn;
+}
+
+/** One of --env and --lake: where a command finds the runs. */
+function oneOf(flags: { env?: string | undefined; lake?: string | undefined }): void {
+  if ((flags.env === undefined) === (flags.lake === undefined)) {
+    throw new UsageError(
+      'give --env dev|preprod|prod (a deployed environment) or --lake DIR (a local lake), one of them.',
+    );
+  }
+}
 
 const demoFlagsSchema = z.object({ lake: z.string() }).strict();
 
@@ -191,6 +278,7 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
     )
     .addOption(lakeOption())
     .addOption(catalogOption())
+    .addOption(environmentOption('the --lake'))
     .addOption(
       new Option('--format <format>', 'how to print the rows')
         .choices(['table', 'json', 'csv'])
@@ -206,12 +294,253 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
     )
     .action(async (sql: string, _flags: unknown, command: Command) => {
       const flags = queryFlagsSchema.parse(command.opts());
+      if (flags.env !== undefined) {
+        await checked(command, async () => {
+          const local = ['lake', 'catalog', 'allowPath'].filter(
+            (o) => command.getOptionValueSource(o) === 'cli',
+          );
+          if (local.length > 0) {
+            throw new UsageError(
+              '--env queries a deployed environment with Athena: give it without --lake, --catalog or --allow-path.',
+            );
+          }
+        });
+        const opened = await openEnvironment(flags.env);
+        output.stdout(formatResult(await queryEnvironment(opened.environment, sql), flags.format));
+        return;
+      }
       const { lake, allowed } = await checked(command, async () => {
         const checkedLake = await lakeOptionFrom(flags.lake, flags.catalog);
         return { lake: checkedLake, allowed: await allowPathsFrom(flags.allowPath, checkedLake.catalog) };
       });
       output.stdout(formatResult(await queryLake(lake.lake, lake.catalog, sql, allowed), flags.format));
     });
+
+  program
+    .command('start')
+    .description('start a run in a deployed environment (StartExecution), checked exactly like etl run')
+    .showHelpAfterError('(etl start --help lists every option)')
+    .addOption(environmentOption())
+    .addOption(new Option('--date <YYYY-MM-DD>', `the day to load (default: today in ${pipelineTimeZone})`))
+    .addOption(new Option('--from <YYYY-MM-DD>', 'first day of a backfill, with --to (default: none)'))
+    .addOption(new Option('--to <YYYY-MM-DD>', 'last day of a backfill, inclusive (default: none)'))
+    .addOption(
+      new Option('--source <name>', `a source to load, repeatable: ${sources.map((s) => s.name).join(', ')}`)
+        .argParser(repeatable)
+        .default([], 'every source'),
+    )
+    .addOption(
+      new Option(
+        '--use-case <name>',
+        `a use case to run, repeatable: ${useCases.map((u) => u.name).join(', ')}`,
+      )
+        .argParser(repeatable)
+        .default([], 'every use case'),
+    )
+    .addOption(new Option('--no-use-cases', 'run no use case, only load (default: off)'))
+    .addOption(
+      new Option('--json', 'print {executionArn, input, consoleUrl} as JSON on stdout').default(false, 'off'),
+    )
+    .addOption(new Option('--follow', 'then follow it until it ends (as etl follow)').default(false, 'off'))
+    .addOption(pollOption())
+    .action(async (_flags: unknown, command: Command) => {
+      const flags = startFlagsSchema.parse(command.opts());
+      const input = await checked(command, async () => checkedRunArguments(flags));
+      const opened = await openEnvironment(flags.env);
+      const executionArn = await opened.executions.start(opened.environment.stateMachineArn, input);
+      const consoleUrl = consoleLink(executionArn, opened.environment.region);
+      if (flags.json && !flags.follow) {
+        output.stdout(`${JSON.stringify({ executionArn, input, consoleUrl }, null, 2)}\n`);
+        return;
+      }
+      if (flags.json)
+        output.stdout(`${JSON.stringify({ kind: 'started', executionArn, input, consoleUrl })}\n`);
+      log.info(`Started ${executionArn}`);
+      log.info(`Console: ${consoleUrl}`);
+      if (!flags.follow) {
+        output.stdout(`${executionArn}\n`);
+        log.info(`Follow it: ${etlCommandLine} follow ${executionArn}`);
+        return;
+      }
+      setExitCode(await follow(opened.executions, executionArn, flags));
+    });
+
+  program
+    .command('follow')
+    .description("print an execution's states as they happen until it ends (a long range's next parts too)")
+    .showHelpAfterError('(etl follow --help lists every option)')
+    .argument('<execution-arn>', 'the execution, as etl start or etl runs prints it')
+    .addOption(
+      new Option('--json', 'one JSON object per line: each step, then the outcome').default(false, 'off'),
+    )
+    .addOption(pollOption())
+    .action(async (arn: string, _flags: unknown, command: Command) => {
+      const flags = followFlagsSchema.parse(command.opts());
+      const executionArn = await checked(command, async () => checkedExecutionArn(arn));
+      const region = executionArn.split(':')[3] as string;
+      setExitCode(
+        await follow(new StepFunctionsExecutions(createSfnClient({ region })), executionArn, flags),
+      );
+    });
+
+  program
+    .command('runs')
+    .description(
+      'recent runs: of a deployed environment (Step Functions and the run reports), or of a local lake',
+    )
+    .showHelpAfterError('(etl runs --help lists every option)')
+    .addOption(environmentOption('give --env or --lake'))
+    .addOption(
+      new Option('--lake <dir|s3://bucket/prefix>', 'a lake instead: its run reports (default: none)'),
+    )
+    .addOption(
+      new Option('--limit <n>', 'how many executions, newest first')
+        .argParser(wholeNumber('--limit', true))
+        .default(20),
+    )
+    .addOption(new Option('--json', 'print the runs as a JSON array').default(false, 'off'))
+    .action(async (_flags: unknown, command: Command) => {
+      const flags = runsFlagsSchema.parse(command.opts());
+      const lakeOption_ = await checked(command, async () => {
+        oneOf(flags);
+        return flags.lake === undefined ? null : await lakeOptionFrom(flags.lake, undefined);
+      });
+      let entries: Awaited<ReturnType<typeof lakeRuns>>;
+      if (lakeOption_) {
+        entries = await lakeRuns(connectLake(lakeOption_.lake, lakeOption_.catalog), flags.limit);
+      } else {
+        const opened = await openEnvironment(flags.env as NonNullable<typeof flags.env>);
+        entries = await deployedRuns(
+          opened.executions,
+          opened.environment.stateMachineArn,
+          opened.lake,
+          flags.limit,
+        );
+      }
+      if (flags.json) output.stdout(`${JSON.stringify(entries, null, 2)}\n`);
+      else if (entries.length === 0) log.info('No runs yet.');
+      else output.stdout(formatResult(historyTable(entries), 'table'));
+    });
+
+  program
+    .command('redrive')
+    .description('re-run only what an execution left failed (its run report says what), with the same run id')
+    .showHelpAfterError('(etl redrive --help lists every option)')
+    .argument('<execution-arn>', 'the failed execution, as etl runs or the failure message prints it')
+    .addOption(environmentOption('give --env or --lake'))
+    .addOption(new Option('--lake <dir|s3://bucket/prefix>', 'the lake the execution ran on (default: none)'))
+    .addOption(new Option('--json', 'print the outcome as JSON on stdout').default(false, 'off'))
+    .addOption(
+      new Option('--follow', 'in an environment: follow the re-drive until it ends').default(false, 'off'),
+    )
+    .addOption(pollOption())
+    .action(async (arn: string, _flags: unknown, command: Command) => {
+      const flags = redriveFlagsSchema.parse(command.opts());
+      const { executionArn, lake } = await checked(command, async () => {
+        oneOf(flags);
+        return {
+          executionArn: checkedExecutionArn(arn),
+          lake: flags.lake === undefined ? null : await lakeOptionFrom(flags.lake, undefined),
+        };
+      });
+      if (lake) {
+        const connection = connectLake(lake.lake, lake.catalog);
+        const report = await runReportOf(connection, executionArn);
+        if (!report) {
+          throw new UsageError(
+            `${lake.lake} has no run report of ${executionArn}: it stopped before Summarize filed one. Re-run its days with etl run (the failure's last line says how).`,
+          );
+        }
+        const input = redriveInputOf(report, executionArn);
+        if (input === null) {
+          log.info(`Nothing of ${executionArn} failed: nothing to re-drive.`);
+          if (flags.json) output.stdout(`${JSON.stringify({ redriven: false, executionArn }, null, 2)}\n`);
+          return;
+        }
+        log.info(`Re-driving run ${report.runId}: ${JSON.stringify(input)}`);
+        const summary = await runPipeline(
+          {
+            inputs: [],
+            input,
+            lake: lake.lake,
+            catalog: lake.catalog,
+            workDir,
+            duckdbMemoryLimit: defaultDuckdbMemoryLimit,
+          },
+          log,
+        );
+        if (flags.json) output.stdout(`${JSON.stringify(summary, null, 2)}\n`);
+        reportRun(
+          summary,
+          {
+            options: {
+              inputs: [],
+              lake: lake.lake,
+              catalog: lake.catalog,
+              workDir,
+              duckdbMemoryLimit: defaultDuckdbMemoryLimit,
+            },
+            json: flags.json,
+            defaultCatalog: lake.defaultCatalog,
+          },
+          log,
+        );
+        setExitCode(summary.status === 'SUCCEEDED' ? exitCodes.success : exitCodes.failure);
+        return;
+      }
+      const opened = await openEnvironment(flags.env as NonNullable<typeof flags.env>);
+      const redriven = await redriveDeployed(
+        opened.executions,
+        opened.environment.stateMachineArn,
+        opened.lake,
+        executionArn,
+      );
+      const { plan } = redriven;
+      if (plan.kind === 'nothing-failed') {
+        log.info(`Nothing of ${executionArn} failed (run ${plan.report.runId}): nothing to re-drive.`);
+        if (flags.json) output.stdout(`${JSON.stringify({ redriven: false, executionArn }, null, 2)}\n`);
+        return;
+      }
+      const how =
+        plan.kind === 'start'
+          ? 'started a new execution of what failed'
+          : 'RedriveExecution: it goes on from its failed states';
+      const consoleUrl = consoleLink(redriven.executionArn as string, opened.environment.region);
+      if (flags.json) {
+        output.stdout(
+          `${JSON.stringify({ redriven: true, how: plan.kind, executionArn: redriven.executionArn, input: plan.kind === 'start' ? plan.input : null, consoleUrl }, null, 2)}\n`,
+        );
+      } else {
+        log.info(`Re-drive of ${executionArn}: ${how}.`);
+        log.info(`Console: ${consoleUrl}`);
+        output.stdout(`${redriven.executionArn}\n`);
+      }
+      if (flags.follow) {
+        const followFlags = {
+          json: flags.json,
+          pollInterval: flags.pollInterval,
+          redriven: plan.kind === 'redrive-execution',
+        };
+        setExitCode(await follow(opened.executions, redriven.executionArn as string, followFlags));
+      }
+    });
+
+  /** Follows an execution, printing for people or scripts; the exit code of how it ended. */
+  async function follow(
+    executions: StepFunctionsExecutions,
+    executionArn: string,
+    flags: { json: boolean; pollInterval: number; redriven?: boolean },
+  ): Promise<number> {
+    const outcome = await followExecution(executions, executionArn, {
+      pollMs: flags.pollInterval,
+      redriven: flags.redriven ?? false,
+      print: (step) => output.stdout(flags.json ? `${JSON.stringify(step)}\n` : `${stepLine(step)}\n`),
+    });
+    output.stdout(
+      flags.json ? `${JSON.stringify({ kind: 'outcome', ...outcome })}\n` : `${outcomeLine(outcome)}\n`,
+    );
+    return outcome.status === 'SUCCEEDED' ? exitCodes.success : exitCodes.failure;
+  }
 
   program
     .command('generate')

@@ -1,6 +1,9 @@
 import { AthenaQueryEngine } from '../adapters/aws/athenaQueryEngine.ts';
 import { createAthenaClient } from '../adapters/aws/awsClients.ts';
+import type { DeployedEnvironment } from '../adapters/aws/environmentStack.ts';
+import { DuckdbSession } from '../adapters/duckdb/duckdbSession.ts';
 import { ReadOnlyQueryEngine } from '../adapters/duckdb/readOnlyQueryEngine.ts';
+import { readOnlyStatement } from '../adapters/duckdb/readOnlyStatement.ts';
 import type { SessionAccess } from '../adapters/duckdb/sessionLockdown.ts';
 import { PipelineError } from '../domain/errors/pipelineError.ts';
 import { type QueryResult, SqlQueryFailedError } from '../ports/queryEngine.ts';
@@ -43,4 +46,24 @@ export async function queryLake(
   } finally {
     await engine.close();
   }
+}
+
+/**
+ * `etl query --env E`: Athena in the environment's workgroup and Glue database. The statement
+ * must read, by the same rule as a local lake's (DuckDB's parser decides, before Athena is asked).
+ */
+export async function queryEnvironment(environment: DeployedEnvironment, sql: string): Promise<QueryResult> {
+  const session = await DuckdbSession.open();
+  let statement: string;
+  try {
+    statement = await readOnlyStatement(session, sql);
+  } finally {
+    session.close();
+  }
+  const athena = new AthenaQueryEngine(createAthenaClient({ region: environment.region }), {
+    workgroup: environment.athenaWorkgroup,
+    database: environment.glueDatabase,
+    outputLocation: environment.zones.athenaResults,
+  });
+  return athena.query(statement);
 }

@@ -40,6 +40,8 @@ export interface RunOptions {
   readonly duckdbMemoryLimit: string;
   /** Days one execution plans at most (default: what Step Functions' history allows); tests make parts small. */
   readonly maxDaysPerExecution?: number;
+  /** The execution input as it is (a re-drive's days, run id and lineage) instead of the options' days. */
+  readonly input?: RunArguments;
 }
 
 /** The environment whose synthesized state machine runs locally. */
@@ -47,6 +49,7 @@ export const localDefinitionEnvironment = 'dev';
 
 /** Turns command-line options into the execution input a scheduler or a person would send. */
 export function runArgumentsOf(options: RunOptions): RunArguments {
+  if (options.input) return { ...options.input };
   return {
     ...(options.date ? { date: options.date } : {}),
     ...(options.from ? { from: options.from } : {}),

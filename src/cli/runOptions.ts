@@ -88,8 +88,14 @@ const optionOfField: Readonly<Record<string, string>> = {
 
 const dayAdvice = 'One day is --date YYYY-MM-DD; a backfill is --from YYYY-MM-DD --to YYYY-MM-DD.';
 
-/** The execution input the options stand for, checked as ParseArgs will check it. */
-function checkedRunArguments(flags: RunFlags): RunArguments {
+/** The options that say what a run covers, as `etl run` and `etl start` share them. */
+export type RunScopeFlags = Pick<RunFlags, 'date' | 'from' | 'to' | 'source' | 'useCase' | 'useCases'>;
+
+/**
+ * The execution input the options stand for, checked as ParseArgs will check it: a bad value
+ * is a UsageError, before anything is landed or started.
+ */
+export function checkedRunArguments(flags: RunScopeFlags): RunArguments {
   if (!flags.useCases && flags.useCase.length > 0) {
     throw new UsageError('--use-case and --no-use-cases contradict each other: give one or the other.');
   }

@@ -1,6 +1,6 @@
 import validator from 'asl-validator';
-import type { EnvironmentName } from '../../lib/config/environments.ts';
 import type { StateMachineDefinition } from '../../lib/resolvedDefinition.ts';
+import type { EnvironmentName } from '../domain/deployment/pipelineStack.ts';
 import { PipelineError } from '../domain/errors/pipelineError.ts';
 import { cachedBySources } from './definitionCache.ts';
 

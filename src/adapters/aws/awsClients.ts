@@ -1,11 +1,13 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { PipelineError } from '../../domain/errors/pipelineError.ts';
 
 /** The services the adapters (and their tests) talk to; the name is the env var suffix. */
-export type AwsService = 's3' | 'glue' | 'athena' | 'sns' | 'sqs';
+export type AwsService = 's3' | 'glue' | 'athena' | 'sns' | 'sqs' | 'sfn' | 'cloudformation';
 
 export type AwsCredentials = NonNullable<S3ClientConfig['credentials']>;
 
@@ -100,4 +102,16 @@ export function createAthenaClient(
 
 export function createSnsClient(options: AwsClientOptions = {}, env: Environment = process.env): SNSClient {
   return new SNSClient(awsClientConfig('sns', options, env));
+}
+
+/** Step Functions (its endpoint variable is AWS_ENDPOINT_URL_SFN, after the SDK's service id). */
+export function createSfnClient(options: AwsClientOptions = {}, env: Environment = process.env): SFNClient {
+  return new SFNClient(awsClientConfig('sfn', options, env));
+}
+
+export function createCloudFormationClient(
+  options: AwsClientOptions = {},
+  env: Environment = process.env,
+): CloudFormationClient {
+  return new CloudFormationClient(awsClientConfig('cloudformation', options, env));
 }

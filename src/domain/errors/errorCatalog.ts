@@ -70,6 +70,19 @@ export const errorCatalog = {
     meaning: 'an AWS setting in the environment is malformed (e.g. `AWS_MAX_ATTEMPTS`)',
     action: 'fix the environment variable the message names',
   },
+  EnvironmentNotDeployedError: {
+    category: 'input',
+    meaning:
+      '`etl … --env E` found no stack of the environment in the AWS region and account of the credentials (or no region is set)',
+    action:
+      "deploy the stack first (`npx cdk deploy Listings-<env>`, docs/deploy.md), or set AWS_REGION / AWS_PROFILE to the environment's",
+  },
+  StackOutputMissingError: {
+    category: 'input',
+    meaning:
+      "the environment's stack lacks an output the command needs (deployed from older code, or a deploy in progress)",
+    action: 'deploy the stack with this version of the code (docs/deploy.md), then run the command again',
+  },
   InvalidEnvironmentConfigError: {
     category: 'input',
     meaning: 'a setting of a deployed environment (account, region, e-mails, sizes) is invalid; synth stops',

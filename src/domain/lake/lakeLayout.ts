@@ -24,6 +24,28 @@ export function zonesUnder(root: string): LakeZones {
   };
 }
 
+/** Where the manifests live in a deployed environment's curated bucket. */
+export const manifestsKeyPrefix = 'manifests/';
+
+/** A deployed environment's buckets, one per zone (the manifests share the curated one). */
+export interface LakeBuckets {
+  readonly raw: string;
+  readonly curated: string;
+  readonly results: string;
+  readonly athenaResults: string;
+}
+
+/** The zones of a deployed environment: what its stack gives its tasks and the CLI reads. */
+export function zonesOfBuckets(buckets: LakeBuckets): LakeZones {
+  return {
+    raw: `s3://${buckets.raw}/`,
+    curated: `s3://${buckets.curated}/`,
+    results: `s3://${buckets.results}/`,
+    manifests: `s3://${buckets.curated}/${manifestsKeyPrefix}`,
+    athenaResults: `s3://${buckets.athenaResults}/`,
+  };
+}
+
 /** A partition's key values, by partition key name (in the table's partitionKeys order). */
 export type PartitionValues = Readonly<Record<string, string>>;
 
