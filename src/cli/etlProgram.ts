@@ -12,6 +12,7 @@ import { runDemo } from './demoCommand.ts';
 import { generateOffers } from './generateCommand.ts';
 import { HumanLogger } from './humanLogger.ts';
 import { lakeOptionFrom } from './lakeOption.ts';
+import { qualityOptions } from './qualityOptions.ts';
 import { queryLake } from './queryCommand.ts';
 import { formatResult } from './resultFormat.ts';
 import { runPipeline } from './runCommand.ts';
@@ -136,7 +137,7 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
         'Exit codes: 0 success, 1 the run or query failed, 2 usage error (nothing was started).',
     );
 
-  program
+  const runCommand = program
     .command('run')
     .description('land --input files in the raw zone, then run the pipeline (the synthesized state machine)')
     .showHelpAfterError('(etl run --help lists every option)')
@@ -170,14 +171,15 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
         'DuckDB memory limit of the loader and the model (e.g. 512MB, 1.5GB); they spill to disk beyond it',
       ).default(defaultDuckdbMemoryLimit),
     )
-    .addOption(new Option('--json', 'print only the run summary, as JSON, on stdout').default(false, 'off'))
-    .action(async (_flags: unknown, command: Command) => {
-      const run = await checked(command, () => runOptionsFrom(runFlagsSchema.parse(command.opts()), workDir));
-      const summary = await runPipeline(run.options, log);
-      if (run.json) output.stdout(`${JSON.stringify(summary, null, 2)}\n`);
-      reportRun(summary, run, log);
-      setExitCode(summary.status === 'SUCCEEDED' ? exitCodes.success : exitCodes.failure);
-    });
+    .addOption(new Option('--json', 'print only the run summary, as JSON, on stdout').default(false, 'off'));
+  for (const option of qualityOptions()) runCommand.addOption(option);
+  runCommand.action(async (_flags: unknown, command: Command) => {
+    const run = await checked(command, () => runOptionsFrom(runFlagsSchema.parse(command.opts()), workDir));
+    const summary = await runPipeline(run.options, log);
+    if (run.json) output.stdout(`${JSON.stringify(summary, null, 2)}\n`);
+    reportRun(summary, run, log);
+    setExitCode(summary.status === 'SUCCEEDED' ? exitCodes.success : exitCodes.failure);
+  });
 
   program
     .command('query')

@@ -6,6 +6,7 @@ import {
   daysArguments,
   partitionsOf,
   pipelineTimeZone,
+  type QualityOverride,
   type RunArguments,
   type RunPlan,
   runArgumentsSchema,
@@ -34,6 +35,8 @@ export interface RunOptions {
   readonly sources?: readonly string[];
   /** Absent: every registered use case; empty: none. */
   readonly useCases?: readonly string[];
+  /** This run's data-quality limit and why; absent: each source contract's. */
+  readonly quality?: QualityOverride;
   readonly lake: string;
   readonly catalog: CatalogKind;
   readonly workDir: string;
@@ -51,6 +54,7 @@ export function runArgumentsOf(options: RunOptions): RunArguments {
     ...(options.to ? { to: options.to } : {}),
     ...(options.sources ? { sources: [...options.sources] } : {}),
     ...(options.useCases ? { useCases: [...options.useCases] } : {}),
+    ...(options.quality ? { quality: { ...options.quality } } : {}),
   };
 }
 

@@ -3,12 +3,11 @@ import {
   judgeQuality,
   type QualityVerdict,
   type RejectionCounts,
-  reasonSharesText,
   refusalOf,
   rejectedShare,
-  runLimitNote,
   shareByReason,
 } from '../../src/domain/quality/dataQualityGate.ts';
+import { qualityNotesOf, reasonSharesText, runLimitNote } from '../../src/domain/quality/qualityNotes.ts';
 import type { QualityOverride } from '../../src/domain/run/runArguments.ts';
 import { pricehubble } from '../../src/domain/sources/pricehubble.ts';
 import { defineSource, type SourceContract } from '../../src/domain/sources/sourceContract.ts';
@@ -294,6 +293,52 @@ describe("data-quality gate: a run's own limit, in words", () => {
     [0.255, 0.5, 'limit lowered to 25.5% for this run: why'],
   ])('limit %s against the contract %s: %s', (limit, contractLimit, note) => {
     expect(runLimitNote({ limit, contractLimit, reason: 'why' })).toBe(note);
+  });
+});
+
+describe('data-quality notes of the published days', () => {
+  const published = (verdict: QualityVerdict) => {
+    if (verdict.status === 'refused') throw new Error('expected the day to be published');
+    return verdict.record;
+  };
+
+  it('name each day the run set the limit for, and each day published above its warn level', () => {
+    const warnedDay = counts(4, 3, { missing_field: 2, unparseable_price: 1 });
+    const warnOnly = withQuality({ maxRejectedShare: 0.5, warnRejectedShare: 0.25 });
+    const days = [
+      {
+        source: 'pricehubble',
+        dt: '2024-01-15',
+        quality: published(judgeQuality(pricehubble, counts(5, 4, {}), lifted)),
+      },
+      {
+        source: 'gate_test',
+        dt: '2024-01-15',
+        quality: published(judgeQuality(warnOnly, counts(8, 3, { missing_field: 3 }), null)),
+      },
+      {
+        source: 'gate_test',
+        dt: '2024-01-16',
+        quality: published(judgeQuality(warnOnly, warnedDay, lifted)),
+      },
+      {
+        source: 'gate_test',
+        dt: '2024-01-17',
+        quality: published(judgeQuality(warnOnly, counts(8, 0, {}), null)),
+      },
+      // a manifest from before the gate recorded its verdict
+      { source: 'gate_test', dt: '2024-01-18' },
+    ];
+    expect(qualityNotesOf(days)).toEqual({
+      runLimits: [
+        'pricehubble 2024-01-15: limit lifted to 100% for this run: vendor export lost its prices',
+        'gate_test 2024-01-16: limit lifted to 100% for this run: vendor export lost its prices',
+      ],
+      warnings: [
+        'gate_test 2024-01-15: 37.5% rejected, above the warn level of 25% (missing_field 37.5%)',
+        'gate_test 2024-01-16: 75% rejected, above the warn level of 25% (missing_field 50%, unparseable_price 25%)',
+      ],
+    });
   });
 });
 

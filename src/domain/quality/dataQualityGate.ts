@@ -113,27 +113,8 @@ export function judgeQuality(
   };
 }
 
-/** A share as people read it: 100%, 35%, 25.5%. */
-export function percent(share: number): string {
-  return `${(share * 100).toFixed(1).replace(/\.0$/, '')}%`;
-}
-
 /** A share with one decimal always, as the failure messages have always said it (25.0%). */
 const percentOneDecimal = (share: number): string => `${(share * 100).toFixed(1)}%`;
-
-/** "limit lifted to 100% for this run: <reason>": what a run's own limit did to the contract's. */
-export function runLimitNote(record: Pick<QualityRecord, 'limit' | 'contractLimit' | 'reason'>): string {
-  const change =
-    record.limit > record.contractLimit ? 'lifted' : record.limit < record.contractLimit ? 'lowered' : 'set';
-  return `limit ${change} to ${percent(record.limit)} for this run: ${record.reason ?? ''}`;
-}
-
-/** "unparseable_price 20%, missing_field 15%": the reasons' shares, largest first. */
-export function reasonSharesText(byReason: Readonly<Record<string, number>>): string {
-  return Object.entries(byReason)
-    .map(([reason, share]) => `${reason} ${percent(share)}`)
-    .join(', ');
-}
 
 /** How many reasons a refusal names, each with its examples. */
 const topReasonCount = 3;
