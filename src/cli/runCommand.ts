@@ -1,6 +1,7 @@
 import { OutboxNotifier } from '../adapters/local/outboxNotifier.ts';
 import { manifestUri, runReportUri } from '../domain/lake/lakeLayout.ts';
 import type { Notification } from '../domain/notifications/notification.ts';
+import { qualityNotesOf } from '../domain/quality/qualityNotes.ts';
 import {
   dayIn,
   daysArguments,
@@ -132,6 +133,7 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
     input: { ...(first.plan ? { ...first.plan.rerunInput, ...rangeOf(plans) } : input) },
     totals: totalsOf(partitions),
     partitions,
+    quality: { override: first.plan?.quality ?? input.quality ?? null, ...qualityNotesOf(partitions) },
     outcomes,
     useCases: plans.flatMap((plan) =>
       plan.dates.flatMap((dt) => plan.useCases.map((name) => ({ name, dt, kind: useCaseNamed(name).kind }))),
