@@ -81,8 +81,8 @@ describe("etl run with the run's own data-quality limit", () => {
         ],
       },
     });
-    const studioExamples = (report.task?.details?.topReasons as { examples: { rawRecord: string }[] }[])[0]
-      ?.examples;
+    const topReasons = (report.task?.details?.topReasons ?? []) as { examples: { rawRecord: string }[] }[];
+    const studioExamples = topReasons[0]?.examples;
     expect(studioExamples?.map((e) => JSON.parse(e.rawRecord).id)).toContain('s1');
 
     // The same day with the limit lifted for this run: published, and said so everywhere.
