@@ -30,8 +30,8 @@ export interface PipelineStateMachineProps {
   readonly logRemovalPolicy: RemovalPolicy;
 }
 
-/** The state-input paths of a container's per-run variables (the keys are its schema's). */
-type RunVariablePaths<Kind extends keyof typeof containerRunVariables> = Record<
+/** The values of a container's per-run variables, taken from the state (the keys are its schema's). */
+type RunVariableValues<Kind extends keyof typeof containerRunVariables> = Record<
   keyof z.infer<(typeof containerRunVariables)[Kind]>,
   string
 >;
@@ -136,7 +136,8 @@ export class PipelineStateMachine extends Construct {
     );
 
     /**
-     * A pipeline container as a `.sync` Fargate task: per-run values as container overrides,
+     * A pipeline container as a `.sync` Fargate task: per-run values (JSONPath values of the
+     * state, strings as ECS wants them) as container overrides,
      * retries only when ECS cannot start it (a non-zero exit is the container's verdict).
      */
     const containerTask = (
@@ -160,10 +161,7 @@ export class PipelineStateMachine extends Construct {
         containerOverrides: [
           {
             containerDefinition: task.container,
-            environment: Object.entries(environment).map(([name, path]) => ({
-              name,
-              value: sfn.JsonPath.stringAt(path),
-            })),
+            environment: Object.entries(environment).map(([name, value]) => ({ name, value })),
           },
         ],
         taskTimeout: sfn.Timeout.duration(props.loadTimeout),
@@ -218,7 +216,13 @@ export class PipelineStateMachine extends Construct {
       task.addCatch(handler, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
     };
 
-    const loaderRun: RunVariablePaths<'loader'> = { RUN_ID: '$.runId', SOURCE: '$.source', RUN_DATE: '$.dt' };
+    const loaderRun: RunVariableValues<'loader'> = {
+      RUN_ID: sfn.JsonPath.stringAt('$.runId'),
+      SOURCE: sfn.JsonPath.stringAt('$.source'),
+      RUN_DATE: sfn.JsonPath.stringAt('$.dt'),
+      // The plan's limit for the run, or null: an environment variable is a string, so as JSON.
+      QUALITY: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.quality')),
+    };
     const load = containerTask(
       stateNames.load,
       props.loader,
@@ -231,6 +235,7 @@ export class PipelineStateMachine extends Construct {
       inner: { id: stateNames.loadSourcesOfDay, comment: 'One loader task per planned source of the day' },
       days: '$.plan.dates',
       items: { plan: 'sources', item: 'source', registered: props.registered.sources },
+      carried: ['quality'],
       maxConcurrency: props.maxConcurrency.loads,
       processor: load,
     });
@@ -262,10 +267,10 @@ export class PipelineStateMachine extends Construct {
     );
     caughtPerItem(runSqlUseCase, recordUseCaseFailure);
     // Each model use case runs its own container; it publishes its own tables, as the loader does.
-    const modelRun: RunVariablePaths<'model'> = {
-      RUN_ID: '$.runId',
-      RUN_DATE: '$.dt',
-      USE_CASE: '$.useCase',
+    const modelRun: RunVariableValues<'model'> = {
+      RUN_ID: sfn.JsonPath.stringAt('$.runId'),
+      RUN_DATE: sfn.JsonPath.stringAt('$.dt'),
+      USE_CASE: sfn.JsonPath.stringAt('$.useCase'),
     };
     const chooseUseCase = new sfn.Choice(this, stateNames.chooseUseCase, {
       comment: 'Each model use case runs its own container; SQL use cases run on Athena',
@@ -399,8 +404,8 @@ export class PipelineStateMachine extends Construct {
 
   /**
    * A Map over the plan's days whose iteration is a Map over one of the plan's lists (sources
-   * or use cases): each inner item gets its name, the day and the run id, and the two Maps are
-   * bounded together by `maxConcurrency`.
+   * or use cases): each inner item gets its name, the day, the run id and the plan's `carried`
+   * fields (null when the plan has none), and the two Maps are bounded together by `maxConcurrency`.
    */
   private overDaysAndItems(spec: {
     readonly outer: { readonly id: string; readonly comment: string };
@@ -413,10 +418,13 @@ export class PipelineStateMachine extends Construct {
       readonly item: string;
       readonly registered: number;
     };
+    /** Fields of the plan every item gets as they are (objects or null). */
+    readonly carried?: readonly 'quality'[];
     readonly maxConcurrency: number;
     readonly processor: sfn.IChainable;
   }): sfn.Map {
     const bounds = nestedConcurrency(spec.maxConcurrency, spec.items.registered);
+    const carried = spec.carried ?? [];
     const inner = new sfn.Map(this, spec.inner.id, {
       comment: spec.inner.comment,
       itemsPath: `$.${spec.items.plan}`,
@@ -424,6 +432,7 @@ export class PipelineStateMachine extends Construct {
         [spec.items.item]: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
         dt: sfn.JsonPath.stringAt('$.dt'),
         runId: sfn.JsonPath.stringAt('$.runId'),
+        ...Object.fromEntries(carried.map((field) => [field, sfn.JsonPath.objectAt(`$.${field}`)])),
       },
       maxConcurrency: bounds.inner,
       resultPath: sfn.JsonPath.DISCARD,
@@ -436,6 +445,7 @@ export class PipelineStateMachine extends Construct {
         dt: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
         runId: sfn.JsonPath.stringAt('$.plan.runId'),
         [spec.items.plan]: sfn.JsonPath.listAt(`$.plan.${spec.items.plan}`),
+        ...Object.fromEntries(carried.map((field) => [field, sfn.JsonPath.objectAt(`$.plan.${field}`)])),
       },
       maxConcurrency: bounds.outer,
       resultPath: sfn.JsonPath.DISCARD,

@@ -19,6 +19,7 @@ import { followExecution, outcomeLine, stepLine } from './followCommand.ts';
 import { generateOffers } from './generateCommand.ts';
 import { HumanLogger } from './humanLogger.ts';
 import { lakeOptionFrom } from './lakeOption.ts';
+import { qualityFlagsShape, qualityOptions } from './qualityOptions.ts';
 import { queryEnvironment, queryLake } from './queryCommand.ts';
 import { redriveDeployed, redriveInputOf } from './redriveCommand.ts';
 import { formatResult } from './resultFormat.ts';
@@ -140,6 +141,7 @@ const startFlagsSchema = z
     json: z.boolean(),
     follow: z.boolean(),
     pollInterval: z.number(),
+    ...qualityFlagsShape,
   })
   .strict();
 
@@ -223,7 +225,7 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
         'Exit codes: 0 success, 1 the run or query failed, 2 usage error (nothing was started).',
     );
 
-  program
+  const runCommand = program
     .command('run')
     .description('land --input files in the raw zone, then run the pipeline (the synthesized state machine)')
     .showHelpAfterError('(etl run --help lists every option)')
@@ -257,14 +259,15 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
         'DuckDB memory limit of the loader and the model (e.g. 512MB, 1.5GB); they spill to disk beyond it',
       ).default(defaultDuckdbMemoryLimit),
     )
-    .addOption(new Option('--json', 'print only the run summary, as JSON, on stdout').default(false, 'off'))
-    .action(async (_flags: unknown, command: Command) => {
-      const run = await checked(command, () => runOptionsFrom(runFlagsSchema.parse(command.opts()), workDir));
-      const summary = await runPipeline(run.options, log);
-      if (run.json) output.stdout(`${JSON.stringify(summary, null, 2)}\n`);
-      reportRun(summary, run, log);
-      setExitCode(summary.status === 'SUCCEEDED' ? exitCodes.success : exitCodes.failure);
-    });
+    .addOption(new Option('--json', 'print only the run summary, as JSON, on stdout').default(false, 'off'));
+  for (const option of qualityOptions()) runCommand.addOption(option);
+  runCommand.action(async (_flags: unknown, command: Command) => {
+    const run = await checked(command, () => runOptionsFrom(runFlagsSchema.parse(command.opts()), workDir));
+    const summary = await runPipeline(run.options, log);
+    if (run.json) output.stdout(`${JSON.stringify(summary, null, 2)}\n`);
+    reportRun(summary, run, log);
+    setExitCode(summary.status === 'SUCCEEDED' ? exitCodes.success : exitCodes.failure);
+  });
 
   program
     .command('query')
@@ -316,7 +319,7 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
       output.stdout(formatResult(await queryLake(lake.lake, lake.catalog, sql, allowed), flags.format));
     });
 
-  program
+  const startCommand = program
     .command('start')
     .description('start a run in a deployed environment (StartExecution), checked exactly like etl run')
     .showHelpAfterError('(etl start --help lists every option)')
@@ -342,28 +345,29 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
       new Option('--json', 'print {executionArn, input, consoleUrl} as JSON on stdout').default(false, 'off'),
     )
     .addOption(new Option('--follow', 'then follow it until it ends (as etl follow)').default(false, 'off'))
-    .addOption(pollOption())
-    .action(async (_flags: unknown, command: Command) => {
-      const flags = startFlagsSchema.parse(command.opts());
-      const input = await checked(command, async () => checkedRunArguments(flags));
-      const opened = await openEnvironment(flags.env);
-      const executionArn = await opened.executions.start(opened.environment.stateMachineArn, input);
-      const consoleUrl = consoleLink(executionArn, opened.environment.region);
-      if (flags.json && !flags.follow) {
-        output.stdout(`${JSON.stringify({ executionArn, input, consoleUrl }, null, 2)}\n`);
-        return;
-      }
-      if (flags.json)
-        output.stdout(`${JSON.stringify({ kind: 'started', executionArn, input, consoleUrl })}\n`);
-      log.info(`Started ${executionArn}`);
-      log.info(`Console: ${consoleUrl}`);
-      if (!flags.follow) {
-        output.stdout(`${executionArn}\n`);
-        log.info(`Follow it: ${etlCommandLine} follow ${executionArn}`);
-        return;
-      }
-      setExitCode(await follow(opened.executions, executionArn, flags));
-    });
+    .addOption(pollOption());
+  for (const option of qualityOptions()) startCommand.addOption(option);
+  startCommand.action(async (_flags: unknown, command: Command) => {
+    const flags = startFlagsSchema.parse(command.opts());
+    const input = await checked(command, async () => checkedRunArguments(flags));
+    const opened = await openEnvironment(flags.env);
+    const executionArn = await opened.executions.start(opened.environment.stateMachineArn, input);
+    const consoleUrl = consoleLink(executionArn, opened.environment.region);
+    if (flags.json && !flags.follow) {
+      output.stdout(`${JSON.stringify({ executionArn, input, consoleUrl }, null, 2)}\n`);
+      return;
+    }
+    if (flags.json)
+      output.stdout(`${JSON.stringify({ kind: 'started', executionArn, input, consoleUrl })}\n`);
+    log.info(`Started ${executionArn}`);
+    log.info(`Console: ${consoleUrl}`);
+    if (!flags.follow) {
+      output.stdout(`${executionArn}\n`);
+      log.info(`Follow it: ${etlCommandLine} follow ${executionArn}`);
+      return;
+    }
+    setExitCode(await follow(opened.executions, executionArn, flags));
+  });
 
   program
     .command('follow')

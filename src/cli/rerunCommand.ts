@@ -17,8 +17,9 @@ export interface RerunContext {
 /**
  * The `etl run` arguments that repeat a run with this input (the plan's re-run input when
  * ParseArgs got that far, the execution input otherwise): its days, every source and use case,
- * its lake, and its catalog and memory limit where they are not the defaults. No --input: the
- * files are in the raw zone already (and it never changes), so a re-run reads them there.
+ * its data-quality limit when the run set one, its lake, and its catalog and memory limit where
+ * they are not the defaults. No --input: the files are in the raw zone already (and it never
+ * changes), so a re-run reads them there.
  */
 export function rerunArgumentsFor(executionInput: unknown, context: RerunContext): string[] {
   const parsed = runArgumentsSchema.safeParse(executionInput);
@@ -44,6 +45,9 @@ export function rerunArgumentsFor(executionInput: unknown, context: RerunContext
       : useCases.length === 0
         ? ['--no-use-cases']
         : useCases.flatMap((name) => ['--use-case', name])),
+    ...(input.quality
+      ? ['--max-rejected-share', String(input.quality.maxRejectedShare), '--reason', input.quality.reason]
+      : []),
     '--lake',
     context.lake,
     ...(options.catalog !== context.defaultCatalog ? ['--catalog', options.catalog] : []),

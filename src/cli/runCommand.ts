@@ -1,11 +1,13 @@
 import { OutboxNotifier } from '../adapters/local/outboxNotifier.ts';
 import { manifestUri, runReportUri } from '../domain/lake/lakeLayout.ts';
 import type { Notification } from '../domain/notifications/notification.ts';
+import { qualityNotesOf } from '../domain/quality/qualityNotes.ts';
 import {
   dayIn,
   daysArguments,
   partitionsOf,
   pipelineTimeZone,
+  type QualityOverride,
   type RunArguments,
   type RunPlan,
   runArgumentsSchema,
@@ -34,6 +36,8 @@ export interface RunOptions {
   readonly sources?: readonly string[];
   /** Absent: every registered use case; empty: none. */
   readonly useCases?: readonly string[];
+  /** This run's data-quality limit and why; absent: each source contract's. */
+  readonly quality?: QualityOverride;
   readonly lake: string;
   readonly catalog: CatalogKind;
   readonly workDir: string;
@@ -56,6 +60,7 @@ export function runArgumentsOf(options: RunOptions): RunArguments {
     ...(options.to ? { to: options.to } : {}),
     ...(options.sources ? { sources: [...options.sources] } : {}),
     ...(options.useCases ? { useCases: [...options.useCases] } : {}),
+    ...(options.quality ? { quality: { ...options.quality } } : {}),
   };
 }
 
@@ -134,6 +139,7 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
     input: { ...(first.plan ? { ...first.plan.rerunInput, ...rangeOf(plans) } : input) },
     totals: totalsOf(partitions),
     partitions,
+    quality: { override: first.plan?.quality ?? input.quality ?? null, ...qualityNotesOf(partitions) },
     outcomes,
     useCases: plans.flatMap((plan) =>
       plan.dates.flatMap((dt) => plan.useCases.map((name) => ({ name, dt, kind: useCaseNamed(name).kind }))),

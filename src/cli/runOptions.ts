@@ -14,6 +14,7 @@ import { duckdbMemoryLimitHint, isDuckdbMemoryLimit } from '../domain/sql/duckdb
 import { useCases as knownUseCases, UnknownUseCaseError, useCaseNamed } from '../domain/useCases/registry.ts';
 import type { CatalogKind } from '../runtime/lakeConnection.ts';
 import { lakeOptionFrom } from './lakeOption.ts';
+import { qualityFlagsShape, qualityOverrideFrom } from './qualityOptions.ts';
 import type { RunOptions } from './runCommand.ts';
 import { UsageError } from './usageError.ts';
 
@@ -32,6 +33,7 @@ export const runFlagsSchema = z
     catalog: z.enum(['local', 'glue']).optional(),
     memoryLimit: z.string(),
     json: z.boolean(),
+    ...qualityFlagsShape,
   })
   .strict();
 
@@ -52,7 +54,7 @@ export interface ValidatedRun {
  * them in terms of the options a person typed.
  */
 export async function runOptionsFrom(flags: RunFlags, workDir: string): Promise<ValidatedRun> {
-  const { date, from, to, sources, useCases } = checkedRunArguments(flags);
+  const { date, from, to, sources, useCases, quality } = checkedRunArguments(flags);
   if (!isDuckdbMemoryLimit(flags.memoryLimit)) {
     throw new UsageError(
       `--memory-limit ${JSON.stringify(flags.memoryLimit)} is not a DuckDB memory limit: give ${duckdbMemoryLimitHint}.`,
@@ -68,6 +70,7 @@ export async function runOptionsFrom(flags: RunFlags, workDir: string): Promise<
       ...(to !== undefined ? { to } : {}),
       ...(sources !== undefined ? { sources } : {}),
       ...(useCases !== undefined ? { useCases } : {}),
+      ...(quality !== undefined ? { quality } : {}),
       lake: lake.lake,
       catalog: lake.catalog,
       workDir,
@@ -89,7 +92,10 @@ const optionOfField: Readonly<Record<string, string>> = {
 const dayAdvice = 'One day is --date YYYY-MM-DD; a backfill is --from YYYY-MM-DD --to YYYY-MM-DD.';
 
 /** The options that say what a run covers, as `etl run` and `etl start` share them. */
-export type RunScopeFlags = Pick<RunFlags, 'date' | 'from' | 'to' | 'source' | 'useCase' | 'useCases'>;
+export type RunScopeFlags = Pick<
+  RunFlags,
+  'date' | 'from' | 'to' | 'source' | 'useCase' | 'useCases' | 'maxRejectedShare' | 'reason'
+>;
 
 /**
  * The execution input the options stand for, checked as ParseArgs will check it: a bad value
@@ -103,6 +109,7 @@ export function checkedRunArguments(flags: RunScopeFlags): RunArguments {
   requireOnce('--use-case', flags.useCase);
   for (const name of flags.source) inRegistry('--source', name, sourceNamed, UnknownSourceError);
   for (const name of flags.useCase) inRegistry('--use-case', name, useCaseNamed, UnknownUseCaseError);
+  const quality = qualityOverrideFrom(flags);
   // Given as typed, empty strings included: `--date ""` is a mistake, not "no date".
   const input = {
     ...(flags.date !== undefined ? { date: flags.date } : {}),
@@ -110,6 +117,7 @@ export function checkedRunArguments(flags: RunScopeFlags): RunArguments {
     ...(flags.to !== undefined ? { to: flags.to } : {}),
     ...(flags.source.length > 0 ? { sources: flags.source } : {}),
     ...(!flags.useCases ? { useCases: [] } : flags.useCase.length > 0 ? { useCases: flags.useCase } : {}),
+    ...(quality !== undefined ? { quality } : {}),
   };
   const parsed = runArgumentsSchema.safeParse(input);
   if (!parsed.success) {

@@ -6,6 +6,8 @@ import type { RunSummary } from './runSummary.ts';
 /** The run's outcome for people (stderr): counts on success; error and re-run command on failure. */
 export function reportRun(summary: RunSummary, run: ValidatedRun, log: Logger): void {
   const { totals } = summary;
+  for (const note of summary.quality.runLimits) log.info(`Data quality: ${note}`);
+  for (const warning of summary.quality.warnings) log.warn(`WARNING: data quality: ${warning}`);
   if (summary.status === 'SUCCEEDED') {
     log.info(
       `Done in ${(summary.durationMs / 1000).toFixed(1)} s: read ${totals.read}, kept ${totals.kept}, rejected ${totals.rejected}` +

@@ -1,4 +1,6 @@
 import type { Notification } from '../domain/notifications/notification.ts';
+import type { QualityNotes } from '../domain/quality/qualityNotes.ts';
+import type { QualityOverride } from '../domain/run/runArguments.ts';
 import type { PartitionOutcome, UseCaseOutcome } from '../domain/run/runOutcome.ts';
 import type { LoadSummary } from '../jobs/loader/loadPartition.ts';
 
@@ -19,6 +21,11 @@ export interface RunSummary {
     readonly rejectedByReason: Record<string, number>;
   };
   readonly partitions: readonly LoadSummary[];
+  /**
+   * The data-quality limit the run set (null: each contract's), and what the gate said of the
+   * days it published: where the run's limit applied, and which passed above their warn level.
+   */
+  readonly quality: { readonly override: QualityOverride | null } & QualityNotes;
   /** What became of every partition and use case (Summarize's reports in the lake). */
   readonly outcomes: {
     readonly partitions: readonly PartitionOutcome[];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { failureReportUri, type LakeZones, manifestUri } from '../domain/lake/lakeLayout.ts';
+import { qualityRecordSchema } from '../domain/quality/dataQualityGate.ts';
 import { type FailureReport, failureReportSchema } from '../domain/run/failureReport.ts';
 import type { ManifestFacts, PartitionFacts } from '../domain/run/outcomes.ts';
 import { partitionsOf, type RunPlan } from '../domain/run/runArguments.ts';
@@ -20,6 +21,7 @@ export const manifestSchema = z.object({
   rejected: z.number(),
   rejectedByReason: z.record(z.string(), z.number()),
   durationMs: z.number(),
+  quality: qualityRecordSchema.optional(),
 });
 
 /** Reads in parallel, a bounded number at a time: a year of days is a few thousand small objects. */

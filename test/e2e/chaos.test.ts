@@ -80,6 +80,7 @@ async function loadAndKill(dt: string, afterMs: number): Promise<void> {
       RUN_ID: newRunId(),
       RUN_DATE: dt,
       SOURCE: 'pricehubble',
+      QUALITY: 'null',
       CATALOG: 'local',
       LAKE: lake.root,
       WORK_DIR: join(work, 'scratch'),

@@ -83,6 +83,7 @@ describe('scratch space', () => {
       RUN_ID: '20240115T060000Z-abcdef',
       RUN_DATE: '2024-01-15',
       SOURCE: 'pricehubble',
+      QUALITY: 'null',
       CATALOG: 'local',
       LAKE: lake.root,
       WORK_DIR: scratch,

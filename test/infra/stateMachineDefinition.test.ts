@@ -105,7 +105,13 @@ describe.each(environmentNames)('state machine definition of %s', (environment) 
     expect(state(stateNames.loadPartitions)).toMatchObject({
       Type: 'Map',
       ItemsPath: '$.plan.dates',
-      ItemSelector: { 'dt.$': '$$.Map.Item.Value', 'runId.$': '$.plan.runId', 'sources.$': '$.plan.sources' },
+      ItemSelector: {
+        'dt.$': '$$.Map.Item.Value',
+        'runId.$': '$.plan.runId',
+        'sources.$': '$.plan.sources',
+        // the run's data-quality limit (or null) reaches every loader task
+        'quality.$': '$.plan.quality',
+      },
       MaxConcurrency: bounds.outer,
       ResultPath: null,
       Next: stateNames.reviewLoads,
@@ -114,7 +120,12 @@ describe.each(environmentNames)('state machine definition of %s', (environment) 
     expect(state(stateNames.loadSourcesOfDay)).toMatchObject({
       Type: 'Map',
       ItemsPath: '$.sources',
-      ItemSelector: { 'source.$': '$$.Map.Item.Value', 'dt.$': '$.dt', 'runId.$': '$.runId' },
+      ItemSelector: {
+        'source.$': '$$.Map.Item.Value',
+        'dt.$': '$.dt',
+        'runId.$': '$.runId',
+        'quality.$': '$.quality',
+      },
       MaxConcurrency: bounds.inner,
       ResultPath: null,
       End: true,
@@ -132,6 +143,8 @@ describe.each(environmentNames)('state machine definition of %s', (environment) 
               { Name: 'RUN_ID', 'Value.$': '$.runId' },
               { Name: 'SOURCE', 'Value.$': '$.source' },
               { Name: 'RUN_DATE', 'Value.$': '$.dt' },
+              // an environment variable is a string: the limit as JSON, `null` when the run sets none
+              { Name: 'QUALITY', 'Value.$': 'States.JsonToString($.quality)' },
             ],
           },
         ],

@@ -39,6 +39,7 @@ const sampleValues: Readonly<Record<string, string>> = {
   RUN_DATE: '2024-01-15',
   SOURCE: 'pricehubble',
   USE_CASE: 'price_model',
+  QUALITY: JSON.stringify({ maxRejectedShare: 1, reason: 'vendor export lost its prices' }),
   TASK_LOG_GROUPS: JSON.stringify({
     containers: { loader: '/ecs/listings-dev-loader' },
     lambdas: { RunSqlUseCase: '/aws/lambda/listings-dev-run-sql' },

@@ -263,6 +263,7 @@ describeWithMoto('the loader on S3 + Glue (moto_server)', () => {
       RUN_ID: runId,
       SOURCE: 'pricehubble',
       RUN_DATE: day.dt,
+      QUALITY: 'null',
       ENVIRONMENT: 'test',
       CATALOG: 'glue',
       // the deployed stack's way: one variable per zone (here all in one bucket)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dataQualityProblem, rejectedShare } from '../../src/domain/quality/dataQualityGate.ts';
+import { judgeQuality, refusalOf, rejectedShare } from '../../src/domain/quality/dataQualityGate.ts';
 import { pricehubble } from '../../src/domain/sources/pricehubble.ts';
 import { defineSource } from '../../src/domain/sources/sourceContract.ts';
 import { jsonLines, offer, runContract } from '../support/contractRun.ts';
@@ -39,8 +39,10 @@ describe('records rejected for a rule, as the engine counts them for the gate', 
     const limit = (maxRejectedShare: number) =>
       defineSource({ ...pricehubble, name: 'gate_test', quality: { maxRejectedShare } });
 
-    expect(dataQualityProblem(limit(0.45), '2024-01-15', outcome)).toBeUndefined();
-    expect(dataQualityProblem(limit(0.44), '2024-01-15', outcome)).toContain(
+    expect(judgeQuality(limit(0.45), outcome, null).status).toBe('passed');
+    const refused = judgeQuality(limit(0.44), outcome, null);
+    if (refused.status !== 'refused') throw new Error(`expected a refusal, got ${refused.status}`);
+    expect(refusalOf(limit(0.44), '2024-01-15', outcome, refused).message).toContain(
       '45.0% of 100 records were rejected (45 failed at least one rule',
     );
   });

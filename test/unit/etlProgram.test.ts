@@ -55,6 +55,8 @@ describe('etl help', () => {
         '--catalog',
         '--memory-limit',
         '--json',
+        '--max-rejected-share',
+        '--reason',
       ],
     ],
     ['query', ['--lake', '--catalog', '--env', '--format', '--allow-path']],
@@ -168,6 +170,53 @@ describe('etl usage errors', () => {
         'One day is --date YYYY-MM-DD; a backfill is --from YYYY-MM-DD --to YYYY-MM-DD.\n' +
         '(etl run --help lists every option)\n',
     );
+    await expect(access(lake)).rejects.toThrow(/ENOENT/);
+  });
+
+  it.each([
+    [
+      ['--max-rejected-share', '1'],
+      '--max-rejected-share changes the data-quality limit for this run: say why with --reason',
+    ],
+    [
+      ['--reason', 'vendor export broken'],
+      '--reason says why a run changes its data-quality limit: give --max-rejected-share',
+    ],
+    [
+      ['--max-rejected-share', '1.5', '--reason', 'vendor export broken'],
+      '--max-rejected-share "1.5" is not a share from 0 to 1',
+    ],
+    [
+      ['--max-rejected-share', '-0.1', '--reason', 'vendor export broken'],
+      '--max-rejected-share "-0.1" is not a share from 0 to 1',
+    ],
+    [
+      ['--max-rejected-share', '50%', '--reason', 'vendor export broken'],
+      '--max-rejected-share "50%" is not a share from 0 to 1',
+    ],
+    [
+      ['--max-rejected-share', '', '--reason', 'vendor export broken'],
+      '--max-rejected-share "" is not a share from 0 to 1',
+    ],
+    [
+      ['--max-rejected-share', '1', '--reason', ' ok '],
+      '--reason " ok ": say why the limit is changed for this run',
+    ],
+  ])('refuse a half or bad data-quality limit (%j): exit 2, nothing written', async (given, message) => {
+    const lake = join(work, 'quality-lake');
+    const { code, stdout, stderr } = await etl(
+      'run',
+      '--date',
+      '2024-01-15',
+      '--lake',
+      lake,
+      '--json',
+      ...given,
+    );
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^error: UsageError: .*\n\(etl run --help lists every option\)\n$/s);
+    expect(stderr).toContain(message);
     await expect(access(lake)).rejects.toThrow(/ENOENT/);
   });
 

@@ -15,6 +15,7 @@ function failedRun(input: Record<string, unknown>, lake = '/work/lake'): RunSumm
     input,
     totals: { read: 0, kept: 0, rejected: 0, rejectedByReason: {} },
     partitions: [],
+    quality: { override: null, runLimits: [], warnings: [] },
     outcomes: { partitions: [], useCases: [] },
     useCases: [],
     states: ['ParseArgs', 'LoadPartitions', 'Load', 'NotifyFailure', 'PipelineFailed'],
@@ -45,6 +46,31 @@ function validated(
 }
 
 describe('the re-run command', () => {
+  it("repeats the run's own data-quality limit and its reason, quoted for the shell", () => {
+    const summary = failedRun({
+      date: '2024-01-15',
+      sources: ['pricehubble'],
+      useCases: [],
+      quality: { maxRejectedShare: 1, reason: "vendor's export lost its prices" },
+    });
+    expect(rerunArguments(summary, validated())).toEqual([
+      '--date',
+      '2024-01-15',
+      '--source',
+      'pricehubble',
+      '--no-use-cases',
+      '--max-rejected-share',
+      '1',
+      '--reason',
+      "vendor's export lost its prices",
+      '--lake',
+      '/work/lake',
+    ]);
+    expect(rerunCommand(summary, validated())).toContain(
+      `--max-rejected-share 1 --reason ${shellQuote("vendor's export lost its prices")}`,
+    );
+  });
+
   it('repeats the planned day, every source and every use case, and the lake', () => {
     const summary = failedRun({
       date: '2024-01-15',

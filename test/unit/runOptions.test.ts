@@ -58,6 +58,40 @@ describe('etl run options', () => {
     });
   });
 
+  it("take the run's own data-quality limit with its reason into the options", async () => {
+    const run = await runOptionsFrom(
+      flags({ date: '2024-01-15', maxRejectedShare: '1', reason: ' vendor export lost its prices ' }),
+      work,
+    );
+    // the reason as the schema keeps it: trimmed
+    expect(run.options.quality).toEqual({ maxRejectedShare: 1, reason: 'vendor export lost its prices' });
+    for (const [share, value] of [
+      ['0', 0],
+      ['0.25', 0.25],
+      ['.5', 0.5],
+      ['1.0', 1],
+      ['1e-3', 0.001],
+    ] as const) {
+      const given = flags({ date: '2024-01-15', maxRejectedShare: share, reason: 'why not' });
+      expect((await runOptionsFrom(given, work)).options.quality?.maxRejectedShare, share).toBe(value);
+    }
+    expect((await runOptionsFrom(flags({ date: '2024-01-15' }), work)).options).not.toHaveProperty('quality');
+  });
+
+  it('refuse a data-quality limit without a reason, a reason without a limit, and bad values of either', async () => {
+    expect(await usageError({ maxRejectedShare: '1' })).toContain('say why with --reason');
+    expect(await usageError({ reason: 'why not' })).toContain('give --max-rejected-share SHARE');
+    for (const share of ['1.01', '2', '-1', '0x1', 'Infinity', 'NaN', ' ', 'one', '80%']) {
+      expect(await usageError({ maxRejectedShare: share, reason: 'why not' }), share).toContain(
+        'is not a share from 0 to 1',
+      );
+    }
+    expect(await usageError({ maxRejectedShare: '1', reason: 'ab' })).toContain(
+      '--reason "ab": say why the limit is changed for this run (3 to 500 characters',
+    );
+    expect(await usageError({ maxRejectedShare: '1', reason: 'x'.repeat(501) })).toContain('--reason');
+  });
+
   it('take several sources and use cases, or no use case at all', async () => {
     const several = await runOptionsFrom(
       flags({

@@ -1,3 +1,4 @@
+import { qualityNotesOf } from '../quality/qualityNotes.ts';
 import { errorNameOf, type FailureReport, failureMessageOf } from '../run/failureReport.ts';
 import type { PartitionOutcome, RunOutcome } from '../run/runOutcome.ts';
 import type { Notification } from './notification.ts';
@@ -74,6 +75,15 @@ function partitionLines(partitions: readonly PartitionOutcome[]): string[] {
   });
 }
 
+/** Up to `listedPartitions` lines, then how many more there are. */
+function capped(lines: readonly string[]): string[] {
+  if (lines.length <= listedPartitions) return [...lines];
+  return [
+    ...lines.slice(0, listedPartitions),
+    `  … and ${lines.length - listedPartitions} more (see the report)`,
+  ];
+}
+
 /** The error that failed most items, for the subject and the `error` attribute. */
 function leadingError(names: readonly string[]): string {
   const counts = new Map<string, number>();
@@ -110,6 +120,21 @@ export function runNotification(
     headline,
     `Read ${outcome.totals.read}, kept ${outcome.totals.kept}, rejected ${outcome.totals.rejected}.`,
   ];
+  const quality = qualityNotesOf(p.filter((x) => x.outcome === 'loaded'));
+  if (quality.warnings.length > 0) {
+    lines.push(
+      '',
+      "WARNING: published with more rejected records than the source's warn level:",
+      ...capped(quality.warnings.map((w) => `  ${w}`)),
+    );
+  }
+  if (quality.runLimits.length > 0) {
+    lines.push(
+      '',
+      "Data-quality limit set by this run instead of the source's contract:",
+      ...capped(quality.runLimits.map((n) => `  ${n}`)),
+    );
+  }
   if (failedItems.length > 0) {
     lines.push('', 'Failed:');
     const detailed = failures.slice(0, detailedFailures);
@@ -135,9 +160,13 @@ export function runNotification(
     `Execution: ${consoleLink(outcome.executionId, context.region)}`,
   );
   const status = failedItems.length > 0 ? 'FAILED' : 'SUCCEEDED';
+  const [firstWarning, ...otherWarnings] = quality.warnings;
   const subject =
     status === 'SUCCEEDED'
-      ? `[${outcome.environment}] listings run ${outcome.runId} succeeded: ${count(p, 'loaded')} partition(s) loaded`
+      ? firstWarning !== undefined
+        ? `[${outcome.environment}] listings run ${outcome.runId} succeeded with WARNING: ${firstWarning}` +
+          `${otherWarnings.length > 0 ? ` (+${otherWarnings.length} more)` : ''}`
+        : `[${outcome.environment}] listings run ${outcome.runId} succeeded: ${count(p, 'loaded')} partition(s) loaded`
       : `[${outcome.environment}] listings run ${outcome.runId}: ${failedItems.length} of ${p.length + u.length} ` +
         `failed: ${leadingError(errorNames)}`;
   return {

@@ -1,3 +1,4 @@
+import type { QualityRecord } from '../quality/dataQualityGate.ts';
 import { errorNameOf, type FailureReport, failureMessageOf } from './failureReport.ts';
 import { daysArguments, type RunArguments, type RunPlan } from './runArguments.ts';
 import {
@@ -26,6 +27,8 @@ export interface ManifestFacts {
   readonly rejected: number;
   readonly rejectedByReason: Readonly<Record<string, number>>;
   readonly durationMs: number;
+  /** Absent in manifests written before the gate recorded its verdict. */
+  readonly quality?: QualityRecord | undefined;
 }
 
 export interface PartitionFacts {
@@ -44,7 +47,7 @@ export interface PartitionFacts {
 export function partitionOutcomeOf(facts: PartitionFacts, policy: FailedDayPolicy): PartitionOutcome {
   const { source, dt } = facts;
   if (facts.manifest) {
-    const { read, kept, rejected, rejectedByReason, durationMs } = facts.manifest;
+    const { read, kept, rejected, rejectedByReason, durationMs, quality } = facts.manifest;
     return {
       source,
       dt,
@@ -54,6 +57,7 @@ export function partitionOutcomeOf(facts: PartitionFacts, policy: FailedDayPolic
       rejected,
       rejectedByReason: { ...rejectedByReason },
       durationMs,
+      ...(quality ? { quality } : {}),
     };
   }
   if (facts.failure) {

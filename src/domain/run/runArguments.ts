@@ -31,6 +31,7 @@ export const qualityOverrideSchema = z
     reason: z.string().trim().min(3, 'say why the limit is changed for this run').max(500),
   })
   .strict();
+export type QualityOverride = z.infer<typeof qualityOverrideSchema>;
 
 /** The most days one request may name (it runs as several executions, see {@link planRun}). */
 export const maxDaysPerRequest = 3653;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { qualityRecordSchema } from '../quality/dataQualityGate.ts';
 import { runArgumentsSchema } from './runArguments.ts';
 
 /**
@@ -26,6 +27,8 @@ export const partitionOutcomeSchema = z
     rejected: z.number().int().nonnegative().optional(),
     rejectedByReason: z.record(z.string(), z.number()).optional(),
     durationMs: z.number().nonnegative().optional(),
+    /** The data-quality gate's verdict of a loaded day (from its manifest). */
+    quality: qualityRecordSchema.optional(),
   })
   .strict();
 export type PartitionOutcome = z.infer<typeof partitionOutcomeSchema>;

@@ -1,7 +1,13 @@
 import { z } from 'zod';
+import { reasonCodes } from '../cleaning/reasonCodes.ts';
 
 /** Names end up in S3 keys, partition values and SQL: keep them to a safe alphabet. */
 export const sourceNamePattern = /^[a-z][a-z0-9_]{1,40}$/;
+
+/** Duplicates are expected (offers are re-scraped), so no limit weighs them. */
+const gatedReasons = reasonCodes.filter((code) => code !== 'duplicate_id');
+
+const share = z.number().min(0).max(1);
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 
@@ -45,10 +51,21 @@ export const sourceContractSchema = z
     onFailedDay: z.enum(['report', 'skip', 'fail-run']),
     quality: z
       .object({
-        /** A run whose rejected share is above this fails with DataQualityError. */
-        maxRejectedShare: z.number().min(0).max(1),
+        /** A day whose rejected share is above this fails with DataQualityError (a run may set its own). */
+        maxRejectedShare: share,
+        /**
+         * Tighter limits for single reasons (the share of the day's records rejected for it): a
+         * day over any of them fails too, whatever its overall share.
+         */
+        maxShareByReason: z.partialRecord(z.enum(gatedReasons), share).optional(),
+        /** Above this the day is still published, and the run's message is a warning. */
+        warnRejectedShare: share.optional(),
       })
-      .strict(),
+      .strict()
+      .refine((q) => q.warnRejectedShare === undefined || q.warnRejectedShare <= q.maxRejectedShare, {
+        message:
+          'warnRejectedShare must not be above maxRejectedShare: a day above the limit is refused, not warned about',
+      }),
   })
   .strict()
   .refine((c) => c.rules.livingArea.min <= c.rules.livingArea.max, 'livingArea.min must be <= max')

@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { qualityOverrideSchema } from '../run/runArguments.ts';
 import {
   duckdbMemoryLimitVariable,
   environmentNameVariable,
   glueLakeVariables,
+  jsonOf,
   nonEmpty,
   runDateVariable,
   runIdVariable,
@@ -34,7 +36,16 @@ export const containerLake = z.discriminatedUnion('CATALOG', [containerGlueLake,
 
 /** The values of one run, per kind of container: what the state machine overrides. */
 export const containerRunVariables = {
-  loader: z.object({ RUN_ID: runIdVariable, RUN_DATE: runDateVariable, SOURCE: nonEmpty }),
+  /**
+   * QUALITY: the run's data-quality limit and its reason as JSON, or `null` when the run sets
+   * none (the state machine passes the plan's value as it is).
+   */
+  loader: z.object({
+    RUN_ID: runIdVariable,
+    RUN_DATE: runDateVariable,
+    SOURCE: nonEmpty,
+    QUALITY: jsonOf(qualityOverrideSchema.nullable()),
+  }),
   /** USE_CASE: the model use case the task runs (its failure report is filed under it). */
   model: z.object({ RUN_ID: runIdVariable, RUN_DATE: runDateVariable, USE_CASE: nonEmpty }),
 } as const;

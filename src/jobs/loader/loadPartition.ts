@@ -7,7 +7,8 @@ import { PipelineError } from '../../domain/errors/pipelineError.ts';
 import { type ByteAccount, byteAccountProblem } from '../../domain/ingest/byteAccount.ts';
 import { newStagingStats, stageRecords } from '../../domain/ingest/recordStager.ts';
 import { manifestUri, rawPrefix, runDataFile, type SourceDay } from '../../domain/lake/lakeLayout.ts';
-import { dataQualityProblem } from '../../domain/quality/dataQualityGate.ts';
+import { judgeQuality, type QualityRecord, refusalOf } from '../../domain/quality/dataQualityGate.ts';
+import type { QualityOverride } from '../../domain/run/runArguments.ts';
 import type { SourceContract } from '../../domain/sources/sourceContract.ts';
 import { listingsRejectedTable, listingsTable } from '../../domain/tables/tableSchema.ts';
 import type { BlobObject } from '../../ports/blobStore.ts';
@@ -24,6 +25,8 @@ export interface LoadRequest {
   /** Run date: the `dt` partition, YYYY-MM-DD. */
   readonly date: string;
   readonly runId: string;
+  /** This run's data-quality limit instead of the contract's, and why; absent or null: the contract's. */
+  readonly quality?: QualityOverride | null;
 }
 
 export interface RawObjectSummary {
@@ -58,6 +61,10 @@ export interface LoadSummary {
   readonly rejectedForRules: number;
   readonly rejectedByReason: Record<string, number>;
   readonly examplesByReason: Record<string, RejectedExample[]>;
+  /** Rejected for rules among read: the share the data-quality gate weighed. */
+  readonly rejectedShare: number;
+  /** The gate's verdict: the limit that applied, whose it was (and why a run set it), any warning. */
+  readonly quality: QualityRecord;
   readonly objects: readonly RawObjectSummary[];
   readonly published: {
     readonly table: string;
@@ -222,10 +229,29 @@ function checkConservation(
   return staged;
 }
 
-/** Step 5: the data-quality gate; above the source's limit nothing is published. */
-function checkQuality(request: LoadRequest, day: SourceDay, outcome: ContractOutcome): void {
-  const problem = dataQualityProblem(request.source, day.dt, outcome);
-  if (problem) throw new DataQualityError(problem);
+/**
+ * Step 5: the data-quality gate; above the limit (the run's, or else the contract's) nothing is
+ * published. Above the contract's warn level the day publishes, and says so.
+ */
+function checkQuality(
+  request: LoadRequest,
+  day: SourceDay,
+  outcome: ContractOutcome,
+  log: Logger,
+): QualityRecord {
+  const verdict = judgeQuality(request.source, outcome, request.quality ?? null);
+  if (verdict.status === 'refused') {
+    const { message, details } = refusalOf(request.source, day.dt, outcome, verdict);
+    throw new DataQualityError(message, { details });
+  }
+  if (verdict.status === 'warned') {
+    log.warn('data quality below the warn level; publishing', {
+      rejectedShare: verdict.record.rejectedShare,
+      warnAt: verdict.record.warnAt,
+      shareByReason: verdict.record.shareByReason,
+    });
+  }
+  return verdict.record;
 }
 
 /**
@@ -252,7 +278,7 @@ export async function loadPartition(request: LoadRequest, ports: JobPorts): Prom
     const read = checkConservation(request, day, staged.objects, outcome);
     const { kept, rejected, rejectedForRules, rejectedByReason, examplesByReason } = outcome;
     log.info('contract applied', { read, kept, rejected, rejectedForRules, rejectedByReason });
-    checkQuality(request, day, outcome);
+    const quality = checkQuality(request, day, outcome, log);
 
     const upload = (local: string) => (location: string) => ports.blobs.upload(local, runDataFile(location));
     const published = await publishRun({ ...ports, log }, request.runId, [
@@ -272,6 +298,8 @@ export async function loadPartition(request: LoadRequest, ports: JobPorts): Prom
       rejectedForRules,
       rejectedByReason,
       examplesByReason,
+      rejectedShare: quality.rejectedShare,
+      quality,
       objects: staged.objects,
       published: published.map((p) => ({
         table: p.table.name,
