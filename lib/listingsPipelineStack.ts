@@ -93,8 +93,10 @@ export class ListingsPipelineStack extends Stack {
       ...logs,
     });
     const lakeVariables = { ...lakeEnvironment, GLUE_DATABASE: glueDatabaseName };
+    // What every task's log lines carry, and the least severe level they are written at.
+    const logging = { ENVIRONMENT: config.name, LOG_LEVEL: config.logLevel } as const;
     const containerEnvironment = {
-      ENVIRONMENT: config.name,
+      ...logging,
       CATALOG: 'glue',
       ...lakeVariables,
     } as const;
@@ -121,11 +123,12 @@ export class ListingsPipelineStack extends Stack {
     const topic = { TOPIC_ARN: this.alerts.topic.topicArn };
     this.functions = new PipelineFunctions(this, 'Functions', {
       ...logs,
+      logLevel: config.logLevel,
       environments: {
-        parseArgs: { ENVIRONMENT: config.name, TIME_ZONE: config.schedule.timeZone },
-        runSqlUseCase: { ENVIRONMENT: config.name, ...lakeVariables, ATHENA_WORKGROUP: athenaWorkgroupName },
+        parseArgs: { ...logging, TIME_ZONE: config.schedule.timeZone },
+        runSqlUseCase: { ...logging, ...lakeVariables, ATHENA_WORKGROUP: athenaWorkgroupName },
         recordFailure: (lambdaLogGroups) => ({
-          ENVIRONMENT: config.name,
+          ...logging,
           LAKE_MANIFESTS: this.lake.zones.manifests,
           TASK_LOG_GROUPS: this.toJsonString({
             containers: Object.fromEntries(
@@ -137,9 +140,9 @@ export class ListingsPipelineStack extends Stack {
             lambdas: lambdaLogGroups,
           }),
         }),
-        reviewLoads: { ENVIRONMENT: config.name, LAKE_MANIFESTS: this.lake.zones.manifests },
-        summarize: { ENVIRONMENT: config.name, LAKE_MANIFESTS: this.lake.zones.manifests, ...topic },
-        notifyFailure: { ENVIRONMENT: config.name, ...topic },
+        reviewLoads: { ...logging, LAKE_MANIFESTS: this.lake.zones.manifests },
+        summarize: { ...logging, LAKE_MANIFESTS: this.lake.zones.manifests, ...topic },
+        notifyFailure: { ...logging, ...topic },
       },
     });
 

@@ -3,6 +3,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { EnvironmentVariables } from '../src/domain/taskEnvironments/environmentVariables.ts';
 import type { LambdaName, lambdaEnvironments } from '../src/domain/taskEnvironments/lambdaEnvironments.ts';
+import type { LogLevel } from '../src/domain/taskEnvironments/logLevel.ts';
 import { sqlUseCaseTimeoutMinutes } from '../src/domain/useCases/useCase.ts';
 import { HandlerFunction } from './handlerFunction.ts';
 
@@ -20,6 +21,8 @@ export interface PipelineFunctionsProps {
   };
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
+  /** The environment's log level: Lambda's own filter keeps the same lines the handlers write. */
+  readonly logLevel: LogLevel;
 }
 
 /** Use-case SQL files, one per use case, read by RunSqlUseCase at run time from `sql/` next to its bundle. */
@@ -40,7 +43,11 @@ export class PipelineFunctions extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineFunctionsProps) {
     super(scope, id);
-    const common = { logRetention: props.logRetention, logRemovalPolicy: props.logRemovalPolicy };
+    const common = {
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+      logLevel: props.logLevel,
+    };
     this.parseArgs = new HandlerFunction(this, 'ParseArgs', {
       ...common,
       folder: 'parseArgs',

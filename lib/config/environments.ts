@@ -7,6 +7,7 @@ import {
   duckdbMemoryLimitMiB,
   isDuckdbMemoryLimit,
 } from '../../src/domain/sql/duckdbMemoryLimit.ts';
+import { logLevelSchema } from '../../src/domain/taskEnvironments/logLevel.ts';
 
 /**
  * The one place for per-environment settings of the deployed pipeline. Everything a stack
@@ -92,6 +93,8 @@ export const pipelineConfigSchema = z
       /** Task disk: inputs are downloaded, staged and written as Parquet locally (no httpfs in DuckDB). */
       ephemeralStorageGiB: z.number().int().min(21).max(200),
     }),
+    /** The least severe level the Lambdas and containers write (LOG_LEVEL); prod never logs debug. */
+    logLevel: logLevelSchema,
     logRetentionDays: z
       .number()
       .int()
@@ -127,6 +130,9 @@ export const pipelineConfigSchema = z
         path: ['loader', 'duckdbMemoryLimit'],
         message: `${config.loader.duckdbMemoryLimit} is ${Math.round(ratio * 100)}% of the task memory; keep it near half (30-75%)`,
       });
+    }
+    if (config.name === 'prod' && config.logLevel === 'debug') {
+      ctx.addIssue({ code: 'custom', path: ['logLevel'], message: 'prod does not log at debug level' });
     }
     if (config.name === 'prod' && !config.retainData) {
       ctx.addIssue({ code: 'custom', path: ['retainData'], message: 'prod must retain its data' });
@@ -167,6 +173,7 @@ const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
       timeoutMinutes: 60,
       ephemeralStorageGiB: 30,
     },
+    logLevel: 'debug',
     logRetentionDays: RetentionDays.TWO_WEEKS,
     retainData: false,
     maxConcurrency: { loads: 4, useCases: 2 },
@@ -175,6 +182,7 @@ const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
   preprod: {
     schedule: { ...dailySchedule, enabled: true },
     loader: productionSizedLoader,
+    logLevel: 'info',
     logRetentionDays: RetentionDays.ONE_MONTH,
     retainData: false,
     maxConcurrency: { loads: 8, useCases: 4 },
@@ -183,6 +191,7 @@ const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
   prod: {
     schedule: { ...dailySchedule, enabled: true },
     loader: productionSizedLoader,
+    logLevel: 'info',
     logRetentionDays: RetentionDays.THREE_MONTHS,
     retainData: true,
     maxConcurrency: { loads: 8, useCases: 4 },

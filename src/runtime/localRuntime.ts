@@ -100,6 +100,8 @@ export function localContainerEnvironment(
 ): LocalContainerEnvironment {
   const common = {
     ENVIRONMENT: settings.environment,
+    // A local container's lines go to the person at the terminal, who reads info and up.
+    LOG_LEVEL: 'info',
     WORK_DIR: settings.workDir,
     DUCKDB_MEMORY_LIMIT: settings.duckdbMemoryLimit,
     DUCKDB_THREADS: String(availableParallelism()),

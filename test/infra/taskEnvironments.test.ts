@@ -20,6 +20,7 @@ import { logicalIdOf, type SynthesizedPipeline, synthesizePipeline } from './sup
 /** A plausible value for every variable any schema names (a new variable needs one here). */
 const sampleValues: Readonly<Record<string, string>> = {
   ENVIRONMENT: 'dev',
+  LOG_LEVEL: 'debug',
   TIME_ZONE: 'Europe/Zurich',
   AWS_REGION: 'eu-central-2',
   LAKE_RAW: 's3://raw-bucket/',

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import {
   duckdbMemoryLimitVariable,
-  environmentNameVariable,
   glueLakeVariables,
   nonEmpty,
   runDateVariable,
   runIdVariable,
+  taskLoggingVariables,
 } from './environmentVariables.ts';
 
 /**
@@ -14,7 +14,7 @@ import {
  * state machine's container overrides; the lake is either a local directory or S3 + Glue.
  */
 export const containerSettings = z.object({
-  ...environmentNameVariable,
+  ...taskLoggingVariables,
   /** Scratch disk: downloaded inputs, staged records, Parquet before upload, DuckDB's spill. */
   WORK_DIR: nonEmpty,
   DUCKDB_MEMORY_LIMIT: duckdbMemoryLimitVariable,
