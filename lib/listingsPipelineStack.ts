@@ -141,7 +141,12 @@ export class ListingsPipelineStack extends Stack {
           }),
         }),
         reviewLoads: { ...logging, LAKE_MANIFESTS: this.lake.zones.manifests },
-        summarize: { ...logging, LAKE_MANIFESTS: this.lake.zones.manifests, ...topic },
+        summarize: {
+          ...logging,
+          LAKE_MANIFESTS: this.lake.zones.manifests,
+          ...topic,
+          METRICS_NAMESPACE: config.metricsNamespace,
+        },
         notifyFailure: { ...logging, ...topic },
       },
     });

@@ -93,6 +93,10 @@ export const pipelineConfigSchema = z
       /** Task disk: inputs are downloaded, staged and written as Parquet locally (no httpfs in DuckDB). */
       ephemeralStorageGiB: z.number().int().min(21).max(200),
     }),
+    /** CloudWatch namespace of the run figures Summarize publishes (dimensions: environment, source). */
+    metricsNamespace: z
+      .string()
+      .regex(/^[A-Za-z0-9._/#:-]{1,255}$/, 'a CloudWatch namespace like Listings/Pipeline'),
     /** The least severe level the Lambdas and containers write (LOG_LEVEL); prod never logs debug. */
     logLevel: logLevelSchema,
     logRetentionDays: z
@@ -153,6 +157,12 @@ const gib = 1024 * mib;
 /** Every morning at 06:00 Zurich time: the raw files of the day have landed by then. */
 const dailySchedule = { cron: 'cron(0 6 * * ? *)', timeZone: pipelineTimeZone } as const;
 
+/**
+ * One namespace for every environment: the `environment` dimension tells them apart (and
+ * preprod's alarms are then prod's, on another dimension value).
+ */
+const metricsNamespace = 'Listings/Pipeline';
+
 /** preprod rehearses prod: the same task size, so a load that fits there fits in prod. */
 const productionSizedLoader = {
   cpu: 2048,
@@ -174,6 +184,7 @@ const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
       ephemeralStorageGiB: 30,
     },
     logLevel: 'debug',
+    metricsNamespace,
     logRetentionDays: RetentionDays.TWO_WEEKS,
     retainData: false,
     maxConcurrency: { loads: 4, useCases: 2 },
@@ -183,6 +194,7 @@ const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
     schedule: { ...dailySchedule, enabled: true },
     loader: productionSizedLoader,
     logLevel: 'info',
+    metricsNamespace,
     logRetentionDays: RetentionDays.ONE_MONTH,
     retainData: false,
     maxConcurrency: { loads: 8, useCases: 4 },
@@ -192,6 +204,7 @@ const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
     schedule: { ...dailySchedule, enabled: true },
     loader: productionSizedLoader,
     logLevel: 'info',
+    metricsNamespace,
     logRetentionDays: RetentionDays.THREE_MONTHS,
     retainData: true,
     maxConcurrency: { loads: 8, useCases: 4 },

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { AthenaQueryEngine } from '../adapters/aws/athenaQueryEngine.ts';
 import { createAthenaClient, createS3Client, createSnsClient } from '../adapters/aws/awsClients.ts';
+import { EmfMetricsPublisher } from '../adapters/aws/emfMetricsPublisher.ts';
 import { S3BlobStore } from '../adapters/aws/s3BlobStore.ts';
 import { SnsNotifier } from '../adapters/aws/snsNotifier.ts';
 import { JsonLogger } from '../adapters/jsonLogger.ts';
@@ -92,6 +93,7 @@ export const lambdaWiring = {
     zones: { manifests: settings.LAKE_MANIFESTS },
     blobs: new S3BlobStore(createS3Client({ region: runtime.AWS_REGION })),
     notifier: new SnsNotifier(createSnsClient({ region: runtime.AWS_REGION }), settings.TOPIC_ARN),
+    metrics: new EmfMetricsPublisher(settings.METRICS_NAMESPACE, settings.ENVIRONMENT),
     redriveCommand: (executionId) => `npx etl redrive ${executionId}`,
     log: logger('summarize', settings),
   }),

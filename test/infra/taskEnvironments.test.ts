@@ -31,6 +31,7 @@ const sampleValues: Readonly<Record<string, string>> = {
   GLUE_DATABASE: 'listings_dev',
   ATHENA_WORKGROUP: 'listings-dev',
   TOPIC_ARN: 'arn:aws:sns:eu-central-2:000000000000:alerts',
+  METRICS_NAMESPACE: 'Listings/Pipeline',
   CATALOG: 'glue',
   LAKE: '/tmp/lake',
   WORK_DIR: '/tmp/work',

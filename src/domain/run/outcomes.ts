@@ -24,6 +24,8 @@ export interface ManifestFacts {
   readonly read: number;
   readonly kept: number;
   readonly rejected: number;
+  /** Records rejected for a rule, each once, duplicates left out: what the quality gate measures. */
+  readonly rejectedForRules?: number | undefined;
   readonly rejectedByReason: Readonly<Record<string, number>>;
   readonly durationMs: number;
 }
@@ -44,7 +46,7 @@ export interface PartitionFacts {
 export function partitionOutcomeOf(facts: PartitionFacts, policy: FailedDayPolicy): PartitionOutcome {
   const { source, dt } = facts;
   if (facts.manifest) {
-    const { read, kept, rejected, rejectedByReason, durationMs } = facts.manifest;
+    const { read, kept, rejected, rejectedForRules, rejectedByReason, durationMs } = facts.manifest;
     return {
       source,
       dt,
@@ -52,6 +54,7 @@ export function partitionOutcomeOf(facts: PartitionFacts, policy: FailedDayPolic
       read,
       kept,
       rejected,
+      ...(rejectedForRules === undefined ? {} : { rejectedForRules }),
       rejectedByReason: { ...rejectedByReason },
       durationMs,
     };

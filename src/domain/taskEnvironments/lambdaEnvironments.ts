@@ -28,11 +28,15 @@ export const lambdaEnvironments = {
   }),
   /** Reads which days loaded (manifests, failure reports) and each source's policy for a failed day. */
   reviewLoads: z.object({ ...taskLoggingVariables, LAKE_MANIFESTS: lakeZoneVariables.LAKE_MANIFESTS }),
-  /** Reads the run's manifests and failure reports, files the run's report, sends the message. */
+  /**
+   * Reads the run's manifests and failure reports, files the run's report, publishes each
+   * source's figures under the CloudWatch namespace METRICS_NAMESPACE, sends the message.
+   */
   summarize: z.object({
     ...taskLoggingVariables,
     LAKE_MANIFESTS: lakeZoneVariables.LAKE_MANIFESTS,
     TOPIC_ARN: nonEmpty,
+    METRICS_NAMESPACE: nonEmpty,
   }),
   /** Sends the failure message. */
   notifyFailure: z.object({ ...taskLoggingVariables, TOPIC_ARN: nonEmpty }),
