@@ -123,9 +123,8 @@ describe('the embedded metric format records', () => {
       RejectedShare: 0.1,
     });
     // every declared metric has its value at the root, as the format requires; no log level
-    const declared = (
-      record?._aws as { CloudWatchMetrics: { Metrics: { Name: string }[] }[] }
-    ).CloudWatchMetrics[0]?.Metrics.map((m) => m.Name);
+    const aws = record?._aws as { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } | undefined;
+    const declared = aws?.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name);
     for (const name of declared ?? []) expect(typeof record?.[name]).toBe('number');
     expect(record).not.toHaveProperty('level');
     // at most 100 metrics per record
