@@ -39,6 +39,9 @@ export class ListingsPipelineStack extends Stack {
   readonly catalog: GlueDatabase;
   readonly workgroup: AthenaWorkgroup;
   readonly alerts: AlertTopic;
+  readonly operations: AlertTopic;
+  readonly schedule: PipelineSchedule;
+  readonly alarms: PipelineAlarms;
   readonly compute: BatchCompute;
   readonly loader: ContainerTask;
   /** One Fargate task per model use case, by use-case name. */
@@ -83,7 +86,15 @@ export class ListingsPipelineStack extends Stack {
     });
     this.alerts = new AlertTopic(this, 'Alerts', {
       environmentName: config.name,
+      purpose: 'alert',
       emails: config.alertEmails,
+      removalPolicy: retention,
+    });
+    // No subscription of its own: on-call subscribes its pager or chat (docs/deploy.md).
+    this.operations = new AlertTopic(this, 'Operations', {
+      environmentName: config.name,
+      purpose: 'operations',
+      emails: [],
       removalPolicy: retention,
     });
 
@@ -148,6 +159,7 @@ export class ListingsPipelineStack extends Stack {
           METRICS_NAMESPACE: config.metricsNamespace,
         },
         notifyFailure: { ...logging, ...topic },
+        relayAlarm: { ...logging, ...topic },
       },
     });
 
@@ -162,15 +174,21 @@ export class ListingsPipelineStack extends Stack {
       loadTimeout: Duration.minutes(config.loader.timeoutMinutes),
       ...logs,
     });
-    new PipelineSchedule(this, 'Schedule', {
+    this.schedule = new PipelineSchedule(this, 'Schedule', {
       environmentName: config.name,
       stateMachine: this.pipeline.stateMachine,
       schedule: config.schedule,
+      removalPolicy: retention,
     });
-    new PipelineAlarms(this, 'Alarms', {
+    this.alarms = new PipelineAlarms(this, 'Alarms', {
       environmentName: config.name,
       stateMachine: this.pipeline.stateMachine,
-      alerts: this.alerts,
+      operations: this.operations,
+      relay: this.functions.relayAlarm.function,
+      scheduleEnabled: config.schedule.enabled,
+      scheduleDeadLetterQueue: this.schedule.deadLetterQueue,
+      metricsNamespace: config.metricsNamespace,
+      sources,
     });
 
     grantPipelinePermissions({
@@ -232,7 +250,15 @@ export class ListingsPipelineStack extends Stack {
         value: this.analystAccess.policy.managedPolicyArn,
         description: 'Attach to read the lake with Athena',
       },
-      AlertTopicArn: { value: this.alerts.topic.topicArn, description: 'Failure and success messages' },
+      AlertTopicArn: {
+        value: this.alerts.topic.topicArn,
+        description:
+          'Run messages and alarms, with attributes to filter on (environment, status, error, source)',
+      },
+      OperationsTopicArn: {
+        value: this.operations.topic.topicArn,
+        description: 'Alarms on failed, timed-out and stopped executions, for on-call',
+      },
     };
     for (const [id, output] of Object.entries(outputs)) new CfnOutput(this, id, output);
   }

@@ -29,7 +29,8 @@ export interface PipelineFunctionsProps {
 export const useCaseSqlDirectory = 'src/domain/useCases/sql';
 
 /**
- * The state machine's Lambda handlers (one folder each under `lambdas/`). Sizes are per
+ * The pipeline's Lambda handlers (one folder each under `lambdas/`): the state machine's, and
+ * the relay of its alarms. Sizes are per
  * handler, not per environment: they do the same work everywhere. Permissions are granted by
  * the stack, which knows what each one touches.
  */
@@ -40,6 +41,7 @@ export class PipelineFunctions extends Construct {
   readonly reviewLoads: HandlerFunction;
   readonly summarize: HandlerFunction;
   readonly notifyFailure: HandlerFunction;
+  readonly relayAlarm: HandlerFunction;
 
   constructor(scope: Construct, id: string, props: PipelineFunctionsProps) {
     super(scope, id);
@@ -98,6 +100,14 @@ export class PipelineFunctions extends Construct {
       memorySize: 256,
       timeout: Duration.minutes(1),
     });
+    // Not a state: EventBridge invokes it when one of the stack's alarms goes off.
+    this.relayAlarm = new HandlerFunction(this, 'RelayAlarm', {
+      ...common,
+      folder: 'relayAlarm',
+      environment: props.environments.relayAlarm,
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+    });
   }
 
   /** Every handler, for checks that apply to all of them. */
@@ -109,6 +119,7 @@ export class PipelineFunctions extends Construct {
       this.reviewLoads,
       this.summarize,
       this.notifyFailure,
+      this.relayAlarm,
     ];
   }
 }

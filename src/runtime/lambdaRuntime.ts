@@ -17,6 +17,7 @@ import { sqlUseCaseTimeoutMinutes } from '../domain/useCases/useCase.ts';
 import type { NotifyFailurePorts } from '../lambdaTasks/notifyFailure.ts';
 import type { ParseArgsPorts } from '../lambdaTasks/parseArgs.ts';
 import type { RecordFailurePorts } from '../lambdaTasks/recordFailure.ts';
+import type { RelayAlarmPorts } from '../lambdaTasks/relayAlarm.ts';
 import type { ReviewLoadsPorts } from '../lambdaTasks/reviewLoads.ts';
 import type { RunSqlUseCasePorts } from '../lambdaTasks/runSqlUseCase.ts';
 import type { SummarizePorts } from '../lambdaTasks/summarize.ts';
@@ -106,6 +107,11 @@ export const lambdaWiring = {
     notifier: new SnsNotifier(createSnsClient({ region: runtime.AWS_REGION }), settings.TOPIC_ARN),
     rerunCommand: (input, executionId) => startExecutionCommand(executionId, input),
     log: logger('notifyFailure', settings),
+  }),
+  relayAlarm: (settings: SettingsOf<'relayAlarm'>, runtime: LambdaRuntimeSettings): RelayAlarmPorts => ({
+    environment: settings.ENVIRONMENT,
+    notifier: new SnsNotifier(createSnsClient({ region: runtime.AWS_REGION }), settings.TOPIC_ARN),
+    log: logger('relayAlarm', settings),
   }),
 } as const;
 

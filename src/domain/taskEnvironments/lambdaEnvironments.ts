@@ -9,7 +9,7 @@ import {
 } from './environmentVariables.ts';
 
 /**
- * The environment of each Lambda of the state machine, and nothing more: each reads what it
+ * The environment of each Lambda of the pipeline, and nothing more: each reads what it
  * needs and the stack sets exactly that (test/infra/taskEnvironments.test.ts).
  */
 export const lambdaEnvironments = {
@@ -40,6 +40,8 @@ export const lambdaEnvironments = {
   }),
   /** Sends the failure message. */
   notifyFailure: z.object({ ...taskLoggingVariables, TOPIC_ARN: nonEmpty }),
+  /** Not a state of the state machine: sends the message of an alarm that went off to the alert topic. */
+  relayAlarm: z.object({ ...taskLoggingVariables, TOPIC_ARN: nonEmpty }),
 } as const;
 
 export type LambdaName = keyof typeof lambdaEnvironments;
