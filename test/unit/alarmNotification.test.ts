@@ -109,7 +109,12 @@ describe('RelayAlarm', () => {
     const sent: Notification[] = [];
     const ports = {
       environment: 'prod',
-      notifier: { publish: async (n: Notification) => (sent.push(n), `m-${sent.length}`) },
+      notifier: {
+        publish: async (n: Notification) => {
+          sent.push(n);
+          return `m-${sent.length}`;
+        },
+      },
       log: silentLogger,
     };
     return { sent, run: (event: unknown) => relayAlarmTask(event, ports) };
