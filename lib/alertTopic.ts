@@ -9,13 +9,16 @@ import { Construct } from 'constructs';
 
 export interface AlertTopicProps {
   readonly environmentName: string;
+  /** What the topic carries, for its display name and its key's description: `alert`, `operations`. */
+  readonly purpose: string;
   readonly emails: readonly string[];
   readonly removalPolicy: RemovalPolicy;
 }
 
 /**
- * Where humans hear about the pipeline: failure messages from NotifyFailure, success
- * summaries, and CloudWatch alarms. Encrypted with its own key (messages carry run inputs
+ * An SNS topic people and CloudWatch alarms can use: the alert topic (run messages and the
+ * relayed alarms, with message attributes to filter on) and the operations topic (the alarms
+ * that repeat a run message, for on-call dashboards and paging). Encrypted with its own key (messages carry run inputs
  * and error causes); a separate key, because CloudWatch must be allowed to use it and
  * should not get anywhere near the lake's key. Publishing requires TLS.
  */
@@ -28,13 +31,16 @@ export class AlertTopic extends Construct {
   constructor(scope: Construct, id: string, props: AlertTopicProps) {
     super(scope, id);
     this.key = new kms.Key(this, 'Key', {
-      description: `Encrypts the listings-${props.environmentName} alert topic`,
+      description: `Encrypts the listings-${props.environmentName} ${props.purpose} topic`,
       enableKeyRotation: true,
       removalPolicy: props.removalPolicy,
       pendingWindow: Duration.days(7),
     });
     this.topic = new sns.Topic(this, 'Topic', {
-      displayName: `Listings pipeline (${props.environmentName})`,
+      displayName:
+        props.purpose === 'alert'
+          ? `Listings pipeline (${props.environmentName})`
+          : `Listings pipeline ${props.purpose} (${props.environmentName})`,
       masterKey: this.key,
       enforceSSL: true,
     });

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { LogLevel } from '../src/domain/taskEnvironments/logLevel.ts';
 import { repositoryRoot } from './repositoryRoot.ts';
 
 export interface HandlerFunctionProps {
@@ -16,6 +17,8 @@ export interface HandlerFunctionProps {
   readonly environment: Readonly<Record<string, string>>;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
+  /** The least severe application log level Lambda passes on to CloudWatch. */
+  readonly logLevel: LogLevel;
   /** Files to place next to the bundle, `{ from: repository-relative dir, to: dir name in the bundle }`, copied only if present. */
   readonly bundledDirectories?: readonly { readonly from: string; readonly to: string }[];
 }
@@ -31,6 +34,13 @@ export const handlerBundleTarget = 'node24';
 /** ESM bundles still meet CommonJS dependencies that call `require` (the AWS SDK's, for one). */
 const esmRequireBanner =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+const applicationLogLevels: Readonly<Record<LogLevel, lambda.ApplicationLogLevel>> = {
+  debug: lambda.ApplicationLogLevel.DEBUG,
+  info: lambda.ApplicationLogLevel.INFO,
+  warn: lambda.ApplicationLogLevel.WARN,
+  error: lambda.ApplicationLogLevel.ERROR,
+};
 
 /** `cp -R` after bundling: NodejsFunction runs command hooks locally (no Docker) in this project. */
 function copyDirectoriesHook(directories: readonly { from: string; to: string }[]): ICommandHooks {
@@ -83,7 +93,9 @@ export class HandlerFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      // Lambda filters JSON lines by their `level` (a line without one, such as an embedded
+      // metric format record, counts as INFO): the same threshold as the handler's logger.
+      applicationLogLevelV2: applicationLogLevels[props.logLevel],
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       tracing: lambda.Tracing.ACTIVE,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },

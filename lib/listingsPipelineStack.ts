@@ -40,6 +40,9 @@ export class ListingsPipelineStack extends Stack {
   readonly catalog: GlueDatabase;
   readonly workgroup: AthenaWorkgroup;
   readonly alerts: AlertTopic;
+  readonly operations: AlertTopic;
+  readonly schedule: PipelineSchedule;
+  readonly alarms: PipelineAlarms;
   readonly compute: BatchCompute;
   readonly loader: ContainerTask;
   /** One Fargate task per model use case, by use-case name. */
@@ -84,7 +87,15 @@ export class ListingsPipelineStack extends Stack {
     });
     this.alerts = new AlertTopic(this, 'Alerts', {
       environmentName: config.name,
+      purpose: 'alert',
       emails: config.alertEmails,
+      removalPolicy: retention,
+    });
+    // No subscription of its own: on-call subscribes its pager or chat (docs/deploy.md).
+    this.operations = new AlertTopic(this, 'Operations', {
+      environmentName: config.name,
+      purpose: 'operations',
+      emails: [],
       removalPolicy: retention,
     });
 
@@ -94,8 +105,10 @@ export class ListingsPipelineStack extends Stack {
       ...logs,
     });
     const lakeVariables = { ...lakeEnvironment, GLUE_DATABASE: glueDatabaseName };
+    // What every task's log lines carry, and the least severe level they are written at.
+    const logging = { ENVIRONMENT: config.name, LOG_LEVEL: config.logLevel } as const;
     const containerEnvironment = {
-      ENVIRONMENT: config.name,
+      ...logging,
       CATALOG: 'glue',
       ...lakeVariables,
     } as const;
@@ -122,11 +135,12 @@ export class ListingsPipelineStack extends Stack {
     const topic = { TOPIC_ARN: this.alerts.topic.topicArn };
     this.functions = new PipelineFunctions(this, 'Functions', {
       ...logs,
+      logLevel: config.logLevel,
       environments: {
-        parseArgs: { ENVIRONMENT: config.name, TIME_ZONE: config.schedule.timeZone },
-        runSqlUseCase: { ENVIRONMENT: config.name, ...lakeVariables, ATHENA_WORKGROUP: athenaWorkgroupName },
+        parseArgs: { ...logging, TIME_ZONE: config.schedule.timeZone },
+        runSqlUseCase: { ...logging, ...lakeVariables, ATHENA_WORKGROUP: athenaWorkgroupName },
         recordFailure: (lambdaLogGroups) => ({
-          ENVIRONMENT: config.name,
+          ...logging,
           LAKE_MANIFESTS: this.lake.zones.manifests,
           TASK_LOG_GROUPS: this.toJsonString({
             containers: Object.fromEntries(
@@ -138,9 +152,15 @@ export class ListingsPipelineStack extends Stack {
             lambdas: lambdaLogGroups,
           }),
         }),
-        reviewLoads: { ENVIRONMENT: config.name, LAKE_MANIFESTS: this.lake.zones.manifests },
-        summarize: { ENVIRONMENT: config.name, LAKE_MANIFESTS: this.lake.zones.manifests, ...topic },
-        notifyFailure: { ENVIRONMENT: config.name, ...topic },
+        reviewLoads: { ...logging, LAKE_MANIFESTS: this.lake.zones.manifests },
+        summarize: {
+          ...logging,
+          LAKE_MANIFESTS: this.lake.zones.manifests,
+          ...topic,
+          METRICS_NAMESPACE: config.metricsNamespace,
+        },
+        notifyFailure: { ...logging, ...topic },
+        relayAlarm: { ...logging, ...topic },
       },
     });
 
@@ -155,15 +175,21 @@ export class ListingsPipelineStack extends Stack {
       loadTimeout: Duration.minutes(config.loader.timeoutMinutes),
       ...logs,
     });
-    new PipelineSchedule(this, 'Schedule', {
+    this.schedule = new PipelineSchedule(this, 'Schedule', {
       environmentName: config.name,
       stateMachine: this.pipeline.stateMachine,
       schedule: config.schedule,
+      removalPolicy: retention,
     });
-    new PipelineAlarms(this, 'Alarms', {
+    this.alarms = new PipelineAlarms(this, 'Alarms', {
       environmentName: config.name,
       stateMachine: this.pipeline.stateMachine,
-      alerts: this.alerts,
+      operations: this.operations,
+      relay: this.functions.relayAlarm.function,
+      scheduleEnabled: config.schedule.enabled,
+      scheduleDeadLetterQueue: this.schedule.deadLetterQueue,
+      metricsNamespace: config.metricsNamespace,
+      sources,
     });
 
     grantPipelinePermissions({
@@ -225,7 +251,15 @@ export class ListingsPipelineStack extends Stack {
         value: this.analystAccess.policy.managedPolicyArn,
         description: 'Attach to read the lake with Athena',
       },
-      alertTopicArn: { value: this.alerts.topic.topicArn, description: 'Failure and success messages' },
+      alertTopicArn: {
+        value: this.alerts.topic.topicArn,
+        description:
+          'Run messages and alarms, with attributes to filter on (environment, status, error, source)',
+      },
+      operationsTopicArn: {
+        value: this.operations.topic.topicArn,
+        description: 'Alarms on failed, timed-out and stopped executions, for on-call',
+      },
     };
     for (const [output, props] of Object.entries(outputs)) {
       new CfnOutput(this, stackOutputNames[output as StackOutput], props);

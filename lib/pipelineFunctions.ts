@@ -3,6 +3,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { EnvironmentVariables } from '../src/domain/taskEnvironments/environmentVariables.ts';
 import type { LambdaName, lambdaEnvironments } from '../src/domain/taskEnvironments/lambdaEnvironments.ts';
+import type { LogLevel } from '../src/domain/taskEnvironments/logLevel.ts';
 import { sqlUseCaseTimeoutMinutes } from '../src/domain/useCases/useCase.ts';
 import { HandlerFunction } from './handlerFunction.ts';
 
@@ -20,13 +21,16 @@ export interface PipelineFunctionsProps {
   };
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
+  /** The environment's log level: Lambda's own filter keeps the same lines the handlers write. */
+  readonly logLevel: LogLevel;
 }
 
 /** Use-case SQL files, one per use case, read by RunSqlUseCase at run time from `sql/` next to its bundle. */
 export const useCaseSqlDirectory = 'src/domain/useCases/sql';
 
 /**
- * The state machine's Lambda handlers (one folder each under `lambdas/`). Sizes are per
+ * The pipeline's Lambda handlers (one folder each under `lambdas/`): the state machine's, and
+ * the relay of its alarms. Sizes are per
  * handler, not per environment: they do the same work everywhere. Permissions are granted by
  * the stack, which knows what each one touches.
  */
@@ -37,10 +41,15 @@ export class PipelineFunctions extends Construct {
   readonly reviewLoads: HandlerFunction;
   readonly summarize: HandlerFunction;
   readonly notifyFailure: HandlerFunction;
+  readonly relayAlarm: HandlerFunction;
 
   constructor(scope: Construct, id: string, props: PipelineFunctionsProps) {
     super(scope, id);
-    const common = { logRetention: props.logRetention, logRemovalPolicy: props.logRemovalPolicy };
+    const common = {
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+      logLevel: props.logLevel,
+    };
     this.parseArgs = new HandlerFunction(this, 'ParseArgs', {
       ...common,
       folder: 'parseArgs',
@@ -91,6 +100,14 @@ export class PipelineFunctions extends Construct {
       memorySize: 256,
       timeout: Duration.minutes(1),
     });
+    // Not a state: EventBridge invokes it when one of the stack's alarms goes off.
+    this.relayAlarm = new HandlerFunction(this, 'RelayAlarm', {
+      ...common,
+      folder: 'relayAlarm',
+      environment: props.environments.relayAlarm,
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+    });
   }
 
   /** Every handler, for checks that apply to all of them. */
@@ -102,6 +119,7 @@ export class PipelineFunctions extends Construct {
       this.reviewLoads,
       this.summarize,
       this.notifyFailure,
+      this.relayAlarm,
     ];
   }
 }

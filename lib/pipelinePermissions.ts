@@ -43,6 +43,7 @@ export interface PipelinePermissionsProps {
  * | ReviewLoads               | -    | read manifests/       | -       | -              | -               | -       |
  * | Summarize                 | -    | read manifests/, r/w manifests/runs/ | - | -        | -               | publish |
  * | NotifyFailure             | -    | -                     | -       | -              | -               | publish |
+ * | RelayAlarm                | -    | -                     | -       | -              | -               | publish |
  * | ParseArgs                 | -    | -                     | -       | -              | -               | -       |
  * | analysts (managed policy) | -    | read                  | read    | write          | -               | -       |
  *
@@ -104,4 +105,5 @@ export function grantPipelinePermissions(props: PipelinePermissionsProps): void 
   ]);
 
   grantStatements(functions.notifyFailure.role, alerts.publishStatements());
+  grantStatements(functions.relayAlarm.role, alerts.publishStatements());
 }

@@ -8,6 +8,7 @@ import {
   duckdbMemoryLimitMiB,
   isDuckdbMemoryLimit,
 } from '../../src/domain/sql/duckdbMemoryLimit.ts';
+import { logLevelSchema } from '../../src/domain/taskEnvironments/logLevel.ts';
 
 /**
  * The one place for per-environment settings of the deployed pipeline. Everything a stack
@@ -96,6 +97,12 @@ export const pipelineConfigSchema = z
       /** Task disk: inputs are downloaded, staged and written as Parquet locally (no httpfs in DuckDB). */
       ephemeralStorageGiB: z.number().int().min(21).max(200),
     }),
+    /** CloudWatch namespace of the run figures Summarize publishes (dimensions: environment, source). */
+    metricsNamespace: z
+      .string()
+      .regex(/^[A-Za-z0-9._/#:-]{1,255}$/, 'a CloudWatch namespace like Listings/Pipeline'),
+    /** The least severe level the Lambdas and containers write (LOG_LEVEL); prod never logs debug. */
+    logLevel: logLevelSchema,
     logRetentionDays: z
       .number()
       .int()
@@ -132,6 +139,9 @@ export const pipelineConfigSchema = z
         message: `${config.loader.duckdbMemoryLimit} is ${Math.round(ratio * 100)}% of the task memory; keep it near half (30-75%)`,
       });
     }
+    if (config.name === 'prod' && config.logLevel === 'debug') {
+      ctx.addIssue({ code: 'custom', path: ['logLevel'], message: 'prod does not log at debug level' });
+    }
     if (config.name === 'prod' && !config.retainData) {
       ctx.addIssue({ code: 'custom', path: ['retainData'], message: 'prod must retain its data' });
     }
@@ -150,6 +160,12 @@ const gib = 1024 * mib;
 
 /** Every morning at 06:00 Zurich time: the raw files of the day have landed by then. */
 const dailySchedule = { cron: 'cron(0 6 * * ? *)', timeZone: pipelineTimeZone } as const;
+
+/**
+ * One namespace for every environment: the `environment` dimension tells them apart (and
+ * preprod's alarms are then prod's, on another dimension value).
+ */
+const metricsNamespace = 'Listings/Pipeline';
 
 /** preprod rehearses prod: the same task size, so a load that fits there fits in prod. */
 const productionSizedLoader = {
@@ -171,6 +187,8 @@ const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
       timeoutMinutes: 60,
       ephemeralStorageGiB: 30,
     },
+    logLevel: 'debug',
+    metricsNamespace,
     logRetentionDays: RetentionDays.TWO_WEEKS,
     retainData: false,
     maxConcurrency: { loads: 4, useCases: 2 },
@@ -179,6 +197,8 @@ const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
   preprod: {
     schedule: { ...dailySchedule, enabled: true },
     loader: productionSizedLoader,
+    logLevel: 'info',
+    metricsNamespace,
     logRetentionDays: RetentionDays.ONE_MONTH,
     retainData: false,
     maxConcurrency: { loads: 8, useCases: 4 },
@@ -187,6 +207,8 @@ const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
   prod: {
     schedule: { ...dailySchedule, enabled: true },
     loader: productionSizedLoader,
+    logLevel: 'info',
+    metricsNamespace,
     logRetentionDays: RetentionDays.THREE_MONTHS,
     retainData: true,
     maxConcurrency: { loads: 8, useCases: 4 },

@@ -94,4 +94,9 @@ export function acknowledgeAwsSolutionsFindings(stack: ListingsPipelineStack): v
         'The container environment holds non-secret configuration only (bucket URIs, database name, memory limit); the pipeline has no secrets, which would go to Secrets Manager.',
     });
   }
+  Validations.of(stack.schedule.deadLetterQueue).acknowledge({
+    id: 'AwsSolutions-SQS3',
+    reason:
+      "It is a dead-letter queue: EventBridge Scheduler's, for daily starts that failed after every retry (a Scheduler target's DLQ, which cdk-nag only recognizes between SQS queues).",
+  });
 }

@@ -1,15 +1,22 @@
+import { type LogLevel, logLevelEnabled } from '../domain/taskEnvironments/logLevel.ts';
 import type { Logger } from '../ports/logger.ts';
 
 type Sink = (line: string) => void;
 
-/** One JSON object per line, as CloudWatch Logs Insights and `jq` expect. */
+/**
+ * One JSON object per line, as CloudWatch Logs Insights and `jq` expect. Lines below the
+ * threshold (`LOG_LEVEL` of the task) are not written at all: the `level` field also lets
+ * Lambda's own log-level filter drop them, but a container has no such filter.
+ */
 export class JsonLogger implements Logger {
   constructor(
     private readonly fields: Record<string, unknown> = {},
     private readonly sink: Sink = (line) => process.stderr.write(`${line}\n`),
+    private readonly threshold: LogLevel = 'debug',
   ) {}
 
-  private write(level: string, message: string, fields?: Record<string, unknown>): void {
+  private write(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
+    if (!logLevelEnabled(level, this.threshold)) return;
     this.sink(JSON.stringify({ time: new Date().toISOString(), level, message, ...this.fields, ...fields }));
   }
 
@@ -30,7 +37,7 @@ export class JsonLogger implements Logger {
   }
 
   child(fields: Record<string, unknown>): Logger {
-    return new JsonLogger({ ...this.fields, ...fields }, this.sink);
+    return new JsonLogger({ ...this.fields, ...fields }, this.sink, this.threshold);
   }
 }
 

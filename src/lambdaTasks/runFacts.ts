@@ -19,6 +19,8 @@ export const manifestSchema = z.object({
   read: z.number(),
   kept: z.number(),
   rejected: z.number(),
+  /** Absent from manifests written before the loader counted it. */
+  rejectedForRules: z.number().optional(),
   rejectedByReason: z.record(z.string(), z.number()),
   durationMs: z.number(),
   quality: qualityRecordSchema.optional(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { runReportUri } from '../domain/lake/lakeLayout.ts';
+import { sourceRunFiguresOf } from '../domain/metrics/sourceRunFigures.ts';
 import { runNotification } from '../domain/notifications/runNotification.ts';
 import {
   partitionOutcomeOf,
@@ -12,6 +13,7 @@ import { qualityOverrideSchema, runArgumentsSchema } from '../domain/run/runArgu
 import type { RunOutcome, RunSummaryOutput } from '../domain/run/runOutcome.ts';
 import { sourceNamed } from '../domain/sources/registry.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { MetricsPublisher } from '../ports/metrics.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import { partitionFactsOf, type RunFactsPorts, useCaseFailuresOf } from './runFacts.ts';
 import { parseTaskEvent } from './taskEvent.ts';
@@ -21,6 +23,8 @@ export interface SummarizePorts extends RunFactsPorts {
   /** For console links. */
   readonly region: string;
   readonly notifier: Notifier;
+  /** Each source's figures of the run, for dashboards and the volume and quality alarms. */
+  readonly metrics: MetricsPublisher;
   /** The command that re-drives an execution's failed part, in the world it ran in. */
   readonly redriveCommand: (executionId: string) => string;
   readonly log: Logger;
@@ -43,7 +47,7 @@ const summarizeEvent = z.object({
 
 /**
  * Summarize: what became of every partition and use case of the execution, from the lake;
- * files the run's report beside the manifests, sends one message (success, or what failed with
+ * files the run's report beside the manifests, publishes each source's figures as metrics, sends one message (success, or what failed with
  * each error, its log and the re-drive command), and returns the compact summary.
  */
 export async function summarizeTask(event: unknown, ports: SummarizePorts): Promise<RunSummaryOutput> {
@@ -76,6 +80,7 @@ export async function summarizeTask(event: unknown, ports: SummarizePorts): Prom
   };
   const reportUri = runReportUri(ports.zones, plan.runId, executionName);
   await ports.blobs.putText(reportUri, `${JSON.stringify(outcome, null, 2)}\n`);
+  ports.metrics.publishRunFigures(sourceRunFiguresOf(outcome));
   const failures = [...facts.flatMap((f) => (f.failure ? [f.failure] : [])), ...useCaseFailures.values()];
   const messageId = await ports.notifier.publish(
     runNotification(outcome, failures, {

@@ -71,7 +71,11 @@ export function containerContextOf<Kind extends ContainerKind>(
   return {
     run,
     lake: containerLakeConnection(lake),
-    log: new JsonLogger({ component, environment: settings.ENVIRONMENT, runId: run.RUN_ID }),
+    log: new JsonLogger(
+      { component, environment: settings.ENVIRONMENT, runId: run.RUN_ID },
+      undefined,
+      settings.LOG_LEVEL,
+    ),
     workDir: settings.WORK_DIR,
     duckdb: { memoryLimit: settings.DUCKDB_MEMORY_LIMIT, threads: settings.DUCKDB_THREADS },
   };

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { AthenaQueryEngine } from '../adapters/aws/athenaQueryEngine.ts';
 import { createAthenaClient, createS3Client, createSnsClient } from '../adapters/aws/awsClients.ts';
+import { EmfMetricsPublisher } from '../adapters/aws/emfMetricsPublisher.ts';
 import { S3BlobStore } from '../adapters/aws/s3BlobStore.ts';
 import { SnsNotifier } from '../adapters/aws/snsNotifier.ts';
 import { JsonLogger } from '../adapters/jsonLogger.ts';
@@ -11,10 +12,12 @@ import {
   lambdaEnvironments,
   lambdaRuntimeVariables,
 } from '../domain/taskEnvironments/lambdaEnvironments.ts';
+import type { LogLevel } from '../domain/taskEnvironments/logLevel.ts';
 import { sqlUseCaseTimeoutMinutes } from '../domain/useCases/useCase.ts';
 import type { NotifyFailurePorts } from '../lambdaTasks/notifyFailure.ts';
 import type { ParseArgsPorts } from '../lambdaTasks/parseArgs.ts';
 import type { RecordFailurePorts } from '../lambdaTasks/recordFailure.ts';
+import type { RelayAlarmPorts } from '../lambdaTasks/relayAlarm.ts';
 import type { ReviewLoadsPorts } from '../lambdaTasks/reviewLoads.ts';
 import type { RunSqlUseCasePorts } from '../lambdaTasks/runSqlUseCase.ts';
 import type { SummarizePorts } from '../lambdaTasks/summarize.ts';
@@ -29,7 +32,9 @@ type SettingsOf<Name extends LambdaName> = z.infer<(typeof lambdaEnvironments)[N
 /** What the Lambda service sets itself. */
 export type LambdaRuntimeSettings = z.infer<typeof lambdaRuntimeVariables>;
 
-const logger = (component: LambdaName, environment: string) => new JsonLogger({ component, environment });
+/** Every Lambda's logger: its name and environment on every line, at the level its environment sets. */
+const logger = (component: LambdaName, settings: { ENVIRONMENT: string; LOG_LEVEL: LogLevel }) =>
+  new JsonLogger({ component, environment: settings.ENVIRONMENT }, undefined, settings.LOG_LEVEL);
 
 /**
  * Each Lambda's ports, built from its parsed settings: everything a handler reads from its
@@ -40,7 +45,7 @@ export const lambdaWiring = {
   parseArgs: (settings: SettingsOf<'parseArgs'>): ParseArgsPorts => ({
     environment: settings.ENVIRONMENT,
     timeZone: settings.TIME_ZONE,
-    log: logger('parseArgs', settings.ENVIRONMENT),
+    log: logger('parseArgs', settings),
   }),
   runSqlUseCase: (
     settings: SettingsOf<'runSqlUseCase'>,
@@ -66,7 +71,7 @@ export const lambdaWiring = {
         timeoutMs: sqlUseCaseTimeoutMinutes * 60_000,
       }),
       readSql: readUseCaseSql,
-      log: logger('runSqlUseCase', settings.ENVIRONMENT),
+      log: logger('runSqlUseCase', settings),
     };
   },
   recordFailure: (
@@ -76,12 +81,12 @@ export const lambdaWiring = {
     zones: { manifests: settings.LAKE_MANIFESTS },
     blobs: new S3BlobStore(createS3Client({ region: runtime.AWS_REGION })),
     logGroups: { region: runtime.AWS_REGION, ...settings.TASK_LOG_GROUPS },
-    log: logger('recordFailure', settings.ENVIRONMENT),
+    log: logger('recordFailure', settings),
   }),
   reviewLoads: (settings: SettingsOf<'reviewLoads'>, runtime: LambdaRuntimeSettings): ReviewLoadsPorts => ({
     zones: { manifests: settings.LAKE_MANIFESTS },
     blobs: new S3BlobStore(createS3Client({ region: runtime.AWS_REGION })),
-    log: logger('reviewLoads', settings.ENVIRONMENT),
+    log: logger('reviewLoads', settings),
   }),
   summarize: (settings: SettingsOf<'summarize'>, runtime: LambdaRuntimeSettings): SummarizePorts => ({
     environment: settings.ENVIRONMENT,
@@ -89,8 +94,9 @@ export const lambdaWiring = {
     zones: { manifests: settings.LAKE_MANIFESTS },
     blobs: new S3BlobStore(createS3Client({ region: runtime.AWS_REGION })),
     notifier: new SnsNotifier(createSnsClient({ region: runtime.AWS_REGION }), settings.TOPIC_ARN),
+    metrics: new EmfMetricsPublisher(settings.METRICS_NAMESPACE, settings.ENVIRONMENT),
     redriveCommand: (executionId) => `npx etl redrive ${executionId}`,
-    log: logger('summarize', settings.ENVIRONMENT),
+    log: logger('summarize', settings),
   }),
   notifyFailure: (
     settings: SettingsOf<'notifyFailure'>,
@@ -100,7 +106,12 @@ export const lambdaWiring = {
     region: runtime.AWS_REGION,
     notifier: new SnsNotifier(createSnsClient({ region: runtime.AWS_REGION }), settings.TOPIC_ARN),
     rerunCommand: (input, executionId) => startExecutionCommand(executionId, input),
-    log: logger('notifyFailure', settings.ENVIRONMENT),
+    log: logger('notifyFailure', settings),
+  }),
+  relayAlarm: (settings: SettingsOf<'relayAlarm'>, runtime: LambdaRuntimeSettings): RelayAlarmPorts => ({
+    environment: settings.ENVIRONMENT,
+    notifier: new SnsNotifier(createSnsClient({ region: runtime.AWS_REGION }), settings.TOPIC_ARN),
+    log: logger('relayAlarm', settings),
   }),
 } as const;
 

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { AthenaQueryEngine } from '../adapters/aws/athenaQueryEngine.ts';
 import { createAthenaClient } from '../adapters/aws/awsClients.ts';
 import { LocalQueryEngine } from '../adapters/duckdb/localQueryEngine.ts';
+import { unpublishedMetrics } from '../adapters/local/unpublishedMetrics.ts';
 import type {
   containerGlueLake,
   containerLocalLake,
@@ -81,6 +82,7 @@ export function localPipelinePorts(lake: LakeConnection, settings: LocalRunSetti
     queryEngine: localQueryEngine(lake),
     readSql: readUseCaseSql,
     notifier: settings.notifier,
+    metrics: unpublishedMetrics,
     rerunCommand: (input) => settings.rerunCommand(input),
     redriveCommand: settings.redriveCommand,
     // No CloudWatch here: a local container's log lines are printed as the run goes.
@@ -100,6 +102,8 @@ export function localContainerEnvironment(
 ): LocalContainerEnvironment {
   const common = {
     ENVIRONMENT: settings.environment,
+    // A local container's lines go to the person at the terminal, who reads info and up.
+    LOG_LEVEL: 'info',
     WORK_DIR: settings.workDir,
     DUCKDB_MEMORY_LIMIT: settings.duckdbMemoryLimit,
     DUCKDB_THREADS: String(availableParallelism()),

@@ -14,14 +14,14 @@ const cloudWatch = 'cloudwatch.amazonaws.com';
 const otherAccount = '111122223333';
 
 /**
- * CloudWatch alarms publish to the alert topic as the CloudWatch service: the topic's own policy
+ * CloudWatch alarms publish to the operations topic as the CloudWatch service: the topic's own policy
  * and its customer-managed key's policy must both let it, or alarms go off and nobody is told.
  * Read from the synthesized templates, the way CloudFormation will create them.
  */
 describe.each(environmentNames)('alarm notifications in %s', (environment: EnvironmentName) => {
   const stack = () => pipeline.stack(environment);
   const resources = () => pipeline.template(environment).toJSON().Resources as Resources;
-  const topic = () => ({ Ref: logicalIdOf(stack(), stack().alerts.topic) });
+  const topic = () => ({ Ref: logicalIdOf(stack(), stack().operations.topic) });
 
   function topicPolicy(): PolicyDocument {
     const policies = Object.values(resources()).filter(
@@ -34,7 +34,7 @@ describe.each(environmentNames)('alarm notifications in %s', (environment: Envir
   }
 
   function keyPolicy(): PolicyDocument {
-    const key = resources()[logicalIdOf(stack(), stack().alerts.key)];
+    const key = resources()[logicalIdOf(stack(), stack().operations.key)];
     expect(key?.Type).toBe('AWS::KMS::Key');
     return key?.Properties.KeyPolicy as PolicyDocument;
   }
@@ -79,6 +79,8 @@ describe.each(environmentNames)('alarm notifications in %s', (environment: Envir
   it('lets CloudWatch publish, and use the topic key, for every alarm that notifies the topic', () => {
     const alarmArns = notifyingAlarmArns();
     expect(alarmArns.map((arn) => arn.split(':alarm:')[1]).sort()).toEqual([
+      `listings-${environment}-alarm-relay-failed`,
+      `listings-${environment}-executions-aborted`,
       `listings-${environment}-executions-failed`,
       `listings-${environment}-executions-timed-out`,
     ]);

@@ -34,6 +34,7 @@ const serviceOfNamespace: Readonly<Record<string, string | null>> = {
   'AWS::CloudWatch': 'cloudwatch',
   'AWS::EC2': 'ec2',
   'AWS::ECS': 'ecs',
+  'AWS::Events': 'events',
   'AWS::Glue': 'glue',
   'AWS::IAM': 'iam',
   'AWS::KMS': 'kms',
@@ -42,6 +43,7 @@ const serviceOfNamespace: Readonly<Record<string, string | null>> = {
   'AWS::S3': 's3',
   'AWS::Scheduler': 'scheduler',
   'AWS::SNS': 'sns',
+  'AWS::SQS': 'sqs',
   'AWS::StepFunctions': 'states',
   // CloudFormation invokes a custom resource's provider function.
   Custom: 'lambda',

@@ -34,6 +34,14 @@ describe('environment configuration', () => {
     ]);
   });
 
+  it('logs at debug level in dev only', () => {
+    expect(environmentNames.map((e) => [e, loadEnvironmentConfig(e).logLevel])).toEqual([
+      ['dev', 'debug'],
+      ['preprod', 'info'],
+      ['prod', 'info'],
+    ]);
+  });
+
   it('gives DuckDB about half of the task memory everywhere', () => {
     for (const environment of environmentNames) {
       const { loader } = loadEnvironmentConfig(environment);
@@ -99,6 +107,12 @@ describe('environment configuration', () => {
     ['a rate() schedule', { schedule: { ...valid().schedule, cron: 'rate(1 day)' } }, /cron\(/],
     ['an Athena cut-off below 10 MB', { athenaBytesScannedCutoff: 1024 }, /10485760/],
     ['a prod that deletes its data', { name: 'prod', retainData: false }, /prod must retain its data/],
+    [
+      'a prod that logs at debug level',
+      { name: 'prod', retainData: true, logLevel: 'debug' },
+      /prod does not log at debug level/,
+    ],
+    ['an unknown log level', { logLevel: 'verbose' }, /logLevel/],
   ])('rejects %s', (_label, change, message) => {
     const result = pipelineConfigSchema.safeParse({ ...valid(), ...change });
     expect(result.success).toBe(false);

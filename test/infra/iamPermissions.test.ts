@@ -56,6 +56,7 @@ describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) =
       recordFailure: id(s.functions.recordFailure.role),
       reviewLoads: id(s.functions.reviewLoads.role),
       notifyFailure: id(s.functions.notifyFailure.role),
+      relayAlarm: id(s.functions.relayAlarm.role),
       analysts: id(s.analystAccess.policy),
     };
   };
@@ -210,16 +211,26 @@ describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) =
       ).toEqual(new Set([true]));
     }
     const topic = `<${id(stack().alerts.topic)}>`;
-    for (const principal of [principals().summarize, principals().notifyFailure]) {
+    for (const principal of [principals().summarize, principals().notifyFailure, principals().relayAlarm]) {
       expect(
         statementsOf(principal).some((s) => s.actions.includes('sns:Publish') && s.resources.includes(topic)),
       ).toBe(true);
     }
-    expect(
-      statementsOf(principals().notifyFailure)
-        .flatMap((s) => s.actions)
-        .filter((a) => a.startsWith('s3:') || a.startsWith('glue:')),
-    ).toEqual([]);
+    for (const principal of [principals().notifyFailure, principals().relayAlarm]) {
+      expect(
+        statementsOf(principal)
+          .flatMap((s) => s.actions)
+          .filter((a) => a.startsWith('s3:') || a.startsWith('glue:')),
+      ).toEqual([]);
+    }
+    // nobody's role publishes to the operations topic: only CloudWatch, for its alarms
+    const operations = `<${id(stack().operations.topic)}>`;
+    for (const principal of Object.values(principals())) {
+      expect(
+        statementsOf(principal).some((s) => s.resources.includes(operations)),
+        principal,
+      ).toBe(false);
+    }
   });
 
   describe('analyst policy', () => {

@@ -53,6 +53,7 @@ describe('the ParseArgs bundle, invoked as Lambda would', () => {
     const saved = { ...process.env };
     Object.assign(process.env, {
       ENVIRONMENT: 'dev',
+      LOG_LEVEL: 'debug',
       TIME_ZONE: 'Europe/Zurich',
       AWS_REGION: 'eu-central-2',
     });

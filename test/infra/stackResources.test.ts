@@ -223,6 +223,7 @@ describe.each(environmentNames)('stack of %s', (environment) => {
       const ids = bucketIds();
       expect(variables).toEqual({
         ENVIRONMENT: environment,
+        LOG_LEVEL: config.logLevel,
         LAKE_RAW: uri(ids.raw),
         LAKE_CURATED: uri(ids.curated),
         LAKE_RESULTS: uri(ids.results),
@@ -326,18 +327,21 @@ describe.each(environmentNames)('stack of %s', (environment) => {
       });
     });
 
-    it('alarms the alert topic on failed executions', () => {
-      template().hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: 'AWS/States',
-        MetricName: 'ExecutionsFailed',
-        Threshold: 1,
-        TreatMissingData: 'notBreaching',
-        AlarmActions: [{ Ref: logicalIdOf(stack(), stack().alerts.topic) }],
-      });
+    it('alarms the operations topic, not the alert topic, on failed, timed-out and stopped executions', () => {
+      for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']) {
+        template().hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/States',
+          MetricName: metric,
+          Threshold: 1,
+          TreatMissingData: 'notBreaching',
+          AlarmActions: [{ Ref: logicalIdOf(stack(), stack().operations.topic) }],
+        });
+      }
     });
 
     it('sends alerts to the configured e-mails over a KMS-encrypted topic', () => {
       template().hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+      // the operations topic has no subscription of its own (on-call subscribes, docs/deploy.md)
       template().resourceCountIs('AWS::SNS::Subscription', config.alertEmails.length);
       template().hasResourceProperties('AWS::SNS::Subscription', {
         Protocol: 'email',

@@ -20,6 +20,7 @@ import { logicalIdOf, type SynthesizedPipeline, synthesizePipeline } from './sup
 /** A plausible value for every variable any schema names (a new variable needs one here). */
 const sampleValues: Readonly<Record<string, string>> = {
   ENVIRONMENT: 'dev',
+  LOG_LEVEL: 'debug',
   TIME_ZONE: 'Europe/Zurich',
   AWS_REGION: 'eu-central-2',
   LAKE_RAW: 's3://raw-bucket/',
@@ -30,6 +31,7 @@ const sampleValues: Readonly<Record<string, string>> = {
   GLUE_DATABASE: 'listings_dev',
   ATHENA_WORKGROUP: 'listings-dev',
   TOPIC_ARN: 'arn:aws:sns:eu-central-2:000000000000:alerts',
+  METRICS_NAMESPACE: 'Listings/Pipeline',
   CATALOG: 'glue',
   LAKE: '/tmp/lake',
   WORK_DIR: '/tmp/work',

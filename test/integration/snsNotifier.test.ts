@@ -8,6 +8,8 @@ import {
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { awsClientConfig, createSnsClient } from '../../src/adapters/aws/awsClients.ts';
 import { maxSubjectLength, SnsNotifier, snsSubject } from '../../src/adapters/aws/snsNotifier.ts';
+import { silentLogger } from '../../src/adapters/jsonLogger.ts';
+import { relayAlarmTask } from '../../src/lambdaTasks/relayAlarm.ts';
 import { awsTestOptions, describeWithMoto, resetMoto } from './moto.ts';
 
 /** The JSON envelope SNS delivers to an SQS subscriber (no raw delivery). */
@@ -126,5 +128,39 @@ describeWithMoto('SnsNotifier against moto_server', () => {
     expect(delivered?.Subject).toMatch(/^\[preprod\] Zurich offers: very very /);
     expect(delivered?.Subject?.length).toBe(maxSubjectLength);
     expect(delivered?.Subject).toMatch(/^[\x20-\x7e]+\.\.\.$/);
+  });
+
+  it('sends the error attribute, and a relayed alarm reaches exactly the subscribers that filter for it', async () => {
+    const lowVolumeOfPricehubble = await subscribedQueue('low-volume-pricehubble', {
+      error: ['LowVolumeAlarm'],
+      source: ['pricehubble'],
+    });
+    const missedRuns = await subscribedQueue('missed-runs', { error: ['MissedRunAlarm'] });
+    const failedInProd = await subscribedQueue('failed-prod', { environment: ['prod'], status: ['FAILED'] });
+    const ports = { environment: 'prod', notifier: new SnsNotifier(sns, topicArn), log: silentLogger };
+    const event = {
+      'detail-type': 'CloudWatch Alarm State Change',
+      source: 'aws.cloudwatch',
+      region: 'eu-central-2',
+      detail: {
+        alarmName: 'listings-prod-low-volume-pricehubble',
+        state: { value: 'ALARM', reason: 'Thresholds Crossed', timestamp: '2024-01-16T00:05:00.000+0000' },
+      },
+    };
+
+    const { messageId } = await relayAlarmTask(event, ports);
+
+    const [delivered, ...more] = await received(lowVolumeOfPricehubble);
+    expect(more).toEqual([]);
+    expect(delivered?.MessageId).toBe(messageId);
+    expect(delivered?.MessageAttributes).toEqual({
+      environment: { Type: 'String', Value: 'prod' },
+      status: { Type: 'String', Value: 'FAILED' },
+      error: { Type: 'String', Value: 'LowVolumeAlarm' },
+      source: { Type: 'String', Value: 'pricehubble' },
+    });
+    expect(delivered?.Message).toContain('listings-prod-low-volume-pricehubble');
+    expect((await received(failedInProd)).map((m) => m.MessageId)).toEqual([messageId]);
+    expect(await received(missedRuns)).toEqual([]);
   });
 });

@@ -36,12 +36,13 @@ export class SnsNotifier implements Notifier {
   ) {}
 
   async publish(notification: Notification): Promise<string> {
-    const { environment, status, source } = notification.attributes;
+    const { environment, status, error, source } = notification.attributes;
     const attributes: Record<string, MessageAttributeValue> = {
       environment: stringAttribute(environment),
       status: stringAttribute(status),
     };
-    // SNS rejects empty attribute values: an absent source is left out, not sent as ''.
+    // SNS rejects empty attribute values: an absent error or source is left out, not sent as ''.
+    if (error) attributes.error = stringAttribute(error);
     if (source) attributes.source = stringAttribute(source);
     const response = await this.client.send(
       new PublishCommand({

@@ -23,6 +23,7 @@ export const stackOutputNames = {
   athenaWorkgroup: 'AthenaWorkgroupName',
   analystPolicyArn: 'AnalystPolicyArn',
   alertTopicArn: 'AlertTopicArn',
+  operationsTopicArn: 'OperationsTopicArn',
 } as const;
 
 export type StackOutput = keyof typeof stackOutputNames;

@@ -25,6 +25,8 @@ export interface ManifestFacts {
   readonly read: number;
   readonly kept: number;
   readonly rejected: number;
+  /** Records rejected for a rule, each once, duplicates left out: what the quality gate measures. */
+  readonly rejectedForRules?: number | undefined;
   readonly rejectedByReason: Readonly<Record<string, number>>;
   readonly durationMs: number;
   /** Absent in manifests written before the gate recorded its verdict. */
@@ -47,7 +49,7 @@ export interface PartitionFacts {
 export function partitionOutcomeOf(facts: PartitionFacts, policy: FailedDayPolicy): PartitionOutcome {
   const { source, dt } = facts;
   if (facts.manifest) {
-    const { read, kept, rejected, rejectedByReason, durationMs, quality } = facts.manifest;
+    const { read, kept, rejected, rejectedForRules, rejectedByReason, durationMs, quality } = facts.manifest;
     return {
       source,
       dt,
@@ -55,6 +57,7 @@ export function partitionOutcomeOf(facts: PartitionFacts, policy: FailedDayPolic
       read,
       kept,
       rejected,
+      ...(rejectedForRules === undefined ? {} : { rejectedForRules }),
       rejectedByReason: { ...rejectedByReason },
       durationMs,
       ...(quality ? { quality } : {}),

@@ -25,6 +25,8 @@ export const partitionOutcomeSchema = z
     read: z.number().int().nonnegative().optional(),
     kept: z.number().int().nonnegative().optional(),
     rejected: z.number().int().nonnegative().optional(),
+    /** Rejected for a rule, each record once, duplicates left out: the share the quality gate limits. */
+    rejectedForRules: z.number().int().nonnegative().optional(),
     rejectedByReason: z.record(z.string(), z.number()).optional(),
     durationMs: z.number().nonnegative().optional(),
     /** The data-quality gate's verdict of a loaded day (from its manifest). */

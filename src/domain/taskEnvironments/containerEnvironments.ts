@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { qualityOverrideSchema } from '../run/runArguments.ts';
 import {
   duckdbMemoryLimitVariable,
-  environmentNameVariable,
   glueLakeVariables,
   jsonOf,
   nonEmpty,
   runDateVariable,
   runIdVariable,
+  taskLoggingVariables,
 } from './environmentVariables.ts';
 
 /**
@@ -16,7 +16,7 @@ import {
  * state machine's container overrides; the lake is either a local directory or S3 + Glue.
  */
 export const containerSettings = z.object({
-  ...environmentNameVariable,
+  ...taskLoggingVariables,
   /** Scratch disk: downloaded inputs, staged records, Parquet before upload, DuckDB's spill. */
   WORK_DIR: nonEmpty,
   DUCKDB_MEMORY_LIMIT: duckdbMemoryLimitVariable,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { runIdPattern } from '../run/runId.ts';
 import { duckdbMemoryLimitHint, isDuckdbMemoryLimit } from '../sql/duckdbMemoryLimit.ts';
+import { logLevelSchema } from './logLevel.ts';
 
 /**
  * The environment variables a Lambda or container reads, as zod schemas: the stack sets them
@@ -31,6 +32,12 @@ export const glueLakeVariables = { ...lakeZoneVariables, GLUE_DATABASE: nonEmpty
 
 /** The deployed environment (dev, preprod, prod; `local` on a laptop): every log line carries it. */
 export const environmentNameVariable = { ENVIRONMENT: nonEmpty };
+
+/**
+ * What every task reads first: the environment its log lines carry and the least severe level
+ * they are written at (`debug` in dev, `info` in prod: lib/config/environments.ts).
+ */
+export const taskLoggingVariables = { ...environmentNameVariable, LOG_LEVEL: logLevelSchema };
 
 /** DuckDB's `memory_limit` for a container, in the syntax the command line accepts too. */
 export const duckdbMemoryLimitVariable = z.string().refine(isDuckdbMemoryLimit, duckdbMemoryLimitHint);

@@ -1,41 +1,47 @@
 import { z } from 'zod';
 import { taskLogGroupsSchema } from '../run/taskStop.ts';
 import {
-  environmentNameVariable,
   glueLakeVariables,
   jsonOf,
   lakeZoneVariables,
   nonEmpty,
+  taskLoggingVariables,
 } from './environmentVariables.ts';
 
 /**
- * The environment of each Lambda of the state machine, and nothing more: each reads what it
+ * The environment of each Lambda of the pipeline, and nothing more: each reads what it
  * needs and the stack sets exactly that (test/infra/taskEnvironments.test.ts).
  */
 export const lambdaEnvironments = {
   /** Plans the run: needs the schedule's time zone to know which day a scheduled run is for. */
-  parseArgs: z.object({ ...environmentNameVariable, TIME_ZONE: nonEmpty }),
+  parseArgs: z.object({ ...taskLoggingVariables, TIME_ZONE: nonEmpty }),
   /** Renders a SQL use case, runs it on Athena into a fresh run prefix, publishes it in Glue. */
-  runSqlUseCase: z.object({ ...environmentNameVariable, ...glueLakeVariables, ATHENA_WORKGROUP: nonEmpty }),
+  runSqlUseCase: z.object({ ...taskLoggingVariables, ...glueLakeVariables, ATHENA_WORKGROUP: nonEmpty }),
   /**
    * Files a failed load or use case: reads and completes its failure report beside the
    * manifests; TASK_LOG_GROUPS (JSON: the containers' and the SQL Lambda's log groups) gives the link to its logs.
    */
   recordFailure: z.object({
-    ...environmentNameVariable,
+    ...taskLoggingVariables,
     LAKE_MANIFESTS: lakeZoneVariables.LAKE_MANIFESTS,
     TASK_LOG_GROUPS: jsonOf(taskLogGroupsSchema.omit({ region: true })),
   }),
   /** Reads which days loaded (manifests, failure reports) and each source's policy for a failed day. */
-  reviewLoads: z.object({ ...environmentNameVariable, LAKE_MANIFESTS: lakeZoneVariables.LAKE_MANIFESTS }),
-  /** Reads the run's manifests and failure reports, files the run's report, sends the message. */
+  reviewLoads: z.object({ ...taskLoggingVariables, LAKE_MANIFESTS: lakeZoneVariables.LAKE_MANIFESTS }),
+  /**
+   * Reads the run's manifests and failure reports, files the run's report, publishes each
+   * source's figures under the CloudWatch namespace METRICS_NAMESPACE, sends the message.
+   */
   summarize: z.object({
-    ...environmentNameVariable,
+    ...taskLoggingVariables,
     LAKE_MANIFESTS: lakeZoneVariables.LAKE_MANIFESTS,
     TOPIC_ARN: nonEmpty,
+    METRICS_NAMESPACE: nonEmpty,
   }),
   /** Sends the failure message. */
-  notifyFailure: z.object({ ...environmentNameVariable, TOPIC_ARN: nonEmpty }),
+  notifyFailure: z.object({ ...taskLoggingVariables, TOPIC_ARN: nonEmpty }),
+  /** Not a state of the state machine: sends the message of an alarm that went off to the alert topic. */
+  relayAlarm: z.object({ ...taskLoggingVariables, TOPIC_ARN: nonEmpty }),
 } as const;
 
 export type LambdaName = keyof typeof lambdaEnvironments;
