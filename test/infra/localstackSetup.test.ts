@@ -49,6 +49,8 @@ const localstackServiceOfNamespace: Readonly<Record<string, string | null>> = {
   'AWS::S3': 's3',
   'AWS::Scheduler': 'scheduler',
   'AWS::SNS': 'sns',
+  'AWS::SQS': 'sqs',
+  'AWS::Events': 'events',
   'AWS::StepFunctions': 'stepfunctions',
   Custom: 'lambda',
   'AWS::CDK': null,

@@ -73,6 +73,8 @@ describe('etl help', () => {
         '--json',
         '--follow',
         '--poll-interval',
+        '--max-rejected-share',
+        '--reason',
       ],
     ],
     ['follow', ['--json', '--poll-interval']],
