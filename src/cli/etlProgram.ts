@@ -8,9 +8,6 @@ import { defaultDuckdbMemoryLimit } from '../adapters/duckdb/duckdbSession.ts';
 import { QueryRefusedError } from '../adapters/duckdb/readOnlyStatement.ts';
 import { environmentNames } from '../domain/deployment/pipelineStack.ts';
 import { consoleLink } from '../domain/notifications/notifications.ts';
-import { pipelineTimeZone } from '../domain/run/runArguments.ts';
-import { sources } from '../domain/sources/registry.ts';
-import { useCases } from '../domain/useCases/registry.ts';
 import { connectLake } from '../runtime/lakeConnection.ts';
 import { allowPathsFrom } from './allowPathOption.ts';
 import { runDemo } from './demoCommand.ts';
@@ -19,7 +16,7 @@ import { followExecution, outcomeLine, stepLine } from './followCommand.ts';
 import { generateOffers } from './generateCommand.ts';
 import { HumanLogger } from './humanLogger.ts';
 import { lakeOptionFrom } from './lakeOption.ts';
-import { qualityFlagsShape, qualityOptions } from './qualityOptions.ts';
+import { qualityFlagsShape } from './qualityOptions.ts';
 import { queryEnvironment, queryLake } from './queryCommand.ts';
 import { redriveDeployed, redriveInputOf } from './redriveCommand.ts';
 import { formatResult } from './resultFormat.ts';
@@ -27,6 +24,7 @@ import { runPipeline } from './runCommand.ts';
 import { deployedRuns, historyTable, lakeRuns, runReportOf } from './runHistory.ts';
 import { checkedRunArguments, runFlagsSchema, runOptionsFrom } from './runOptions.ts';
 import { reportRun } from './runReport.ts';
+import { runScopeOptions } from './runScopeOptions.ts';
 import { etlCommandLine } from './shellCommand.ts';
 import { UsageError } from './usageError.ts';
 
@@ -234,23 +232,6 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
         .argParser(repeatable)
         .default([], 'none: run on what is landed already'),
     )
-    .addOption(new Option('--date <YYYY-MM-DD>', `the day to load (default: today in ${pipelineTimeZone})`))
-    .addOption(new Option('--from <YYYY-MM-DD>', 'first day of a backfill, with --to (default: none)'))
-    .addOption(new Option('--to <YYYY-MM-DD>', 'last day of a backfill, inclusive (default: none)'))
-    .addOption(
-      new Option('--source <name>', `a source to load, repeatable: ${sources.map((s) => s.name).join(', ')}`)
-        .argParser(repeatable)
-        .default([], 'every source'),
-    )
-    .addOption(
-      new Option(
-        '--use-case <name>',
-        `a use case to run, repeatable: ${useCases.map((u) => u.name).join(', ')}`,
-      )
-        .argParser(repeatable)
-        .default([], 'every use case'),
-    )
-    .addOption(new Option('--no-use-cases', 'run no use case, only load (default: off)'))
     .addOption(lakeOption())
     .addOption(catalogOption())
     .addOption(
@@ -260,7 +241,7 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
       ).default(defaultDuckdbMemoryLimit),
     )
     .addOption(new Option('--json', 'print only the run summary, as JSON, on stdout').default(false, 'off'));
-  for (const option of qualityOptions()) runCommand.addOption(option);
+  for (const option of runScopeOptions()) runCommand.addOption(option);
   runCommand.action(async (_flags: unknown, command: Command) => {
     const run = await checked(command, () => runOptionsFrom(runFlagsSchema.parse(command.opts()), workDir));
     const summary = await runPipeline(run.options, log);
@@ -324,29 +305,12 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
     .description('start a run in a deployed environment (StartExecution), checked exactly like etl run')
     .showHelpAfterError('(etl start --help lists every option)')
     .addOption(environmentOption())
-    .addOption(new Option('--date <YYYY-MM-DD>', `the day to load (default: today in ${pipelineTimeZone})`))
-    .addOption(new Option('--from <YYYY-MM-DD>', 'first day of a backfill, with --to (default: none)'))
-    .addOption(new Option('--to <YYYY-MM-DD>', 'last day of a backfill, inclusive (default: none)'))
-    .addOption(
-      new Option('--source <name>', `a source to load, repeatable: ${sources.map((s) => s.name).join(', ')}`)
-        .argParser(repeatable)
-        .default([], 'every source'),
-    )
-    .addOption(
-      new Option(
-        '--use-case <name>',
-        `a use case to run, repeatable: ${useCases.map((u) => u.name).join(', ')}`,
-      )
-        .argParser(repeatable)
-        .default([], 'every use case'),
-    )
-    .addOption(new Option('--no-use-cases', 'run no use case, only load (default: off)'))
     .addOption(
       new Option('--json', 'print {executionArn, input, consoleUrl} as JSON on stdout').default(false, 'off'),
     )
     .addOption(new Option('--follow', 'then follow it until it ends (as etl follow)').default(false, 'off'))
     .addOption(pollOption());
-  for (const option of qualityOptions()) startCommand.addOption(option);
+  for (const option of runScopeOptions()) startCommand.addOption(option);
   startCommand.action(async (_flags: unknown, command: Command) => {
     const flags = startFlagsSchema.parse(command.opts());
     const input = await checked(command, async () => checkedRunArguments(flags));

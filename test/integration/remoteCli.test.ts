@@ -137,6 +137,29 @@ describeWithMoto('etl --env: a deployed environment (moto_server)', () => {
     const lines = followed.stdout.trim().split('\n');
     expect(lines.at(-1)).toMatch(/^Run SUCCEEDED in \d+\.\d s\.$/);
     expect(lines.some((l) => / entered$/.test(l))).toBe(true);
+
+    // a run's own data-quality limit goes into the execution input, with its reason
+    const lifted = await etl(
+      [
+        'start',
+        '--env',
+        'dev',
+        '--date',
+        '2024-01-16',
+        '--max-rejected-share',
+        '1',
+        '--reason',
+        'export fixed upstream, see TICKET-12',
+        '--json',
+      ],
+      awsEnv,
+    );
+    expect(lifted.code, lifted.stderr).toBe(0);
+    const liftedArn = JSON.parse(lifted.stdout).executionArn as string;
+    expect((await sfn.describe(liftedArn)).input).toEqual({
+      date: '2024-01-16',
+      quality: { maxRejectedShare: 1, reason: 'export fixed upstream, see TICKET-12' },
+    });
   });
 
   it('lists the counts of a run whose report is in the lake, and re-drives only what failed', async () => {
@@ -237,6 +260,8 @@ describeWithMoto('etl --env: a deployed environment (moto_server)', () => {
       ['start', '--env', 'dev', '--date', '2024-02-30'],
       ['start', '--env', 'dev', '--from', '2024-01-02', '--to', '2024-01-01'],
       ['start', '--env', 'dev', '--source', 'nosuchsource'],
+      ['start', '--env', 'dev', '--max-rejected-share', '1'],
+      ['start', '--env', 'dev', '--max-rejected-share', '150%', '--reason', 'a reason'],
       ['start', '--env', 'staging'],
       ['start', '--date', '2024-01-15'],
       ['follow', 'not-an-arn'],
