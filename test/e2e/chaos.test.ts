@@ -77,6 +77,7 @@ async function loadAndKill(dt: string, afterMs: number): Promise<void> {
     env: {
       ...process.env,
       ENVIRONMENT: 'chaos',
+      LOG_LEVEL: 'info',
       RUN_ID: newRunId(),
       RUN_DATE: dt,
       SOURCE: 'pricehubble',

@@ -80,6 +80,7 @@ describe('scratch space', () => {
     const env = {
       ...process.env,
       ENVIRONMENT: 'test',
+      LOG_LEVEL: 'info',
       RUN_ID: '20240115T060000Z-abcdef',
       RUN_DATE: '2024-01-15',
       SOURCE: 'pricehubble',

@@ -265,6 +265,7 @@ describeWithMoto('the loader on S3 + Glue (moto_server)', () => {
       RUN_DATE: day.dt,
       QUALITY: 'null',
       ENVIRONMENT: 'test',
+      LOG_LEVEL: 'info',
       CATALOG: 'glue',
       // the deployed stack's way: one variable per zone (here all in one bucket)
       LAKE_RAW: s3Lake.zones.raw,

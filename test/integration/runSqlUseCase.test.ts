@@ -20,6 +20,7 @@ import {
 /** What the stack sets for the Lambda, one bucket per zone as deployed. */
 const lambdaEnvironment = {
   ENVIRONMENT: 'test',
+  LOG_LEVEL: 'info',
   LAKE_RAW: 's3://raw-test/',
   LAKE_CURATED: 's3://curated-test/',
   LAKE_RESULTS: 's3://results-test/',
