@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/adapters/jsonLogger.ts';
 import { type RunOptions, runPipeline } from '../../src/cli/runCommand.ts';
+import type { RunSummary } from '../../src/cli/runSummary.ts';
 import { rawPrefix, runReportUri } from '../../src/domain/lake/lakeLayout.ts';
 import { runOutcomeSchema } from '../../src/domain/run/runOutcome.ts';
 import { connectLake } from '../../src/runtime/lakeConnection.ts';
+import { etlInProcess } from '../support/etlInProcess.ts';
 import { queryCatalog } from '../support/lakeQuery.ts';
 import { sampleFiles } from '../support/sampleOracle.ts';
 
@@ -48,7 +50,7 @@ const options = (lake: string, extra: Partial<RunOptions>): RunOptions => ({
 });
 
 describe('backfills', () => {
-  it('40 days with one missing: 39 publish and run their use cases, the missing day is reported and re-drivable', async () => {
+  it('40 days with one missing: 39 publish and run their use cases, the missing day is reported; landed and re-driven, the range is complete', async () => {
     const lake = join(work, 'forty');
     const days = daysFrom('2024-01-01', 40);
     const missing = '2024-01-20';
@@ -94,6 +96,23 @@ describe('backfills', () => {
       useCases: ['market_stats_monthly'],
       runId: summary.runId,
     });
+
+    // land the day, re-drive: only that day loads, under the same run id; the range is complete
+    await land(lake, missing);
+    const redriven = await etlInProcess('redrive', summary.executionId, '--lake', lake, '--json');
+    expect(redriven.code, redriven.stderr).toBe(0);
+    const redrive = JSON.parse(redriven.stdout) as RunSummary;
+    expect(redrive).toMatchObject({ status: 'SUCCEEDED', runId: summary.runId });
+    expect(redrive.outcomes.partitions.map((p) => `${p.dt} ${p.outcome}`)).toEqual([`${missing} loaded`]);
+    expect(redrive.outcomes.useCases.map((u) => `${u.useCase} ${u.dt} ${u.outcome}`)).toEqual([
+      `market_stats_monthly ${missing} ran`,
+    ]);
+    const [complete] = await queryCatalog(
+      lakeConnection,
+      'SELECT count(DISTINCT dt) AS days, count(*) AS n FROM listings',
+    );
+    expect(complete).toEqual({ days: 40, n: 40 * 90 });
+    expect(await lakeConnection.catalog.listPartitions('market_stats_monthly')).toHaveLength(40);
   }, 600_000);
 
   it('a range longer than one execution holds runs as parts, each started by the one before, under one run id', async () => {
