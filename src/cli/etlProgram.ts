@@ -16,7 +16,6 @@ import { followExecution, outcomeLine, stepLine } from './followCommand.ts';
 import { generateOffers } from './generateCommand.ts';
 import { HumanLogger } from './humanLogger.ts';
 import { lakeOptionFrom } from './lakeOption.ts';
-import { qualityFlagsShape } from './qualityOptions.ts';
 import { queryEnvironment, queryLake } from './queryCommand.ts';
 import { redriveDeployed, redriveInputOf } from './redriveCommand.ts';
 import { formatResult } from './resultFormat.ts';
@@ -24,7 +23,7 @@ import { runPipeline } from './runCommand.ts';
 import { deployedRuns, historyTable, lakeRuns, runReportOf } from './runHistory.ts';
 import { checkedRunArguments, runFlagsSchema, runOptionsFrom } from './runOptions.ts';
 import { reportRun } from './runReport.ts';
-import { runScopeOptions } from './runScopeOptions.ts';
+import { runScopeFlagsShape, runScopeOptions } from './runScopeOptions.ts';
 import { etlCommandLine } from './shellCommand.ts';
 import { UsageError } from './usageError.ts';
 
@@ -130,16 +129,10 @@ const generateFlagsSchema = z.object({ rows: z.number(), out: z.string(), seed: 
 const startFlagsSchema = z
   .object({
     env: z.enum(environmentNames),
-    date: z.string().optional(),
-    from: z.string().optional(),
-    to: z.string().optional(),
-    source: z.array(z.string()),
-    useCase: z.array(z.string()),
-    useCases: z.boolean(),
+    ...runScopeFlagsShape,
     json: z.boolean(),
     follow: z.boolean(),
     pollInterval: z.number(),
-    ...qualityFlagsShape,
   })
   .strict();
 

@@ -14,26 +14,20 @@ import { duckdbMemoryLimitHint, isDuckdbMemoryLimit } from '../domain/sql/duckdb
 import { useCases as knownUseCases, UnknownUseCaseError, useCaseNamed } from '../domain/useCases/registry.ts';
 import type { CatalogKind } from '../runtime/lakeConnection.ts';
 import { lakeOptionFrom } from './lakeOption.ts';
-import { qualityFlagsShape, qualityOverrideFrom } from './qualityOptions.ts';
+import { qualityOverrideFrom } from './qualityOptions.ts';
 import type { RunOptions } from './runCommand.ts';
+import { runScopeFlagsShape } from './runScopeOptions.ts';
 import { UsageError } from './usageError.ts';
 
 /** `etl run`'s options as the command-line parser hands them over, before any check. */
 export const runFlagsSchema = z
   .object({
     input: z.array(z.string()),
-    date: z.string().optional(),
-    from: z.string().optional(),
-    to: z.string().optional(),
-    source: z.array(z.string()),
-    useCase: z.array(z.string()),
-    /** False with --no-use-cases. */
-    useCases: z.boolean(),
+    ...runScopeFlagsShape,
     lake: z.string(),
     catalog: z.enum(['local', 'glue']).optional(),
     memoryLimit: z.string(),
     json: z.boolean(),
-    ...qualityFlagsShape,
   })
   .strict();
 

@@ -1,8 +1,9 @@
 import { Option } from 'commander';
+import { z } from 'zod';
 import { pipelineTimeZone } from '../domain/run/runArguments.ts';
 import { sources } from '../domain/sources/registry.ts';
 import { useCases } from '../domain/useCases/registry.ts';
-import { qualityOptions } from './qualityOptions.ts';
+import { qualityFlagsShape, qualityOptions } from './qualityOptions.ts';
 
 function repeatable(value: string, previous: readonly string[]): string[] {
   return [...previous, value];
@@ -31,3 +32,15 @@ export function runScopeOptions(): Option[] {
     ...qualityOptions(),
   ];
 }
+
+/** The options above as commander hands them over (spread into a command's flags schema). */
+export const runScopeFlagsShape = {
+  date: z.string().optional(),
+  from: z.string().optional(),
+  to: z.string().optional(),
+  source: z.array(z.string()),
+  useCase: z.array(z.string()),
+  /** False with --no-use-cases. */
+  useCases: z.boolean(),
+  ...qualityFlagsShape,
+};
