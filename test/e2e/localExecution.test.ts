@@ -18,6 +18,7 @@ import {
 import { connectLake, type LakeConnection } from '../../src/runtime/lakeConnection.ts';
 import { type LocalPipelinePorts, localPipelinePorts } from '../../src/runtime/localRuntime.ts';
 import { queryCatalog } from '../support/lakeQuery.ts';
+import { refusedDayLines } from '../support/refusedDay.ts';
 import { sampleFiles } from '../support/sampleOracle.ts';
 
 let definition: StateMachineDefinition;
@@ -208,27 +209,7 @@ describe('the synthesized state machine, run locally', () => {
   it('data-quality gate: too many rejects fail the day, the message names DataQualityError with top reasons and examples', async () => {
     const dir = rawPrefix(lake.zones, { source: 'pricehubble', dt: '2024-01-16' });
     await mkdir(dir, { recursive: true });
-    const studio = (i: number) =>
-      JSON.stringify({
-        id: `s${i}`,
-        raw_price: '400 000 €',
-        living_area: 40,
-        property_type: 'studio',
-        municipality: 'Bern',
-        scraping_date: '2024-01-15',
-      });
-    const good = JSON.stringify({
-      id: 'ok',
-      raw_price: '800 000 €',
-      living_area: 100,
-      property_type: 'house',
-      municipality: 'Bern',
-      scraping_date: '2024-01-15',
-    });
-    await writeFile(
-      join(dir, 'offers.jsonl'),
-      [good, studio(1), studio(2), studio(3), 'not json'].join('\n'),
-    );
+    await writeFile(join(dir, 'offers.jsonl'), refusedDayLines);
     // the log groups a deployed stack gives RecordFailure (TASK_LOG_GROUPS), to link the task's logs
     ports = {
       ...ports,

@@ -9,28 +9,9 @@ import { failureReportUri } from '../../src/domain/lake/lakeLayout.ts';
 import { failureReportSchema } from '../../src/domain/run/failureReport.ts';
 import { connectLake } from '../../src/runtime/lakeConnection.ts';
 import { etl } from '../support/cli.ts';
+import { refusedDayLines } from '../support/refusedDay.ts';
 
-/**
- * A day the gate refuses: 4 of 5 records rejected (3 studios, 1 line that is not JSON), 80%
- * against pricehubble's 50%. Refused as it is; published when a run lifts the limit.
- */
-const studio = (i: number) =>
-  JSON.stringify({
-    id: `s${i}`,
-    raw_price: '400 000 €',
-    living_area: 40,
-    property_type: 'studio',
-    municipality: 'Bern',
-    scraping_date: '2024-01-15',
-  });
-const good = JSON.stringify({
-  id: 'ok',
-  raw_price: '800 000 €',
-  living_area: 100,
-  property_type: 'house',
-  municipality: 'Bern',
-  scraping_date: '2024-01-15',
-});
+/** The day of test/support/refusedDay.ts: refused as it is; published when a run lifts the limit. */
 const reason = 'vendor export mislabels flats as studios, ticket DATA-42';
 
 let work: string;
@@ -38,7 +19,7 @@ let offers: string;
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'quality-steering-'));
   offers = join(work, 'offers.jsonl');
-  await writeFile(offers, [good, studio(1), studio(2), studio(3), 'not json'].join('\n'));
+  await writeFile(offers, refusedDayLines);
 });
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
