@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { constants as osConstants } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { z } from 'zod';
 import type { AslState, StateMachineDefinition } from '../../lib/resolvedDefinition.ts';
@@ -19,6 +18,7 @@ import { runSqlUseCaseTask } from '../lambdaTasks/runSqlUseCase.ts';
 import { summarizeTask } from '../lambdaTasks/summarize.ts';
 import type { LakeConnection } from '../runtime/lakeConnection.ts';
 import { type LocalPipelinePorts, localContainerEnvironment } from '../runtime/localRuntime.ts';
+import { containerBundle } from './containerBundle.ts';
 
 /*
  * aws-local-stepfunctions 3 uses Promise.withResolvers (Node 22). On Node 20 every Task would
@@ -112,11 +112,6 @@ export function localExecutionArn(environment: string, startedAt: Date): string 
   return `arn:aws:states:local:000000000000:execution:listings-${environment}:${name}`;
 }
 
-/** The entrypoint of a pipeline container (containers/<name>/entrypoint.ts). */
-const entrypointOf = (container: string): string =>
-  fileURLToPath(new URL(`../../containers/${container}/entrypoint.ts`, import.meta.url));
-const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
-
 const ecsRunTaskInput = z.object({
   Overrides: z.object({
     ContainerOverrides: z.array(
@@ -130,11 +125,12 @@ const ecsRunTaskInput = z.object({
  * per-run overrides from the state's input, the task definition's settings for the local lake.
  */
 function runContainerTask(container: string, options: LocalExecutionOptions): TaskHandler {
-  return (input) =>
-    new Promise((resolve, reject) => {
-      const overrides = ecsRunTaskInput.parse(input).Overrides.ContainerOverrides[0];
-      const env = Object.fromEntries((overrides?.Environment ?? []).map((e) => [e.Name, e.Value]));
-      const child = spawn(tsx, [entrypointOf(container)], {
+  return async (input) => {
+    const overrides = ecsRunTaskInput.parse(input).Overrides.ContainerOverrides[0];
+    const env = Object.fromEntries((overrides?.Environment ?? []).map((e) => [e.Name, e.Value]));
+    const bundle = await containerBundle(container);
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [bundle], {
         env: {
           ...process.env,
           ...localContainerEnvironment(options.lake, {
@@ -206,6 +202,7 @@ function runContainerTask(container: string, options: LocalExecutionOptions): Ta
         reject(new TaskError('States.TaskFailed', JSON.stringify(cause)));
       });
     });
+  };
 }
 
 /** Turns a thrown error into one whose name Step Functions would report for a Lambda. */

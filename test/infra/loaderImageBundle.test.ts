@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoryRoot } from '../../lib/repositoryRoot.ts';
+import {
+  containerBundleBanner,
+  containerBundleExternals,
+} from '../../src/orchestrator/containerBundle.ts';
 
 /**
  * No Docker here, so the images themselves cannot be built. This runs the Dockerfile's own
@@ -67,6 +71,14 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('container image bundles (the Dockerfile build stage, without Docker)', () => {
+  it('is bundled locally with the externals and banner the image uses', () => {
+    const command = esbuildCommand('loader', 'x.mjs');
+    const externals = [...command.matchAll(/'?--external:([^\s']+)'?/g)].map((m) => m[1]);
+    expect(externals).toEqual([...containerBundleExternals]);
+    expect(command).toContain(`"--banner:js=${containerBundleBanner}"`);
+    expect(command).toContain('--format=esm');
+  });
+
   it('copies DuckDB and its libc detection into the runtime stage, nothing else', () => {
     expect(runtimeModules().sort()).toEqual(['@duckdb', 'detect-libc']);
     expect(dockerfile).toMatch(/^USER node$/m);
