@@ -146,9 +146,11 @@ FROM (
            nullif(municipality, '') AS municipality,
            nullif(scraping_date, '') AS date_text,
            ${priceMacro}(raw_price) AS price,
-           -- '84', '84.5', '84,5', '84 m²'
-           TRY_CAST(replace(regexp_replace(lower(living_area), '\\s*(m2|m²|sqm|qm)$', ''), ',', '.') AS DOUBLE)
-             AS living_area,
+           -- '84', '84.5', '84,5', '84 m²'. Most areas are plain numbers: a cast reads them, and
+           -- only the others pay for the pattern (a CASE; coalesce would evaluate both).
+           list_transform([TRY_CAST(living_area AS DOUBLE)], a -> CASE WHEN a IS NOT NULL THEN a
+             ELSE TRY_CAST(replace(regexp_replace(lower(living_area), '\\s*(m2|m²|sqm|qm)$', ''), ',', '.') AS DOUBLE)
+             END)[1] AS living_area,
            CASE WHEN regexp_full_match(scraping_date, '\\d{4}-\\d{2}-\\d{2}')
                 THEN TRY_CAST(scraping_date AS DATE) END AS scraping_date
     FROM (SELECT object_index, record_number, raw, is_object,
