@@ -4,6 +4,7 @@ import { type StackOutput, stackOutputNames } from '../src/domain/deployment/pip
 import { InternalError } from '../src/domain/errors/pipelineError.ts';
 import { sources } from '../src/domain/sources/registry.ts';
 import { curatedTables } from '../src/domain/tables/tableSchema.ts';
+import { taskProgressIntervalSeconds } from '../src/domain/taskEnvironments/containerEnvironments.ts';
 import { useCases as registeredUseCases, tablesOf } from '../src/domain/useCases/registry.ts';
 import type { ModelUseCase, UseCase } from '../src/domain/useCases/useCase.ts';
 import { AlertTopic } from './alertTopic.ts';
@@ -109,6 +110,7 @@ export class ListingsPipelineStack extends Stack {
     const logging = { ENVIRONMENT: config.name, LOG_LEVEL: config.logLevel } as const;
     const containerEnvironment = {
       ...logging,
+      PROGRESS_INTERVAL_SECONDS: String(taskProgressIntervalSeconds),
       CATALOG: 'glue',
       ...lakeVariables,
     } as const;

@@ -7,10 +7,10 @@ import { sourceNamed } from '../../src/domain/sources/registry.ts';
 import { loadPartition } from '../../src/jobs/loader/loadPartition.ts';
 import { runContainer } from '../../src/runtime/containerRuntime.ts';
 
-runContainer('loader', 'loader', async ({ run, lake, log, workDir, duckdb }) => {
+runContainer('loader', 'loader', async ({ run, lake, log, workDir, duckdb, progressIntervalMs }) => {
   const summary = await loadPartition(
     { source: sourceNamed(run.SOURCE), date: run.RUN_DATE, runId: run.RUN_ID, quality: run.QUALITY },
-    { blobs: lake.blobs, catalog: lake.catalog, zones: lake.zones, log, workDir, duckdb },
+    { blobs: lake.blobs, catalog: lake.catalog, zones: lake.zones, log, workDir, duckdb, progressIntervalMs },
   );
   log.info('loaded', { read: summary.read, kept: summary.kept, rejected: summary.rejected });
   return { ...summary };

@@ -16,6 +16,7 @@ import { followExecution, outcomeLine, stepLine } from './followCommand.ts';
 import { generateOffers } from './generateCommand.ts';
 import { HumanLogger } from './humanLogger.ts';
 import { lakeOptionFrom } from './lakeOption.ts';
+import { ProgressDisplay } from './progressDisplay.ts';
 import { queryEnvironment, queryLake } from './queryCommand.ts';
 import { redriveDeployed, redriveInputOf } from './redriveCommand.ts';
 import { formatResult } from './resultFormat.ts';
@@ -31,11 +32,16 @@ import { UsageError } from './usageError.ts';
 export interface CliOutput {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** stderr is a terminal: progress is redrawn in place there (absent: it is not). */
+  readonly stderrIsTerminal?: boolean;
+  readonly stderrColumns?: number;
 }
 
 const processOutput: CliOutput = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  stderrIsTerminal: process.stderr.isTTY === true,
+  stderrColumns: process.stderr.columns,
 };
 
 export const exitCodes = { success: 0, failure: 1, usage: 2 } as const;
@@ -200,7 +206,11 @@ function oneOf(flags: { env?: string | undefined; lake?: string | undefined }): 
 const demoFlagsSchema = z.object({ lake: z.string() }).strict();
 
 function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Command {
-  const log = new HumanLogger('', (line) => output.stderr(`${line}\n`));
+  const progress = new ProgressDisplay({
+    write: output.stderr,
+    isTerminal: output.stderrIsTerminal === true,
+  });
+  const log = new HumanLogger('', (line) => progress.print(line));
   // Settings given before .command() are inherited by every command.
   const program = new Command('etl')
     .description(
@@ -237,7 +247,8 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
   for (const option of runScopeOptions()) runCommand.addOption(option);
   runCommand.action(async (_flags: unknown, command: Command) => {
     const run = await checked(command, () => runOptionsFrom(runFlagsSchema.parse(command.opts()), workDir));
-    const summary = await runPipeline(run.options, log);
+    const summary = await runPipeline({ ...run.options, onProgress: (p) => progress.show(p) }, log);
+    progress.close();
     if (run.json) output.stdout(`${JSON.stringify(summary, null, 2)}\n`);
     reportRun(summary, run, log);
     setExitCode(summary.status === 'SUCCEEDED' ? exitCodes.success : exitCodes.failure);

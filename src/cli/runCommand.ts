@@ -13,6 +13,7 @@ import {
   runArgumentsSchema,
 } from '../domain/run/runArguments.ts';
 import { type PartitionOutcome, runOutcomeSchema, type UseCaseOutcome } from '../domain/run/runOutcome.ts';
+import type { TaskProgress } from '../domain/run/taskProgress.ts';
 import { defaultSourceName } from '../domain/sources/registry.ts';
 import { useCaseNamed } from '../domain/useCases/registry.ts';
 import type { LoadSummary } from '../jobs/loader/loadPartition.ts';
@@ -46,6 +47,8 @@ export interface RunOptions {
   readonly maxDaysPerExecution?: number;
   /** The execution input as it is (a re-drive's days, run id and lineage) instead of the options' days. */
   readonly input?: RunArguments;
+  /** Where running tasks report progress (the CLI's live lines). */
+  readonly onProgress?: (progress: TaskProgress) => void;
 }
 
 /** The environment whose synthesized state machine runs locally. */
@@ -104,7 +107,13 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
     if (!options.date) Object.assign(input, { date: dt });
   }
   const definition = await localStateMachineDefinition(localDefinitionEnvironment);
-  const options_ = { lake, ports, workDir: options.workDir, duckdbMemoryLimit: options.duckdbMemoryLimit };
+  const options_ = {
+    lake,
+    ports,
+    workDir: options.workDir,
+    duckdbMemoryLimit: options.duckdbMemoryLimit,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  };
   // A range longer than one execution holds runs as parts: each starts the next when done.
   const executions: LocalExecutionResult[] = [];
   let part: { input: Record<string, unknown>; executionArn?: string } | null = { input: { ...input } };
@@ -145,6 +154,7 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
       plan.dates.flatMap((dt) => plan.useCases.map((name) => ({ name, dt, kind: useCaseNamed(name).kind }))),
     ),
     states: executions.flatMap((e) => e.states),
+    stateDurations: executions.flatMap((e) => e.stateDurations),
     error: failedExecution?.error ?? null,
     caughtBy: failedExecution?.caughtBy ?? null,
     redriveCommand: failedExecution ? redriveCommandFor(failedExecution.executionId, options.lake) : null,

@@ -3,6 +3,7 @@ import type { QualityNotes } from '../domain/quality/qualityNotes.ts';
 import type { QualityOverride } from '../domain/run/runArguments.ts';
 import type { PartitionOutcome, UseCaseOutcome } from '../domain/run/runOutcome.ts';
 import type { LoadSummary } from '../jobs/loader/loadPartition.ts';
+import type { StateDuration } from '../orchestrator/localStateMachine.ts';
 
 /** What `etl run --json` prints: the run's outcome, for scripts and people alike. */
 export interface RunSummary {
@@ -39,6 +40,8 @@ export interface RunSummary {
   }[];
   /** States the execution went through, by their names in the definition, in order. */
   readonly states: readonly string[];
+  /** Time in each state of each execution (Map iterations summed), in the order first entered. */
+  readonly stateDurations: readonly StateDuration[];
   /** On failure: the error, and the state it happened in. */
   readonly error: { readonly name: string; readonly message: string; readonly state: string | null } | null;
   /** On failure: the Catch target the execution reached. */

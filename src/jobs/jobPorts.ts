@@ -8,4 +8,6 @@ export interface JobPorts extends PublishPorts {
   /** Task-local scratch disk (staged records, Parquet before upload, DuckDB spill). */
   readonly workDir: string;
   readonly duckdb?: DuckdbOptions;
+  /** How often a long job logs its progress (ProgressTicker); none when absent. */
+  readonly progressIntervalMs?: number;
 }

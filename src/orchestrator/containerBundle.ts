@@ -52,9 +52,7 @@ async function isFresh(root: string, bundle: string, record: string): Promise<bo
   } catch {
     return false;
   }
-  const changed = await Promise.all(
-    inputs.map((input) => modifiedAfter(join(root, input), builtAt)),
-  );
+  const changed = await Promise.all(inputs.map((input) => modifiedAfter(join(root, input), builtAt)));
   return !changed.includes(true);
 }
 

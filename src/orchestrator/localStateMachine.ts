@@ -7,6 +7,7 @@ import type { AslState, StateMachineDefinition } from '../../lib/resolvedDefinit
 import { PipelineError } from '../domain/errors/pipelineError.ts';
 import { readableCause } from '../domain/notifications/notifications.ts';
 import type { RunPlan } from '../domain/run/runArguments.ts';
+import { progressMessage, type TaskProgress, taskProgressSchema } from '../domain/run/taskProgress.ts';
 import { modelUseCaseStateName, stateNames } from '../domain/stateMachine/stateNames.ts';
 import { useCases } from '../domain/useCases/registry.ts';
 import type { UseCase } from '../domain/useCases/useCase.ts';
@@ -77,6 +78,10 @@ export interface LocalExecutionOptions {
   readonly handlerOverrides?: Partial<Record<string, TaskHandler>>;
   /** The use cases the definition was built with; default: the registry's. */
   readonly useCases?: readonly UseCase[];
+  /** Where running tasks report progress (the CLI's live lines). */
+  readonly onProgress?: (progress: TaskProgress) => void;
+  /** How often containers report it (default: every second); tests ask for more often. */
+  readonly progressIntervalSeconds?: number;
 }
 
 export interface LocalExecutionResult {
@@ -84,6 +89,8 @@ export interface LocalExecutionResult {
   readonly executionId: string;
   /** States entered, in order, by their names in the definition. */
   readonly states: readonly string[];
+  /** Time spent in each state (summed over Map iterations), in the order first entered. */
+  readonly stateDurations: readonly StateDuration[];
   readonly output: Json;
   readonly error: { readonly name: string; readonly message: string; readonly state: string | null } | null;
   /** The Catch target reached on failure. */
@@ -92,6 +99,36 @@ export interface LocalExecutionResult {
   readonly plan: RunPlan | null;
   /** The execution this one started for the rest of its range, if any. */
   readonly nextPart: NextPart | null;
+}
+
+export interface StateDuration {
+  readonly state: string;
+  /** Times entered: once, or once per Map iteration. */
+  readonly entered: number;
+  /** Milliseconds from entering to leaving, summed over every entry (iterations may overlap). */
+  readonly durationMs: number;
+}
+
+/** Durations per state from an execution's enter and exit events. */
+class StateClock {
+  private readonly durations = new Map<string, { entered: number; durationMs: number; open: number[] }>();
+
+  entered(state: string, at: number): void {
+    const entry = this.durations.get(state) ?? { entered: 0, durationMs: 0, open: [] };
+    entry.entered++;
+    entry.open.push(at);
+    this.durations.set(state, entry);
+  }
+
+  left(state: string, at: number): void {
+    const entry = this.durations.get(state);
+    const since = entry?.open.shift();
+    if (entry && since !== undefined) entry.durationMs += at - since;
+  }
+
+  list(): StateDuration[] {
+    return [...this.durations].map(([state, { entered, durationMs }]) => ({ state, entered, durationMs }));
+  }
 }
 
 /** An execution a finished one started: the rest of a range longer than one execution holds. */
@@ -138,21 +175,35 @@ function runContainerTask(container: string, options: LocalExecutionOptions): Ta
             workDir: options.workDir,
             duckdbMemoryLimit: options.duckdbMemoryLimit,
           }),
+          ...(options.progressIntervalSeconds
+            ? { PROGRESS_INTERVAL_SECONDS: String(options.progressIntervalSeconds) }
+            : {}),
           ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      const task = container === 'loader' ? `${env.SOURCE} ${env.RUN_DATE}` : `${container} ${env.RUN_DATE}`;
       let stdout = '';
       let stderr = '';
+      let unread = 0; // offset in stderr (the log) of the first line not looked at yet
       child.stdout.on('data', (d) => {
         stdout += d;
       });
       child.stderr.on('data', (d) => {
         stderr += d;
+        if (!options.onProgress) return;
+        const end = stderr.lastIndexOf('\n');
+        if (end < unread) return;
+        for (const line of stderr.slice(unread, end).split('\n')) {
+          const progress = progressOfLogLine(line, task);
+          if (progress) options.onProgress(progress);
+        }
+        unread = end + 1;
       });
       child.on('error', reject);
       const taskArn = `arn:aws:ecs:local:000000000000:task/listings-local/${randomUUID().replace(/-/g, '')}`;
       child.on('close', (code, signal) => {
+        options.onProgress?.({ task, stage: 'done', elapsedMs: 0 });
         const last = stdout.trim().split('\n').at(-1) ?? '';
         let outcome: Record<string, unknown> = {};
         try {
@@ -203,6 +254,19 @@ function runContainerTask(container: string, options: LocalExecutionOptions): Ta
       });
     });
   };
+}
+
+/** A container's `progress` log line (jobs/progressTicker.ts) as a task's progress; undefined for other lines. */
+function progressOfLogLine(line: string, task: string): TaskProgress | undefined {
+  if (!line.includes(`"${progressMessage}"`)) return undefined;
+  try {
+    const fields = JSON.parse(line) as Record<string, unknown>;
+    if (fields.message !== progressMessage) return undefined;
+    const parsed = taskProgressSchema.safeParse({ ...fields, task });
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Turns a thrown error into one whose name Step Functions would report for a Lambda. */
@@ -314,11 +378,35 @@ export async function runLocalExecution(
     },
   });
   const states: string[] = [];
+  const clock = new StateClock();
+  const useCaseStates = new Set<string>([
+    stateNames.runSqlUseCase,
+    ...(options.useCases ?? useCases).filter((u) => u.kind === 'model').map(modelUseCaseStateName),
+  ]);
+  const useCasesDone = { done: 0, startedAt: 0 };
   let caughtBy: string | null = null;
   let firstFailure: { name: string; message: string; state: string } | null = null;
   const collecting = (async () => {
     for await (const event of execution.eventLogs) {
-      if (event.type === 'StateEntered') states.push(event.state.name);
+      if (event.type === 'StateEntered') {
+        states.push(event.state.name);
+        clock.entered(event.state.name, event.timestamp);
+        if (useCaseStates.has(event.state.name) && useCasesDone.startedAt === 0)
+          useCasesDone.startedAt = event.timestamp;
+      }
+      if (event.type === 'StateExited' || event.type === 'StateFailed') {
+        clock.left(event.state.name, event.timestamp);
+        const planned = plan as RunPlan | null;
+        if (useCaseStates.has(event.state.name) && planned) {
+          options.onProgress?.({
+            task: 'use cases',
+            stage: 'use cases',
+            done: ++useCasesDone.done,
+            total: planned.dates.length * planned.useCases.length,
+            elapsedMs: event.timestamp - useCasesDone.startedAt,
+          });
+        }
+      }
       // A failed day's task is caught in its iteration (RecordLoadFailure, RecordUseCaseFailure):
       // not the execution's failure. A step of the whole run failing is.
       if (event.type === 'StateFailed' && firstFailure === null && runSteps.has(event.state.name)) {
@@ -330,13 +418,26 @@ export async function runLocalExecution(
   try {
     const output = (await execution.result) as Json;
     await collecting;
-    return { status: 'SUCCEEDED', executionId, states, output, error: null, caughtBy: null, plan, nextPart };
+    options.onProgress?.({ task: 'use cases', stage: 'done', elapsedMs: 0 });
+    return {
+      status: 'SUCCEEDED',
+      executionId,
+      states,
+      stateDurations: clock.list(),
+      output,
+      error: null,
+      caughtBy: null,
+      plan,
+      nextPart,
+    };
   } catch (error) {
     await collecting.catch(() => {});
+    options.onProgress?.({ task: 'use cases', stage: 'done', elapsedMs: 0 });
     return {
       status: 'FAILED',
       executionId,
       states,
+      stateDurations: clock.list(),
       output: null,
       // The first failure is the cause; the execution's own error is the Fail state's.
       error: firstFailure ?? { ...executionError(error), state: null },

@@ -27,6 +27,8 @@ export interface ContainerContext<Kind extends ContainerKind> {
   readonly lake: LakeConnection;
   readonly log: Logger;
   readonly workDir: string;
+  /** How often a long job logs its progress. */
+  readonly progressIntervalMs: number;
   readonly duckdb: DuckdbOptions;
 }
 
@@ -77,6 +79,7 @@ export function containerContextOf<Kind extends ContainerKind>(
       settings.LOG_LEVEL,
     ),
     workDir: settings.WORK_DIR,
+    progressIntervalMs: settings.PROGRESS_INTERVAL_SECONDS * 1000,
     duckdb: { memoryLimit: settings.DUCKDB_MEMORY_LIMIT, threads: settings.DUCKDB_THREADS },
   };
 }

@@ -107,6 +107,8 @@ export function localContainerEnvironment(
     WORK_DIR: settings.workDir,
     DUCKDB_MEMORY_LIMIT: settings.duckdbMemoryLimit,
     DUCKDB_THREADS: String(availableParallelism()),
+    // Every second: the runner turns these lines into the terminal's live line.
+    PROGRESS_INTERVAL_SECONDS: '1',
   };
   if (lake.catalogKind === 'local') return { ...common, CATALOG: 'local', LAKE: lake.root };
   return {

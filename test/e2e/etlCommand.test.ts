@@ -27,6 +27,14 @@ describe('etl run and query', () => {
     expect(summary.totals.kept).toBe(expected.kept.length);
     expect(summary.totals.read).toBe(summary.totals.kept + summary.totals.rejected);
     expect(summary.states.length).toBeGreaterThan(0);
+    // every state entered has its time, and the load's time is inside the loads' Map's
+    expect(new Set(summary.stateDurations.map((d) => d.state))).toEqual(new Set(summary.states));
+    const duration = (state: string) => summary.stateDurations.find((d) => d.state === state);
+    expect(duration('Load')?.entered).toBe(1);
+    expect(duration('Load')?.durationMs).toBeGreaterThan(0);
+    expect(duration('LoadPartitions')?.durationMs).toBeGreaterThanOrEqual(
+      duration('Load')?.durationMs ?? Infinity,
+    );
 
     const query = await etl([
       'query',

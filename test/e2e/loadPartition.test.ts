@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/adapters/jsonLogger.ts';
+import { JsonLogger, silentLogger } from '../../src/adapters/jsonLogger.ts';
 import { rawPrefix } from '../../src/domain/lake/lakeLayout.ts';
 import { newRunId } from '../../src/domain/run/runId.ts';
 import { pricehubble } from '../../src/domain/sources/pricehubble.ts';
@@ -50,6 +50,62 @@ async function runPrefixesOf(lake: LakeConnection): Promise<string[]> {
   const entries = await readdir(join(lake.zones.curated, 'listings', 'source=pricehubble', 'dt=2024-01-15'));
   return entries.filter((entry) => entry.startsWith('run='));
 }
+
+describe('loader progress', () => {
+  it('logs structured progress lines with the run id while it stages and checks', async () => {
+    const records = Array.from({ length: 60_000 }, (_, i) =>
+      JSON.stringify({
+        id: `p${i}`,
+        raw_price: `CHF ${100_000 + i}`,
+        living_area: 80,
+        property_type: 'house',
+        municipality: 'Bern',
+        scraping_date: '2024-01-15',
+      }),
+    );
+    await land('offers.jsonl', `${records.join('\n')}\n`);
+    const lines: Record<string, unknown>[] = [];
+    const log = new JsonLogger({ component: 'loader' }, (line) => lines.push(JSON.parse(line)));
+    const runId = newRunId();
+    const summary = await loadPartition(
+      { source: pricehubble, date: day.dt, runId },
+      {
+        blobs: lake.blobs,
+        catalog: lake.catalog,
+        zones: lake.zones,
+        log,
+        workDir: join(root, 'work'),
+        progressIntervalMs: 5,
+      },
+    );
+    expect(summary.read).toBe(60_000);
+    const progress = lines.filter((line) => line.message === 'progress');
+    expect(progress.length).toBeGreaterThan(1);
+    for (const line of progress) {
+      expect(line).toMatchObject({ runId, source: 'pricehubble', dt: day.dt, level: 'info' });
+      expect(typeof line.stage).toBe('string');
+      expect(line.elapsedMs).toBeGreaterThanOrEqual(0);
+    }
+    // after staging, a line counts every staged record; the stages come in the load's order
+    const stages = [...new Set(progress.map((line) => line.stage))];
+    const order = [
+      'staging',
+      'checking',
+      'de-duplicating',
+      'writing listings',
+      'writing rejects',
+      'summarizing',
+      'publishing',
+    ];
+    expect(stages.map((stage) => order.indexOf(stage as string))).toEqual(
+      [...stages.map((stage) => order.indexOf(stage as string))].sort((a, b) => a - b),
+    );
+    expect(stages.every((stage) => order.includes(stage as string))).toBe(true);
+    const afterStaging = progress.filter((line) => line.stage !== 'staging');
+    expect(afterStaging.length).toBeGreaterThan(0);
+    for (const line of afterStaging) expect(line.records).toBe(60_000);
+  });
+});
 
 describe('loader on the local lake', () => {
   it.each(sampleFiles)('keeps every valid offer of %s with the right price and types', async (file) => {

@@ -6,6 +6,7 @@ import type { StateMachineDefinition } from '../../lib/resolvedDefinition.ts';
 import { silentLogger } from '../../src/adapters/jsonLogger.ts';
 import { OutboxNotifier } from '../../src/adapters/local/outboxNotifier.ts';
 import { rawPrefix } from '../../src/domain/lake/lakeLayout.ts';
+import type { TaskProgress } from '../../src/domain/run/taskProgress.ts';
 import { stateNames } from '../../src/domain/stateMachine/stateNames.ts';
 import { useCases } from '../../src/domain/useCases/registry.ts';
 import { runSqlUseCaseTask } from '../../src/lambdaTasks/runSqlUseCase.ts';
@@ -130,6 +131,31 @@ describe('the synthesized state machine, run locally', () => {
     expect(notification?.message).toMatch(/pricehubble 2024-01-15: read 100, kept 90, rejected 10/);
     const [stats] = await query('SELECT sum(listings) AS offers FROM market_stats_monthly');
     expect(stats).toEqual({ offers: 90 });
+  });
+
+  it('reports the progress of each running task: the loader from its log lines, then the use cases', async () => {
+    await landSample();
+    const progress: TaskProgress[] = [];
+    const result = await runLocalExecution(definition, { date: '2024-01-15' } as never, {
+      lake,
+      ports,
+      workDir: join(root, 'work'),
+      duckdbMemoryLimit: '512MB',
+      onProgress: (p) => progress.push(p),
+      progressIntervalSeconds: 0.005,
+    });
+    expect(result.status).toBe('SUCCEEDED');
+    const loader = progress.filter((p) => p.task === 'pricehubble 2024-01-15');
+    expect(loader.length).toBeGreaterThan(1);
+    expect(loader.at(-1)?.stage).toBe('done');
+    expect(loader.slice(0, -1).every((p) => p.stage !== 'done' && p.elapsedMs >= 0)).toBe(true);
+    const useCaseProgress = progress.filter((p) => p.task === 'use cases' && p.stage === 'use cases');
+    expect(useCaseProgress.map((p) => p.done)).toEqual(useCases.map((_, i) => i + 1));
+    expect(useCaseProgress.every((p) => p.total === useCases.length)).toBe(true);
+    // the use cases start after the load has ended
+    expect(progress.indexOf(useCaseProgress[0] as TaskProgress)).toBeGreaterThan(
+      progress.indexOf(loader.at(-1) as TaskProgress),
+    );
   });
 
   it.each([

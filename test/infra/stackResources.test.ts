@@ -234,6 +234,7 @@ describe.each(environmentNames)('stack of %s', (environment) => {
         WORK_DIR: '/tmp/loader',
         DUCKDB_MEMORY_LIMIT: config.loader.duckdbMemoryLimit,
         DUCKDB_THREADS: String(config.loader.cpu / 1024),
+        PROGRESS_INTERVAL_SECONDS: '10',
       });
     });
 

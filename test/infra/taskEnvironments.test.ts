@@ -37,6 +37,7 @@ const sampleValues: Readonly<Record<string, string>> = {
   WORK_DIR: '/tmp/work',
   DUCKDB_MEMORY_LIMIT: '1GB',
   DUCKDB_THREADS: '2',
+  PROGRESS_INTERVAL_SECONDS: '10',
   RUN_ID: '20240115T060000Z-abcdef',
   RUN_DATE: '2024-01-15',
   SOURCE: 'pricehubble',

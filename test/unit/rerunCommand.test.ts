@@ -19,6 +19,7 @@ function failedRun(input: Record<string, unknown>, lake = '/work/lake'): RunSumm
     outcomes: { partitions: [], useCases: [] },
     useCases: [],
     states: ['ParseArgs', 'LoadPartitions', 'Load', 'NotifyFailure', 'PipelineFailed'],
+    stateDurations: [],
     error: { name: 'States.TaskFailed', message: 'NoRawDataError: ...', state: 'Load' },
     caughtBy: 'NotifyFailure',
     redriveCommand: null,

@@ -59,6 +59,20 @@ export class DuckdbSession {
     return new DuckdbSession(instance, connection);
   }
 
+  /**
+   * How far the statement running now has got, 0–100, or null when DuckDB cannot tell (no
+   * statement, or one it cannot estimate). DuckDB counts it only once told to, without printing.
+   */
+  progressPercent(): number | null {
+    const percent = this.connection.progress.percentage;
+    return percent >= 0 ? percent : null;
+  }
+
+  /** Makes progressPercent() answer (DuckDB keeps no count unless asked to). */
+  async trackProgress(): Promise<void> {
+    await this.connection.run('SET enable_progress_bar = true; SET enable_progress_bar_print = false');
+  }
+
   async run(sql: string): Promise<void> {
     await this.connection.run(sql);
   }

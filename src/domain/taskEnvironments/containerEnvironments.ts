@@ -15,12 +15,20 @@ import {
  * come from the task definition (or, locally, from the runner), the per-run values from the
  * state machine's container overrides; the lake is either a local directory or S3 + Glue.
  */
+/** How often a task in AWS logs its progress: often enough to follow, rarely enough to read. */
+export const taskProgressIntervalSeconds = 10;
+
 export const containerSettings = z.object({
   ...taskLoggingVariables,
   /** Scratch disk: downloaded inputs, staged records, Parquet before upload, DuckDB's spill. */
   WORK_DIR: nonEmpty,
   DUCKDB_MEMORY_LIMIT: duckdbMemoryLimitVariable,
   DUCKDB_THREADS: z.coerce.number().int().positive(),
+  /**
+   * How often a long job logs its progress: every few seconds in a task's log (the stack), every
+   * second locally, where the runner turns the lines into its live line.
+   */
+  PROGRESS_INTERVAL_SECONDS: z.coerce.number().positive(),
 });
 
 /**

@@ -46,6 +46,8 @@ export interface ContractCheckerOptions {
   readonly duckdb?: DuckdbOptions;
   /** Called when a phase ends, for timings. */
   readonly onPhase?: (phase: string) => void;
+  /** Let progressPercent() answer while a statement runs. */
+  readonly trackProgress?: boolean;
 }
 
 /** Gives DuckDB's errors a name and a next step. */
@@ -86,12 +88,18 @@ export class ContractChecker {
       ...options.duckdb,
     });
     try {
+      if (options.trackProgress) await session.trackProgress();
       for (const macro of priceMacrosSql) await session.run(macro);
     } catch (error) {
       session.close();
       throw error;
     }
     return new ContractChecker(session, options);
+  }
+
+  /** How far the engine's current statement has got (0–100), when it can tell. */
+  progressPercent(): number | null {
+    return this.session.progressPercent();
   }
 
   /** Queues staged files for checking; errors surface in `finish`. */

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type { StagedFile } from '../../domain/cleaning/listingRules.ts';
 import { PipelineError } from '../../domain/errors/pipelineError.ts';
 import { type ByteAccount, byteAccountProblem } from '../../domain/ingest/byteAccount.ts';
-import { newStagingStats, stageRecords } from '../../domain/ingest/recordStager.ts';
+import { newStagingStats, type StagingStats, stageRecords } from '../../domain/ingest/recordStager.ts';
 import { manifestUri, rawPrefix, runDataFile, type SourceDay } from '../../domain/lake/lakeLayout.ts';
 import { judgeQuality, type QualityRecord, refusalOf } from '../../domain/quality/dataQualityGate.ts';
 import type { QualityOverride } from '../../domain/run/runArguments.ts';
@@ -15,6 +15,7 @@ import type { BlobObject } from '../../ports/blobStore.ts';
 import type { Logger } from '../../ports/logger.ts';
 import { publishRun } from '../../publishing/publishRun.ts';
 import type { JobPorts } from '../jobPorts.ts';
+import { type ProgressSample, ProgressTicker } from '../progressTicker.ts';
 import { openScratch, scratchDiskFull } from '../scratchSpace.ts';
 import { ContractChecker, type ContractOutcome, type RejectedExample } from './applyContract.ts';
 import { ConservationError, DataQualityError, NoRawDataError, RawObjectReadError } from './loaderErrors.ts';
@@ -97,6 +98,43 @@ class PhaseClock {
   }
 }
 
+/** The engine's phases (ContractChecker's onPhase) and the stage a person sees after each. */
+const nextStage: Record<string, string> = {
+  check: 'de-duplicating',
+  dedupe: 'writing listings',
+  writeListings: 'writing rejects',
+  writeRejected: 'summarizing',
+};
+
+/** What a load has done so far, for its progress lines (ProgressTicker). */
+class LoadProgress {
+  stage = 'staging';
+  /** The object being staged: its counts grow as it streams. */
+  staging: StagingStats | undefined;
+  checker: ContractChecker | undefined;
+  private stagedRecords = 0;
+  private stagedBytes = 0;
+
+  /** An object is staged: its counts join the total. */
+  staged(stats: StagingStats): void {
+    this.stagedRecords += stats.records;
+    this.stagedBytes += stats.bytes.read;
+    this.staging = undefined;
+  }
+
+  sample(): ProgressSample {
+    if (this.stage === 'staging') {
+      return {
+        stage: this.stage,
+        records: this.stagedRecords + (this.staging?.records ?? 0),
+        bytes: this.stagedBytes + (this.staging?.bytes.read ?? 0),
+      };
+    }
+    const percent = this.checker?.progressPercent() ?? null;
+    return { stage: this.stage, records: this.stagedRecords, ...(percent === null ? {} : { percent }) };
+  }
+}
+
 /** Step 1: the day's raw objects; none is an error (a day without data is not a quiet day). */
 async function listRawObjects(ports: JobPorts, day: SourceDay, log: Logger): Promise<BlobObject[]> {
   const prefix = rawPrefix(ports.zones, day);
@@ -121,12 +159,14 @@ async function stageRawObjects(
   rawObjects: readonly BlobObject[],
   work: string,
   log: Logger,
+  progress: LoadProgress,
 ): Promise<{ objects: RawObjectSummary[]; stagedFiles: StagedFile[] }> {
   const objects: RawObjectSummary[] = [];
   const stagedFiles: StagedFile[] = [];
   for (const [index, object] of rawObjects.entries()) {
     const stats = newStagingStats();
     const content = newContentCount();
+    progress.staging = stats;
     const path = join(work, `staged-${index}.txt`);
     try {
       await pipeline(
@@ -159,6 +199,7 @@ async function stageRawObjects(
       ...stats,
     };
     checkBytes(request, summary, content);
+    progress.staged(stats);
     objects.push(summary);
     if (stats.records > 0) stagedFiles.push({ path, objectIndex: index });
     log.info('raw object staged', { object: object.uri, ...stats });
@@ -174,14 +215,21 @@ async function applyContract(
   rawObjects: readonly BlobObject[],
   files: { work: string; listings: string; rejected: string },
   clock: PhaseClock,
+  progress: LoadProgress,
 ): Promise<ContractOutcome> {
   const checker = await ContractChecker.open({
     source: request.source,
     runId: request.runId,
     workDir: files.work,
     ...(ports.duckdb ? { duckdb: ports.duckdb } : {}),
-    onPhase: (phase) => clock.done(phase),
+    trackProgress: ports.progressIntervalMs !== undefined,
+    onPhase: (phase) => {
+      clock.done(phase);
+      progress.stage = nextStage[phase] ?? progress.stage;
+    },
   });
+  progress.checker = checker;
+  progress.stage = 'checking';
   try {
     // (Checking each object while the next one stages measured slower on 2 vCPUs: DuckDB
     // already uses both.)
@@ -266,20 +314,27 @@ export async function loadPartition(request: LoadRequest, ports: JobPorts): Prom
   const clock = new PhaseClock(log);
   const rawObjects = await listRawObjects(ports, day, log);
   const work = await openScratch(ports.workDir, 'load', request.runId, log);
+  const progress = new LoadProgress();
+  const ticker =
+    ports.progressIntervalMs === undefined
+      ? undefined
+      : new ProgressTicker(log, ports.progressIntervalMs, () => progress.sample());
+  ticker?.start();
   try {
-    const staged = await stageRawObjects(request, ports, rawObjects, work, log);
+    const staged = await stageRawObjects(request, ports, rawObjects, work, log, progress);
     clock.done('stage');
     const files = {
       work,
       listings: join(work, 'listings.parquet'),
       rejected: join(work, 'listings_rejected.parquet'),
     };
-    const outcome = await applyContract(request, ports, staged, rawObjects, files, clock);
+    const outcome = await applyContract(request, ports, staged, rawObjects, files, clock, progress);
     const read = checkConservation(request, day, staged.objects, outcome);
     const { kept, rejected, rejectedForRules, rejectedByReason, examplesByReason } = outcome;
     log.info('contract applied', { read, kept, rejected, rejectedForRules, rejectedByReason });
     const quality = checkQuality(request, day, outcome, log);
 
+    progress.stage = 'publishing';
     const upload = (local: string) => (location: string) => ports.blobs.upload(local, runDataFile(location));
     const published = await publishRun({ ...ports, log }, request.runId, [
       { table: listingsTable, values: day, write: upload(files.listings) },
@@ -316,6 +371,7 @@ export async function loadPartition(request: LoadRequest, ports: JobPorts): Prom
     log.error('loader failed', { error: (error as Error).name, message: (error as Error).message });
     throw error;
   } finally {
+    ticker?.stop();
     await rm(work, { recursive: true, force: true });
   }
 }
