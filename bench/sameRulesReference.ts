@@ -5,7 +5,7 @@
  * trustworthy: raw text and record numbers of rejects, gzip/array/BOM handling, the
  * conservation check, the publish. Run as a child process so its peak RSS is its own.
  *
- * Usage: tsx bench/referencePipeline.ts INPUT.jsonl OUT_DIR MEMORY_LIMIT
+ * Usage: tsx bench/sameRulesReference.ts INPUT.jsonl OUT_DIR MEMORY_LIMIT
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,7 +17,8 @@ import { parquetCopySql } from '../src/domain/sql/parquetCopy.ts';
 import { sqlFile } from '../src/domain/sql/sqlLiteral.ts';
 
 const [input, outDir, memoryLimit] = process.argv.slice(2);
-if (!input || !outDir || !memoryLimit) throw new Error('usage: referencePipeline INPUT OUT_DIR MEMORY_LIMIT');
+if (!input || !outDir || !memoryLimit)
+  throw new Error('usage: sameRulesReference INPUT OUT_DIR MEMORY_LIMIT');
 await mkdir(outDir, { recursive: true });
 const started = performance.now();
 const session = await DuckdbSession.open({ memoryLimit, tempDirectory: join(outDir, 'spill') });
