@@ -10,7 +10,10 @@ import type { TaskProgress } from '../../src/domain/run/taskProgress.ts';
 import { stateNames } from '../../src/domain/stateMachine/stateNames.ts';
 import { useCases } from '../../src/domain/useCases/registry.ts';
 import { runSqlUseCaseTask } from '../../src/lambdaTasks/runSqlUseCase.ts';
-import { localStateMachineDefinition } from '../../src/orchestrator/localDefinition.ts';
+import {
+  isValidatedDefinition,
+  localStateMachineDefinition,
+} from '../../src/orchestrator/localDefinition.ts';
 import {
   runLocalExecution,
   taskStates,
@@ -131,6 +134,17 @@ describe('the synthesized state machine, run locally', () => {
     expect(notification?.message).toMatch(/pricehubble 2024-01-15: read 100, kept 90, rejected 10/);
     const [stats] = await query('SELECT sum(listings) AS offers FROM market_stats_monthly');
     expect(stats).toEqual({ offers: 90 });
+  });
+
+  it('validates a definition once: the synthesized one is not validated again to run, any other is', async () => {
+    expect(isValidatedDefinition(definition)).toBe(true);
+    const edited = structuredClone(definition);
+    expect(isValidatedDefinition(edited)).toBe(false);
+    // an invalid definition that was not synthesized is refused before anything runs
+    const broken = { ...edited, StartAt: 'Nowhere' } as StateMachineDefinition;
+    await expect(
+      runLocalExecution(broken, {}, { lake, ports, workDir: root, duckdbMemoryLimit: '512MB' }),
+    ).rejects.toThrow();
   });
 
   it('reports the progress of each running task: the loader from its log lines, then the use cases', async () => {
