@@ -22,6 +22,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { newRunId } from '../src/domain/run/runId.ts';
+import { plannedLoaderMemoryMiB } from '../src/domain/sql/duckdbMemoryLimit.ts';
 import { messyOfferLines } from '../src/generator/messyOffers.ts';
 import { containerBundle } from '../src/orchestrator/containerBundle.ts';
 
@@ -183,6 +184,12 @@ const seconds = (ms: number): string => (ms / 1000).toFixed(2);
 const count = (n: number): string => Math.round(n).toLocaleString('en-US');
 const mb = (bytes: number): string => String(Math.round(bytes / 1e6));
 
+/** The task memory the environment config plans for this limit (lib/config/environments.ts). */
+const plannedMiB = plannedLoaderMemoryMiB(memoryLimit);
+const rssWithinPlan = (runs: readonly Measurement[]): boolean =>
+  runs.every((run) => run.peakRssBytes <= plannedMiB * 2 ** 20);
+let overPlan = false;
+
 const programs = {
   plain: runPlain,
   'same rules': runSameRules,
@@ -233,10 +240,12 @@ for (const size of sizes) {
         `${(picked.plain.durationMs / m.durationMs).toFixed(2)} |`,
     );
   }
+  overPlan ||= !rssWithinPlan(runs.loader);
   ratios.push(
     `- ${count(size)} rows (${mb(bytes)} MB): loader throughput = **${(picked.plain.durationMs / picked.loader.durationMs).toFixed(2)}×** ` +
       `the plain reference's, ${(picked['same rules'].durationMs / picked.loader.durationMs).toFixed(2)}× the same-rules reference's; ` +
-      `loader peak RSS ${mb(picked.loader.peakRssBytes)} MB with a ${memoryLimit} DuckDB limit.`,
+      `loader peak RSS ${mb(picked.loader.peakRssBytes)} MB with a ${memoryLimit} DuckDB limit: ` +
+      `${rssWithinPlan(runs.loader) ? 'within' : '**over**'} the planned ${plannedMiB} MiB (limit + measured overhead).`,
   );
 }
 
@@ -298,3 +307,10 @@ const lines = [
 ];
 await writeFile(options.out, lines.join('\n'));
 process.stdout.write(`${lines.join('\n')}\n`);
+if (overPlan) {
+  process.stderr.write(
+    `The loader's peak RSS went over the planned ${plannedMiB} MiB: raise loaderMemoryOverheadMiB ` +
+      '(src/domain/sql/duckdbMemoryLimit.ts) to what was measured, and the task sizes with it.\n',
+  );
+  process.exitCode = 1;
+}

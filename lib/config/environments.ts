@@ -7,6 +7,8 @@ import {
   duckdbMemoryLimitHint,
   duckdbMemoryLimitMiB,
   isDuckdbMemoryLimit,
+  loaderMemoryOverheadMiB,
+  plannedLoaderMemoryMiB,
 } from '../../src/domain/sql/duckdbMemoryLimit.ts';
 import { logLevelSchema } from '../../src/domain/taskEnvironments/logLevel.ts';
 
@@ -52,6 +54,14 @@ function isValidFargateSize(cpu: number, memoryMiB: number): boolean {
   return memoryMiB % range.step === 0;
 }
 
+/** The smallest task memory Fargate offers with `cpu` that holds `neededMiB`, if any. */
+function smallestFargateMemory(cpu: number, neededMiB: number): number | undefined {
+  const range = fargateMemoryByCpu[cpu];
+  if (!range) return undefined;
+  const size = Math.max(range.min, Math.ceil(neededMiB / range.step) * range.step);
+  return size <= range.max ? size : undefined;
+}
+
 function isTimeZone(name: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: name });
@@ -86,7 +96,7 @@ export const pipelineConfigSchema = z
       /** Fargate CPU units (1024 = 1 vCPU). */
       cpu: z.number().int(),
       memoryMiB: z.number().int(),
-      /** DuckDB `memory_limit`: about half the task, the rest is Node, buffers and the OS. */
+      /** DuckDB `memory_limit`; the task's memory must hold it plus the loader's measured overhead. */
       duckdbMemoryLimit: z.string().refine(isDuckdbMemoryLimit, duckdbMemoryLimitHint),
       /** One partition's load must finish within this; a hung task should not block the run for a day. */
       timeoutMinutes: z
@@ -131,12 +141,23 @@ export const pipelineConfigSchema = z
         message: `cpu ${config.loader.cpu} with ${config.loader.memoryMiB} MiB is not a Fargate task size`,
       });
     }
+    const planned = plannedLoaderMemoryMiB(config.loader.duckdbMemoryLimit);
+    if (config.loader.memoryMiB < planned) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['loader', 'memoryMiB'],
+        message:
+          `${config.loader.memoryMiB} MiB cannot hold DuckDB's ${config.loader.duckdbMemoryLimit} plus the loader's measured ` +
+          `${loaderMemoryOverheadMiB} MiB beyond it: give the task at least ${smallestFargateMemory(config.loader.cpu, planned) ?? planned} MiB ` +
+          'or lower the limit',
+      });
+    }
     const ratio = duckdbMemoryLimitMiB(config.loader.duckdbMemoryLimit) / config.loader.memoryMiB;
-    if (!(ratio >= 0.3 && ratio <= 0.75)) {
+    if (ratio < 0.3) {
       ctx.addIssue({
         code: 'custom',
         path: ['loader', 'duckdbMemoryLimit'],
-        message: `${config.loader.duckdbMemoryLimit} is ${Math.round(ratio * 100)}% of the task memory; keep it near half (30-75%)`,
+        message: `${config.loader.duckdbMemoryLimit} is ${Math.round(ratio * 100)}% of the task memory: DuckDB would spill while the task's memory lies idle`,
       });
     }
     if (config.name === 'prod' && config.logLevel === 'debug') {

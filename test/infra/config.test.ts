@@ -42,12 +42,24 @@ describe('environment configuration', () => {
     ]);
   });
 
-  it('gives DuckDB about half of the task memory everywhere', () => {
+  it('gives every loader task room for its DuckDB limit plus the measured overhead', () => {
     for (const environment of environmentNames) {
       const { loader } = loadEnvironmentConfig(environment);
-      const limitMiB = Number.parseInt(loader.duckdbMemoryLimit, 10) * 1024;
-      expect(limitMiB / loader.memoryMiB).toBe(0.5);
+      const limitMiB = (Number.parseInt(loader.duckdbMemoryLimit, 10) * 1e9) / 2 ** 20; // '4GB': DuckDB's GB is 10^9
+      expect(loader.memoryMiB).toBeGreaterThanOrEqual(limitMiB + 640);
     }
+  });
+
+  it('refuses a task too small for its DuckDB limit, and says what size would do', () => {
+    const small = {
+      ...valid(),
+      loader: { ...valid().loader, cpu: 1024, memoryMiB: 2048, duckdbMemoryLimit: '2GB' },
+    };
+    const result = pipelineConfigSchema.safeParse(small);
+    expect(result.success).toBe(false);
+    const message = result.error?.issues.map((i) => i.message).join('; ');
+    // 2GB = 1907 MiB, + 640 MiB = 2547 MiB: 1 vCPU tasks come in steps of 1024 MiB
+    expect(message).toContain('give the task at least 3072 MiB');
   });
 
   it('reads account, region, AZs and e-mails from context first, then LISTINGS_<ENV>_* variables', () => {
@@ -96,7 +108,12 @@ describe('environment configuration', () => {
     [
       'a DuckDB limit near the whole task memory',
       { loader: { ...valid().loader, duckdbMemoryLimit: '8GB' } },
-      /keep it near half/,
+      /cannot hold DuckDB's 8GB plus the loader's measured 640 MiB/,
+    ],
+    [
+      'a DuckDB limit far below the task memory',
+      { loader: { ...valid().loader, duckdbMemoryLimit: '1GB' } },
+      /would spill while the task's memory lies idle/,
     ],
     ['a log retention CloudWatch does not offer', { logRetentionDays: 8 }, /retention/],
     [

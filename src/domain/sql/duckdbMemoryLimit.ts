@@ -31,3 +31,15 @@ export function duckdbMemoryLimitMiB(value: string): number {
 
 /** What to tell a person who gave something else. */
 export const duckdbMemoryLimitHint = 'a positive amount with a unit, e.g. 512MB, 1GB, 1.5GB or 2GiB';
+
+/**
+ * What a loader task holds beyond DuckDB's `memory_limit`: Node and its buffers, the stager's
+ * chunks, DuckDB's allocations outside its buffer pool. Measured: peak RSS was the limit plus
+ * 0.36–0.5 GB on 1M–5M rows (bench/results.md checks every run against this plan), so the
+ * plan keeps 640 MiB. A task's memory must be at least the limit plus this.
+ */
+export const loaderMemoryOverheadMiB = 640;
+
+/** The memory a loader needs with DuckDB limited to `limit` (MiB): the limit plus the measured overhead. */
+export const plannedLoaderMemoryMiB = (limit: string): number =>
+  Math.ceil(duckdbMemoryLimitMiB(limit) + loaderMemoryOverheadMiB);
