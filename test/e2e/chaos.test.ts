@@ -87,6 +87,7 @@ async function loadAndKill(dt: string, afterMs: number): Promise<void> {
       WORK_DIR: join(work, 'scratch'),
       DUCKDB_MEMORY_LIMIT: '256MB',
       DUCKDB_THREADS: '1',
+      PROGRESS_INTERVAL_SECONDS: '10',
     },
     stdio: 'ignore',
   });

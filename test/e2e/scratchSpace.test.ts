@@ -90,6 +90,7 @@ describe('scratch space', () => {
       WORK_DIR: scratch,
       DUCKDB_MEMORY_LIMIT: '256MB',
       DUCKDB_THREADS: '1',
+      PROGRESS_INTERVAL_SECONDS: '10',
     };
     const script = `mount -t tmpfs -o size=1m tmpfs '${scratch}' && exec '${process.execPath}' --import tsx containers/loader/entrypoint.ts`;
     const outcome = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {

@@ -277,6 +277,7 @@ describeWithMoto('the loader on S3 + Glue (moto_server)', () => {
       WORK_DIR: join(scratch, 'container-work'),
       DUCKDB_MEMORY_LIMIT: '512MB',
       DUCKDB_THREADS: '2',
+      PROGRESS_INTERVAL_SECONDS: '10',
       // Everything AWS from the standard variables, all pointing at the local emulator.
       AWS_ENDPOINT_URL: endpoint,
       AWS_REGION: testRegion,
