@@ -22,22 +22,8 @@ const currencyFirst = `(?i)${currency}\\s*${token}`;
 const currencyAfter = `(?i)(${numberPattern})\\s*(?:${currency}|\\.[-–—])`;
 const millions = '(?i)\\d\\s*(?:mio\\.?|mios|millions?|millionen)(?:\\W|$)';
 
-/**
- * Most prices are spelled plainly: an optional label (`Prix:`), an optional `CHF`/`EUR`/`€`, one
- * number with thousands groups or none and at most two decimals, an optional currency or
- * `.–`. For those the whole text is that number, so one anchored pattern reads it; everything
- * else goes through the full parser below. The fast path never gives another answer than the
- * full parser would (test/sql/priceParsing.test.ts compares both on generated spellings).
- */
-const plainPrice =
-  `^(?:[A-Za-z]+:\\s*)?(?:(?:CHF|EUR|€)\\s*)?` +
-  `(\\d{1,3}(?:[${groupSeparators}]\\d{3})+(?:\\.\\d{1,2})?|\\d+(?:\\.\\d{1,2})?)` +
-  `\\s*(?:€(?:/mo\\.?)?|CHF|EUR|\\.[-–—])?$`;
-
 /** Macro names, for use in generated SQL. */
 export const priceMacro = 'parse_price';
-/** The full parser alone, without the fast path: what the fast path must agree with. */
-export const fullPriceMacro = 'parse_price_full';
 
 export const priceMacrosSql: readonly string[] = [
   // The number the text is about: next to a currency, else the only number in it.
@@ -81,14 +67,8 @@ export const priceMacrosSql: readonly string[] = [
      WHEN (contains(s, 'io') OR contains(s, 'IO')) AND regexp_matches(s, ${sqlString(millions)})
        THEN price_value(t) * 1000000
      ELSE price_value(t) END`,
-  // A positive price or NULL. greatest() skips NULL, so zero, negative and NULL all end as
-  // NULL with one evaluation.
-  `CREATE OR REPLACE MACRO ${fullPriceMacro}(s) AS
-     nullif(greatest(list_transform([price_token(s::VARCHAR)], t -> price_from_token(s::VARCHAR, t))[1], 0), 0)`,
-  // The entry point. A CASE, not coalesce(): DuckDB evaluates every argument of coalesce on
-  // every row, and the full parser would then run for the plain spellings too.
+  // The entry point: a positive price or NULL.
+  // greatest() skips NULL, so zero, negative and NULL all end as NULL with one evaluation.
   `CREATE OR REPLACE MACRO ${priceMacro}(s) AS
-     list_transform([regexp_extract(s::VARCHAR, ${sqlString(plainPrice)}, 1)], p -> CASE
-       WHEN p <> '' THEN nullif(greatest(TRY_CAST(price_digits(p) AS DOUBLE), 0), 0)
-       ELSE ${fullPriceMacro}(s) END)[1]`,
+     nullif(greatest(list_transform([price_token(s::VARCHAR)], t -> price_from_token(s::VARCHAR, t))[1], 0), 0)`,
 ];
