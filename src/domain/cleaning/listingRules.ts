@@ -105,7 +105,7 @@ function selectList(columns: Record<string, string>, names: readonly string[]): 
 }
 
 /** The staged records (see recordStager), as `object_index`, `record_number`, `raw`. */
-export function stagedRelation(input: Pick<CleaningInput, 'stagedFiles'>): string {
+function stagedRelation(input: CleaningInput): string {
   const paths = input.stagedFiles.map((f) => f.path);
   // The reader is given the files (never a glob); its `filename` column holds them as written.
   const names = `[${paths.map(sqlString).join(', ')}]`;
@@ -160,12 +160,10 @@ FROM (
 
 /**
  * Writes `checked` to a local Parquet file: one row per staged record with its typed
- * fields, every reason it failed and, for a record that failed a rule, its raw text. A file,
- * not a table: the write streams, so memory stays bounded whatever the input size (an
- * in-memory table of 5M records measured 1.4 GB RSS under a 1 GB limit). The raw text of
- * records that pass is left out: compressing and writing it was the largest cost after the
- * price, and only the few that lose de-duplication need it (`loserTextSql` reads theirs
- * back from the staged files). Then `checkedViewSql`.
+ * fields, every reason it failed and its raw text (needed for rejects and de-duplication
+ * losers). A file, not a table: the write streams, so memory stays bounded whatever the
+ * input size (an in-memory table of 5M records measured 1.4 GB RSS under a 1 GB limit), and
+ * later reads skip the raw text column when they do not need it. Then `checkedViewSql`.
  */
 export function checkRecordsSql(contract: SourceContract, input: CleaningInput, checkedPath: string): string {
   // The source's key names, mapped to the contract's names.
@@ -193,7 +191,7 @@ fields AS (
 ),
 judged AS (${judgedRecordsSql(contract, 'fields')})
 SELECT object_index, record_number, id, scraping_date, property_type, municipality, price, living_area,
-       price_per_square_meter, reasons, CASE WHEN len(reasons) > 0 THEN raw END AS raw
+       price_per_square_meter, reasons, raw
 FROM judged`;
   return parquetCopySql(select, checkedPath, 'lz4_raw');
 }
@@ -205,28 +203,16 @@ export function checkedViewSql(checkedPaths: readonly string[]): string {
 /**
  * One row per id: among records that passed every rule, the latest scraping_date wins and,
  * on a tie, the one read last. The others ("losers") become `duplicate_id` rejects. A narrow
- * table of their positions: the window then sorts no raw text (`raw` is filled in by
- * `loserTextSql` when there are losers).
+ * table of their positions: the window then sorts no raw text.
  */
 export function findDuplicatesSql(): string {
   return `
 CREATE OR REPLACE TEMP TABLE losers AS
-SELECT object_index, record_number, NULL::VARCHAR AS raw FROM (
+SELECT object_index, record_number FROM (
   SELECT object_index, record_number,
          row_number() OVER (PARTITION BY id ORDER BY scraping_date DESC, object_index DESC, record_number DESC) AS rank
   FROM checked WHERE len(reasons) = 0)
 WHERE rank > 1`;
-}
-
-/** Losers, that is: any at all (the staged files are read again only then). */
-export const loserCountSql = 'SELECT count(*) AS losers FROM losers';
-
-/** The losers' raw text, from the staged files (`checked` keeps only the rule-rejected records'). */
-export function loserTextSql(input: Pick<CleaningInput, 'stagedFiles'>): string {
-  return `
-CREATE OR REPLACE TEMP TABLE losers AS
-SELECT l.object_index, l.record_number, s.raw
-FROM losers l JOIN ${stagedRelation(input)} s USING (object_index, record_number)`;
 }
 
 const isLoser = `EXISTS (SELECT 1 FROM losers l
@@ -248,7 +234,6 @@ export function writeRejectedSql(runId: string, path: string, objectNames: reado
   const columns = {
     ...rejectedSelect,
     reasons: `CASE WHEN len(reasons) > 0 THEN reasons ELSE ['duplicate_id'] END`,
-    raw_record: 'coalesce(checked.raw, losers.raw)',
     source_object: `[${objectNames.map(sqlString).join(', ')}][object_index + 1]`,
     run_id: sqlString(runId),
   };
@@ -256,8 +241,7 @@ export function writeRejectedSql(runId: string, path: string, objectNames: reado
     columns,
     listingsRejectedTable.columns.map((c) => c.name),
   )}
-  FROM checked LEFT JOIN losers USING (object_index, record_number)
-  WHERE len(reasons) > 0 OR losers.record_number IS NOT NULL`;
+  FROM checked WHERE len(reasons) > 0 OR ${isLoser}`;
   return parquetCopySql(select, path);
 }
 

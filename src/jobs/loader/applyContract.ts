@@ -5,8 +5,6 @@ import {
   checkedViewSql,
   checkRecordsSql,
   findDuplicatesSql,
-  loserCountSql,
-  loserTextSql,
   rejectionSummarySql,
   ruleRejectedCountSql,
   type StagedFile,
@@ -78,7 +76,6 @@ export class ContractChecker {
   private queue: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   private readonly checkedPaths: string[] = [];
-  private readonly stagedFiles: StagedFile[] = [];
 
   private constructor(
     private readonly session: DuckdbSession,
@@ -109,7 +106,6 @@ export class ContractChecker {
   check(files: readonly StagedFile[]): void {
     const checkedPath = join(this.options.workDir, `checked-${this.checkedPaths.length}.parquet`);
     this.checkedPaths.push(checkedPath);
-    this.stagedFiles.push(...files);
     const sql = checkRecordsSql(
       this.options.source,
       { stagedFiles: files, runId: this.options.runId },
@@ -152,8 +148,6 @@ export class ContractChecker {
       await session.run(checkedViewSql(this.checkedPaths));
       options.onPhase?.('check');
       await session.run(findDuplicatesSql());
-      const [losers] = await session.all(loserCountSql);
-      if (Number(losers?.losers) > 0) await session.run(loserTextSql({ stagedFiles: this.stagedFiles }));
       options.onPhase?.('dedupe');
       const kept = await session.all(writeListingsSql(options.runId, listingsPath));
       options.onPhase?.('writeListings');
