@@ -185,6 +185,9 @@ describe('listing contract', () => {
     ]);
     expect(outcome).toMatchObject({ read: 6, kept: 2, rejected: 4 });
     expect(outcome.rejectedByReason).toEqual({ duplicate_id: 3, unsupported_property_type: 1 });
+    // a loser keeps its own line's text, like any rejected record
+    const lines = [...first.trim().split('\n'), ...second.trim().split('\n')];
+    expect(rejected.map((r) => r.raw_record)).toEqual([lines[0], lines[1], lines[4], lines[5]]);
   });
 
   it('does not let an invalid record knock out a valid one with the same id', async () => {
