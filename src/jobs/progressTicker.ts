@@ -17,15 +17,21 @@ export interface ProgressSample {
  */
 export class ProgressTicker {
   private timer: NodeJS.Timeout | undefined;
-  private stageStarted = performance.now();
+  private readonly started: number;
+  private stageStarted: number;
+  private lastTick: number;
   private stage: string | undefined;
-  private readonly started = performance.now();
 
   constructor(
     private readonly log: Logger,
     private readonly intervalMs: number,
     private readonly sample: () => ProgressSample,
-  ) {}
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.started = now();
+    this.stageStarted = this.started;
+    this.lastTick = this.started;
+  }
 
   start(): void {
     this.timer = setInterval(() => this.tick(), this.intervalMs);
@@ -38,12 +44,15 @@ export class ProgressTicker {
   }
 
   tick(): void {
-    const now = performance.now();
+    const now = this.now();
     const sample = this.sample();
     if (sample.stage !== this.stage) {
+      // The stage began after the last tick (the first one when the job began): rates over
+      // the stage count from then, never from this tick, which would make them near infinite.
       this.stage = sample.stage;
-      this.stageStarted = now;
+      this.stageStarted = this.lastTick;
     }
+    this.lastTick = now;
     const seconds = Math.max((now - this.stageStarted) / 1000, 0.001);
     this.log.info(progressMessage, {
       stage: sample.stage,
