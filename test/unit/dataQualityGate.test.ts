@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   judgeQuality,
   type QualityVerdict,
+  qualityRecordSchema,
   type RejectionCounts,
   refusalOf,
   rejectedShare,
@@ -282,6 +283,88 @@ describe('data-quality gate: what a refusal says', () => {
     );
     expect(message).toContain("above this run's limit (audit day: nothing doubtful) of 10.0%");
     expect(details.limitSource).toBe('run');
+  });
+});
+
+describe('data-quality gate: a refusal, word for word', () => {
+  it('orders reasons by records then name, cuts long examples, and says what to do', () => {
+    const long = `{"id":"x","text":"${'a'.repeat(200)}"}`;
+    const day: RejectionCounts = {
+      read: 20,
+      rejectedForRules: 14,
+      // insertion order is not the order a person reads them in
+      rejectedByReason: {
+        missing_field: 2,
+        unparseable_price: 5,
+        duplicate_id: 9,
+        malformed_record: 5,
+        invalid_scraping_date: 6,
+      },
+      examplesByReason: {
+        invalid_scraping_date: [
+          { sourceObject: 'raw/a.jsonl', recordNumber: 3, rawRecord: long },
+          { sourceObject: 'raw/b.jsonl', recordNumber: 11, rawRecord: '{"id":"y"}' },
+        ],
+      },
+    };
+    const source = withQuality({ maxRejectedShare: 0.5, maxShareByReason: { invalid_scraping_date: 0.25 } });
+    const { message, details } = refusalOf(
+      source,
+      '2024-03-01',
+      day,
+      refused(judgeQuality(source, day, null)),
+    );
+    expect(message).toBe(
+      [
+        'gate_test 2024-03-01: 70.0% of 20 records were rejected (14 failed at least one rule; duplicates are not ' +
+          'counted), above the limit of 50.0%; invalid_scraping_date alone is 30.0%, above its limit of 25.0%. ' +
+          'The partition was not published; the previous one is unchanged.',
+        'Top reasons:',
+        '  - invalid_scraping_date: 6 records, e.g.',
+        `      raw/a.jsonl #3: ${long.slice(0, 160)}`,
+        '      raw/b.jsonl #11: {"id":"y"}',
+        '  - malformed_record: 5 records',
+        '  - unparseable_price: 5 records',
+        "Check the source's export for that day. If the data is right and the contract is too strict, change the " +
+          'rules or quality in src/domain/sources/gate_test.ts and re-run the date; to publish it once as it is, ' +
+          're-run the date with --max-rejected-share 1 --reason "why".',
+      ].join('\n'),
+    );
+    expect(details.exceeded).toEqual([
+      { reason: null, share: 0.7, limit: 0.5 },
+      { reason: 'invalid_scraping_date', share: 0.3, limit: 0.25 },
+    ]);
+  });
+
+  it('records only verdicts with shares and limits between 0 and 1, from a known source', () => {
+    const record = {
+      status: 'passed',
+      limit: 0.5,
+      source: 'contract',
+      contractLimit: 0.5,
+      warnAt: 0.3,
+      rejectedShare: 0.1,
+      shareByReason: { missing_field: 0.1 },
+    };
+    expect(qualityRecordSchema.safeParse(record).success).toBe(true);
+    expect(
+      qualityRecordSchema.safeParse({ ...record, status: 'warned', source: 'run', reason: 'r' }).success,
+    ).toBe(true);
+    for (const change of [
+      { status: 'refused' },
+      { source: 'someone' },
+      { limit: 1.01 },
+      { limit: -0.01 },
+      { warnAt: 1.5 },
+      { warnAt: -0.5 },
+      { rejectedShare: 2 },
+      { contractLimit: -1 },
+      { extra: true },
+    ]) {
+      expect(qualityRecordSchema.safeParse({ ...record, ...change }).success, JSON.stringify(change)).toBe(
+        false,
+      );
+    }
   });
 });
 
