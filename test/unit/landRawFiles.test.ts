@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/adapters/jsonLogger.ts';
+import { JsonLogger, silentLogger } from '../../src/adapters/jsonLogger.ts';
 import { FileBlobStore } from '../../src/adapters/local/fileBlobStore.ts';
 import { rawPrefix, zonesUnder } from '../../src/domain/lake/lakeLayout.ts';
 import { RawLandingConflictError } from '../../src/jobs/loader/loaderErrors.ts';
@@ -42,6 +42,35 @@ async function landedNames(): Promise<string[]> {
     throw error;
   }
 }
+
+describe('landing raw files: what it says and returns', () => {
+  it('copies a new file, then says it is already there, and refuses other content under its name in full words', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = new JsonLogger({}, (line) => lines.push(JSON.parse(line)));
+    const blobs = new FileBlobStore();
+    const offers = await file('offers.jsonl', '{"id":"1"}\n');
+    const uri = `${raw}offers.jsonl`;
+    expect(await landRawFiles([offers], day, { blobs, zones, log })).toEqual([
+      { file: offers, uri, copied: true },
+    ]);
+    expect(await landRawFiles([offers], day, { blobs, zones, log })).toEqual([
+      { file: offers, uri, copied: false },
+    ]);
+    expect(lines.map(({ time: _t, level: _l, ...rest }) => rest)).toEqual([
+      { message: 'landed', file: 'offers.jsonl', uri, bytes: 11 },
+      { message: 'already landed', file: 'offers.jsonl', uri },
+    ]);
+    const other = await file('elsewhere/offers.jsonl', '{"id":"2"}\n');
+    await expect(landRawFiles([other], day, { blobs, zones, log })).rejects.toThrow(
+      `${uri} already exists with different content. The raw zone is never modified: land the new file under ` +
+        'another name (e.g. with a time suffix), or remove the old object deliberately first.',
+    );
+    const twin = await file('a/offers.jsonl', 'x');
+    await expect(land([offers, twin])).rejects.toThrow(
+      `${offers} and ${twin} would both land as offers.jsonl; nothing was landed. Give each file once, under a name of its own.`,
+    );
+  });
+});
 
 describe('landing raw files on the local lake', () => {
   it('refuses two files of one base name from two folders before anything lands', async () => {
