@@ -36,6 +36,8 @@ describe('a damaged local catalog file', () => {
     ['not JSON', () => 'this is not a catalog', /it is not JSON, or is cut short/],
     ['cut short', (text) => text.slice(0, text.length / 2), /it is not JSON, or is cut short/],
     ['empty', () => '', /it is empty/],
+    ['blank', () => ' \n\t\n', /it is empty/],
+    ['a list', () => '[]', /does not have the catalog's shape \(the top level: /],
     [
       'of the wrong shape',
       () => JSON.stringify({ database: 'x', tables: [] }),
@@ -107,5 +109,48 @@ describe('a damaged local catalog file', () => {
   it('a missing file is no damage: an empty catalog', async () => {
     await rm(catalog.path);
     expect(await catalog.listTables()).toEqual([]);
+  });
+});
+
+describe('the local catalog file, written', () => {
+  it('counts every write in its version, and keeps partitions in path order whatever the publish order', async () => {
+    const version = async () =>
+      (JSON.parse(await readFile(catalog.path, 'utf8')) as { version: number }).version;
+    expect(await version()).toBe(2); // beforeEach: one table, one publish
+    await catalog.publish([
+      {
+        table: listingsTable,
+        values: { source: 'pricehubble', dt: '2024-01-17' },
+        location: join(root, 'run-c/'),
+      },
+    ]);
+    await catalog.publish([
+      {
+        table: listingsTable,
+        values: { source: 'pricehubble', dt: '2024-01-16' },
+        location: join(root, 'run-b/'),
+      },
+    ]);
+    expect(await version()).toBe(4);
+    expect((await catalog.listPartitions('listings')).map((p) => p.values.dt)).toEqual([
+      '2024-01-15',
+      '2024-01-16',
+      '2024-01-17',
+    ]);
+  });
+
+  it('refuses to publish into a table it does not hold, and says what is missing', async () => {
+    const other = { ...listingsTable, name: 'elsewhere' };
+    await expect(
+      catalog.publish([
+        { table: other, values: { source: 'pricehubble', dt: '2024-01-15' }, location: root },
+      ]),
+    ).rejects.toThrow('Table elsewhere is not in the catalog: ensureTable first');
+  });
+
+  it('passes on a read error that is not a missing file', async () => {
+    await rm(catalog.path);
+    await mkdir(catalog.path); // a directory where the file should be
+    await expect(catalog.listTables()).rejects.toMatchObject({ code: 'EISDIR' });
   });
 });
