@@ -34,9 +34,10 @@ export const duckdbMemoryLimitHint = 'a positive amount with a unit, e.g. 512MB,
 
 /**
  * What a loader task holds beyond DuckDB's `memory_limit`: Node and its buffers, the stager's
- * chunks, DuckDB's allocations outside its buffer pool. Measured: peak RSS was the limit plus
- * 0.36–0.5 GB on 1M–5M rows (bench/results.md checks every run against this plan), so the
- * plan keeps 640 MiB. A task's memory must be at least the limit plus this.
+ * chunks, DuckDB's allocations outside its buffer pool. Measured by `npm run bench` with a 1GB
+ * limit (954 MiB): 5M rows peaked at 1,387 MB (1,323 MiB), 369 MiB above the limit; 1M and
+ * 2M rows stayed under it. The plan keeps 640 MiB, that and a margin, and the bench fails
+ * a run whose peak goes over it. A task's memory must be at least the limit plus this.
  */
 export const loaderMemoryOverheadMiB = 640;
 
