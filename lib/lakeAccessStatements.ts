@@ -56,10 +56,14 @@ export function lakeReadStatements(access: LakeBucketAccess): iam.PolicyStatemen
   ];
 }
 
-/** Read, plus put, delete and multipart-upload objects (the SDK's Upload) and encrypt them. */
+/**
+ * Read, plus put, delete and multipart-upload objects (the SDK's Upload) and encrypt them.
+ * Deleting a prefix also finds and aborts what killed writers left half-uploaded, which takes
+ * listing the bucket's multipart uploads (a bucket-level action `s3:prefix` does not limit).
+ */
 export function lakeReadWriteStatements(access: LakeBucketAccess): iam.PolicyStatement[] {
   return [
-    ...bucketStatements(access, []),
+    ...bucketStatements(access, ['s3:ListBucketMultipartUploads']),
     new iam.PolicyStatement({
       actions: [
         's3:GetObject',

@@ -28,6 +28,13 @@ export interface BlobStore {
   putTextIfAbsent(uri: string, text: string): Promise<IfAbsentOutcome>;
   /** The object's text, or undefined when it does not exist. */
   getText(uri: string): Promise<string | undefined>;
-  /** Deletes every object under the prefix; returns how many. */
+  /**
+   * Where a writer started an upload under the prefix and never completed it (it was killed):
+   * S3's unfinished multipart uploads, the local store's partial files and bare folders. They
+   * are not objects (`list` leaves them out) but they hold storage, and they name the run
+   * that left them, so cleanup can find that run.
+   */
+  listIncompleteUploads(prefix: string): Promise<string[]>;
+  /** Deletes every object under the prefix, and discards its incomplete uploads; returns how many objects. */
   deletePrefix(prefix: string): Promise<number>;
 }

@@ -10,8 +10,8 @@ import type { BlobStore } from '../ports/blobStore.ts';
 import type { Logger } from '../ports/logger.ts';
 
 /**
- * After a publish: deletes a partition's run prefixes other than the new run and the one it
- * replaced. The replaced one stays one run longer for queries that started before the
+ * After a publish, under the partition's lease: deletes a partition's run prefixes other than
+ * the new run and the one it replaced, with what killed runs left half-uploaded in them. The replaced one stays one run longer for queries that started before the
  * publish; the run after next removes it.
  */
 export async function removeSupersededRuns(
@@ -21,9 +21,14 @@ export async function removeSupersededRuns(
 ): Promise<void> {
   for (const { table, values, previous } of published) {
     const keep = new Set([runId, previous ? runIdOf(previous) : undefined]);
-    const objects = await ports.blobs.list(partitionPrefix(ports.zones, table, values));
+    const prefix = partitionPrefix(ports.zones, table, values);
+    // A run killed in its first upload left no object, only an incomplete upload: it goes too.
+    const written = [
+      ...(await ports.blobs.list(prefix)).map((o) => o.uri),
+      ...(await ports.blobs.listIncompleteUploads(prefix)),
+    ];
     const runs = new Set(
-      objects.map((o) => /\/run=([^/]+)\//.exec(o.uri)?.[1]).filter((r) => r !== undefined),
+      written.map((uri) => /\/run=([^/]+)\//.exec(uri)?.[1]).filter((r) => r !== undefined),
     );
     for (const run of runs) {
       if (keep.has(run)) continue;

@@ -100,6 +100,31 @@ describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) =
     expect(writableIn(principals().reviewLoads, stack().lake.curated)).toEqual([]);
   });
 
+  it('lets whoever deletes in a bucket also find and abort what killed writers left half-uploaded there', () => {
+    const lake = stack().lake;
+    const buckets = [lake.raw, lake.curated, lake.results, lake.athenaResults].map((b) => `<${id(b)}.Arn>`);
+    let deleters = 0;
+    for (const [principal, granted] of statements()) {
+      for (const bucket of buckets) {
+        const allows = (action: string, resource: (r: string) => boolean) =>
+          granted.some(
+            (st) => st.effect === 'Allow' && st.actions.includes(action) && st.resources.some(resource),
+          );
+        if (!allows('s3:DeleteObject', (r) => r.startsWith(`${bucket}/`))) continue;
+        deleters += 1;
+        expect(
+          allows('s3:ListBucketMultipartUploads', (r) => r === bucket),
+          `${principal} on ${bucket}`,
+        ).toBe(true);
+        expect(
+          allows('s3:AbortMultipartUpload', (r) => r.startsWith(`${bucket}/`)),
+          `${principal} on ${bucket}`,
+        ).toBe(true);
+      }
+    }
+    expect(deleters).toBeGreaterThanOrEqual(3);
+  });
+
   it('lets nobody in the stack write the raw bucket: landed files are never modified', () => {
     expect(principalsAllowed(statements(), s3WriteActions, bucketObjects(stack().lake.raw))).toEqual([]);
   });

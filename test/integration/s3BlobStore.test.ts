@@ -2,7 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListMultipartUploadsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createS3Client } from '../../src/adapters/aws/awsClients.ts';
 import { BlobNotFoundError, S3BlobStore } from '../../src/adapters/aws/s3BlobStore.ts';
@@ -179,6 +184,35 @@ describeWithMoto('S3BlobStore against moto_server', () => {
       `s3://${bucket}/runs/run=b/1`,
     ]);
     await expect(store.deletePrefix(`s3://${bucket}/`)).rejects.toMatchObject({ name: 'UnsafeDeleteError' });
+  });
+
+  it("lists a killed writer's unfinished multipart uploads, not as objects, and deletePrefix aborts them", async () => {
+    for (const key of [
+      'runs/run=a/part-0.parquet',
+      'runs/run=a/part-1.parquet',
+      'runs/run=b/part-0.parquet',
+    ]) {
+      await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+    }
+    await putObjects(s3, ['runs/run=b/whole']);
+    const store = new S3BlobStore(s3, { listPageSize: 2 });
+
+    expect((await store.list(`s3://${bucket}/runs/`)).map((o) => o.uri)).toEqual([
+      `s3://${bucket}/runs/run=b/whole`,
+    ]);
+    expect(await store.listIncompleteUploads(`s3://${bucket}/runs/`)).toEqual([
+      `s3://${bucket}/runs/run=a/part-0.parquet`,
+      `s3://${bucket}/runs/run=a/part-1.parquet`,
+      `s3://${bucket}/runs/run=b/part-0.parquet`,
+    ]);
+
+    expect(await store.deletePrefix(`s3://${bucket}/runs/run=a/`)).toBe(0);
+    expect(await store.listIncompleteUploads(`s3://${bucket}/runs/`)).toEqual([
+      `s3://${bucket}/runs/run=b/part-0.parquet`,
+    ]);
+    expect(await store.deletePrefix(`s3://${bucket}/runs/run=b/`)).toBe(1);
+    const { Uploads } = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    expect(Uploads ?? []).toEqual([]);
   });
 
   it('retries S3 throttling (503 SlowDown) with backoff, then succeeds', async () => {

@@ -20,6 +20,7 @@ export function listingTogether(store: BlobStore, parties: number): BlobStore {
       await everyoneListed;
       return listed;
     },
+    listIncompleteUploads: (prefix) => store.listIncompleteUploads(prefix),
     read: (uri) => store.read(uri),
     upload: (localPath, uri) => store.upload(localPath, uri),
     uploadIfAbsent: (localPath, uri) => store.uploadIfAbsent(localPath, uri),

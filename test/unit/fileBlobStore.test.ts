@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -61,5 +61,31 @@ describe('FileBlobStore.uploadIfAbsent', () => {
     const uri = join(work, 'raw', 'offers.jsonl');
     await expect(store.uploadIfAbsent(join(work, 'missing'), uri)).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await readdir(join(work, 'raw'))).toEqual([]);
+  });
+});
+
+describe('FileBlobStore: what a killed writer leaves behind', () => {
+  it('lists partial files and bare folders as incomplete uploads, not as objects, and deletePrefix removes them', async () => {
+    const store = new FileBlobStore();
+    const runs = join(work, 'runs');
+    // written by hand: a copy cut short, a folder made just before the kill, a whole object
+    await mkdir(join(runs, 'run=a'), { recursive: true });
+    await writeFile(join(runs, 'run=a', 'part-0.parquet.partial'), 'half');
+    await mkdir(join(runs, 'run=b', 'nested'), { recursive: true });
+    await mkdir(join(runs, 'run=c'), { recursive: true });
+    await writeFile(join(runs, 'run=c', 'part-0.parquet'), 'whole');
+
+    expect((await store.list(`${runs}/`)).map((o) => o.uri)).toEqual([join(runs, 'run=c', 'part-0.parquet')]);
+    expect(await store.listIncompleteUploads(`${runs}/`)).toEqual([
+      join(runs, 'run=a', 'part-0.parquet.partial'),
+      `${join(runs, 'run=b', 'nested')}/`,
+    ]);
+    expect(await store.listIncompleteUploads(`${runs}/run=c/`)).toEqual([]);
+    expect(await store.listIncompleteUploads(join(work, 'missing/'))).toEqual([]);
+
+    expect(await store.deletePrefix(`${runs}/run=a/`)).toBe(0);
+    expect(await store.deletePrefix(`${runs}/run=b/`)).toBe(0);
+    expect((await readdir(runs)).sort()).toEqual(['run=c']);
+    expect(await store.listIncompleteUploads(`${runs}/`)).toEqual([]);
   });
 });

@@ -45,4 +45,22 @@ describe('removing superseded runs of a partition', () => {
       { message: 'superseded run removed', table: 'listings', run: 'r2', objects: 1 },
     ]);
   });
+
+  it('removes runs killed in their first upload, which left only a partial file or a bare folder', async () => {
+    const zones = zonesUnder(join(root, 'lake'));
+    const partition = join(root, 'lake', 'curated', 'listings', 'source=pricehubble', 'dt=2024-01-15');
+    await mkdir(join(partition, 'run=r1'), { recursive: true });
+    await writeFile(join(partition, 'run=r1', 'part-0.parquet'), 'r1');
+    await mkdir(join(partition, 'run=killed-copying'), { recursive: true });
+    await writeFile(join(partition, 'run=killed-copying', 'part-0.parquet.partial'), 'half');
+    await mkdir(join(partition, 'run=killed-before-copy'), { recursive: true });
+    await mkdir(join(partition, 'run=r2'), { recursive: true });
+    await writeFile(join(partition, 'run=r2', 'part-0.parquet'), 'r2');
+    await removeSupersededRuns(
+      { blobs: new FileBlobStore(), zones, log: new JsonLogger({}, () => {}) },
+      [{ table: listingsTable, values, previous: `${partition}/run=r1/` }],
+      'r2',
+    );
+    expect((await readdir(partition)).sort()).toEqual(['run=r1', 'run=r2']);
+  });
 });

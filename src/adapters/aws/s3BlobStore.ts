@@ -2,8 +2,10 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  ListMultipartUploadsCommand,
   NoSuchKey,
   PutObjectCommand,
   paginateListObjectsV2,
@@ -109,6 +111,35 @@ export class S3BlobStore implements BlobStore {
     return objects.map((o) => ({ uri: s3Uri(bucket, o.key), size: o.size }));
   }
 
+  async listIncompleteUploads(prefix: string): Promise<string[]> {
+    const { bucket } = parseS3Uri(prefix);
+    return (await this.multipartUploads(prefix)).map((u) => s3Uri(bucket, u.key)).sort();
+  }
+
+  /** Every multipart upload started under the prefix and neither completed nor aborted. */
+  private async multipartUploads(prefix: string): Promise<{ key: string; uploadId: string }[]> {
+    const { bucket, key } = parseS3Uri(prefix);
+    const uploads: { key: string; uploadId: string }[] = [];
+    let markers: { KeyMarker?: string; UploadIdMarker?: string } = {};
+    for (;;) {
+      const page = await this.client.send(
+        new ListMultipartUploadsCommand({
+          Bucket: bucket,
+          Prefix: key,
+          MaxUploads: this.listPageSize,
+          ...markers,
+        }),
+      );
+      for (const upload of page.Uploads ?? []) {
+        if (upload.Key !== undefined && upload.UploadId !== undefined) {
+          uploads.push({ key: upload.Key, uploadId: upload.UploadId });
+        }
+      }
+      if (!page.IsTruncated) return uploads;
+      markers = { KeyMarker: page.NextKeyMarker, UploadIdMarker: page.NextUploadIdMarker };
+    }
+  }
+
   async read(uri: string): Promise<Readable> {
     const { bucket, key } = parseS3Uri(uri);
     try {
@@ -212,6 +243,12 @@ export class S3BlobStore implements BlobStore {
     if (key === '') {
       throw new UnsafeDeleteError(
         `Refusing to delete everything in bucket ${bucket} (${prefix}): deletePrefix needs a key prefix.`,
+      );
+    }
+    // A killed writer's parts are billed until aborted (or until the bucket's lifecycle rule does).
+    for (const upload of await this.multipartUploads(prefix)) {
+      await this.client.send(
+        new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.key, UploadId: upload.uploadId }),
       );
     }
     const keys = (await this.list(prefix)).map((o) => parseS3Uri(o.uri).key);

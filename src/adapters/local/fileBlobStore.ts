@@ -20,6 +20,21 @@ async function walk(dir: string): Promise<string[]> {
   return nested.flat();
 }
 
+/** Folders under `dir` that hold nothing at all (a writer made them, then died before its first file). */
+async function emptyFolders(dir: string): Promise<string[]> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const nested = await Promise.all(
+    entries.filter((e) => e.isDirectory()).map((e) => emptyFolders(join(dir, e.name))),
+  );
+  return entries.length === 0 ? [`${dir}/`] : nested.flat();
+}
+
 /**
  * The blob store of the local lake: URIs are absolute paths. Writes go to a temporary name
  * first and are renamed (or, where nothing may be replaced, linked) into place, so a reader
@@ -43,6 +58,13 @@ export class FileBlobStore implements BlobStore {
       }),
     );
     return sized.filter((object): object is BlobObject => object !== undefined);
+  }
+
+  async listIncompleteUploads(prefix: string): Promise<string[]> {
+    const dir = prefix.endsWith('/') ? prefix : dirname(prefix);
+    const partial = (await walk(dir)).filter((f) => f.startsWith(prefix) && f.endsWith('.partial'));
+    const bare = (await emptyFolders(dir)).filter((f) => f.startsWith(prefix) && f !== prefix);
+    return [...partial, ...bare].sort();
   }
 
   async read(uri: string): Promise<Readable> {
@@ -107,7 +129,12 @@ export class FileBlobStore implements BlobStore {
   async deletePrefix(prefix: string): Promise<number> {
     const objects = await this.list(prefix);
     if (prefix.endsWith('/')) await rm(prefix, { recursive: true, force: true });
-    else await Promise.all(objects.map((o) => rm(o.uri, { force: true })));
+    else {
+      const incomplete = await this.listIncompleteUploads(prefix);
+      await Promise.all(
+        [...objects.map((o) => o.uri), ...incomplete].map((uri) => rm(uri, { recursive: true, force: true })),
+      );
+    }
     return objects.length;
   }
 }
