@@ -35,6 +35,10 @@ export interface BlobStore {
    * that left them, so cleanup can find that run.
    */
   listIncompleteUploads(prefix: string): Promise<string[]>;
-  /** Deletes every object under the prefix, and discards its incomplete uploads; returns how many objects. */
+  /**
+   * Deletes every object under the prefix; returns how many. A folder prefix (ending in `/`)
+   * also loses its incomplete uploads; a key prefix does not, so deleting one object never
+   * breaks another writer's upload of the same name under way.
+   */
   deletePrefix(prefix: string): Promise<number>;
 }

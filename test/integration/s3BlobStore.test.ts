@@ -206,6 +206,9 @@ describeWithMoto('S3BlobStore against moto_server', () => {
       `s3://${bucket}/runs/run=b/part-0.parquet`,
     ]);
 
+    // deleting one object leaves another writer's upload of that name alone
+    expect(await store.deletePrefix(`s3://${bucket}/runs/run=a/part-0.parquet`)).toBe(0);
+    expect(await store.listIncompleteUploads(`s3://${bucket}/runs/run=a/`)).toHaveLength(2);
     expect(await store.deletePrefix(`s3://${bucket}/runs/run=a/`)).toBe(0);
     expect(await store.listIncompleteUploads(`s3://${bucket}/runs/`)).toEqual([
       `s3://${bucket}/runs/run=b/part-0.parquet`,

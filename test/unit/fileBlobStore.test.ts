@@ -83,6 +83,9 @@ describe('FileBlobStore: what a killed writer leaves behind', () => {
     expect(await store.listIncompleteUploads(`${runs}/run=c/`)).toEqual([]);
     expect(await store.listIncompleteUploads(join(work, 'missing/'))).toEqual([]);
 
+    // deleting one object leaves another writer's upload of that name alone
+    expect(await store.deletePrefix(join(runs, 'run=a', 'part-0.parquet'))).toBe(0);
+    expect(await store.listIncompleteUploads(`${runs}/run=a/`)).toHaveLength(1);
     expect(await store.deletePrefix(`${runs}/run=a/`)).toBe(0);
     expect(await store.deletePrefix(`${runs}/run=b/`)).toBe(0);
     expect((await readdir(runs)).sort()).toEqual(['run=c']);

@@ -246,7 +246,8 @@ export class S3BlobStore implements BlobStore {
       );
     }
     // A killed writer's parts are billed until aborted (or until the bucket's lifecycle rule does).
-    for (const upload of await this.multipartUploads(prefix)) {
+    const abandoned = prefix.endsWith('/') ? await this.multipartUploads(prefix) : [];
+    for (const upload of abandoned) {
       await this.client.send(
         new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.key, UploadId: upload.uploadId }),
       );

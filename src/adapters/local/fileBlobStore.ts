@@ -129,12 +129,7 @@ export class FileBlobStore implements BlobStore {
   async deletePrefix(prefix: string): Promise<number> {
     const objects = await this.list(prefix);
     if (prefix.endsWith('/')) await rm(prefix, { recursive: true, force: true });
-    else {
-      const incomplete = await this.listIncompleteUploads(prefix);
-      await Promise.all(
-        [...objects.map((o) => o.uri), ...incomplete].map((uri) => rm(uri, { recursive: true, force: true })),
-      );
-    }
+    else await Promise.all(objects.map((o) => rm(o.uri, { force: true })));
     return objects.length;
   }
 }
