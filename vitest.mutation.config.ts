@@ -7,12 +7,20 @@ import { defineConfig } from 'vitest/config';
  * in the test process only, so a child runs the unmutated code and those tests could never kill
  * a mutant, only slow the run.
  */
+/**
+ * `MUTATION_TESTS` (comma-separated globs) narrows the tests to those that hold one module's
+ * rules, for a run of that module alone (`--mutate <file>`): SQL held in module constants makes
+ * every mutant "static", which Stryker runs against every test. The score is then a lower
+ * bound: a mutant only the other tests would kill counts as survived.
+ */
+const narrowedTo = process.env.MUTATION_TESTS?.split(',').filter((glob) => glob.trim() !== '');
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    include: ['test/{unit,sql,infra,e2e}/**/*.test.ts'],
+    include: narrowedTo?.length ? narrowedTo : ['test/{unit,sql,infra,e2e}/**/*.test.ts'],
     exclude: [
       'test/e2e/crashAndOverlap.test.ts',
       'test/e2e/backfill.test.ts',
