@@ -45,6 +45,9 @@ const cases: ReadonlyArray<readonly [string, number | null]> = [
   ['1,5 Mio. CHF', 1500000],
   ['CHF 2.35 Mio.', 2350000],
   ['2 Millionen', 2000000],
+  // "io" in other words is not a million
+  ['450 000 CHF, rénovation', 450000],
+  ['Option: 1 200 000 EUR', 1200000],
   // several numbers: the one next to a currency wins
   ["3.5 Zimmer, CHF 1'250'000", 1250000],
   ['5 pièces, 890 000 €', 890000],
