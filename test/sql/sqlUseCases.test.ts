@@ -13,6 +13,7 @@ import {
 } from '../../src/domain/useCases/registry.ts';
 import { connectLake, type LakeConnection } from '../../src/runtime/lakeConnection.ts';
 import { readUseCaseSql } from '../../src/runtime/useCaseSqlFiles.ts';
+import { seededRandom } from '../../src/generator/messyOffers.ts';
 import { listing, publishListings, runUseCase } from '../support/listingsLake.ts';
 
 let root: string;
@@ -163,5 +164,67 @@ describe('price_outliers', () => {
       municipality_listings: 6,
     });
     expect(rows[0]?.robust_score).toBeCloseTo((0.6745 * (20000 - 5025)) / 75, 9);
+  });
+});
+
+/** The p-th percentile with linear interpolation between ranks (numpy's default), computed here. */
+function percentile(sorted: readonly number[], p: number): number {
+  const h = (sorted.length - 1) * p;
+  const lower = Math.floor(h + 1e-9);
+  const upper = Math.min(lower + 1, sorted.length - 1);
+  return sorted[lower]! + (h - lower) * (sorted[upper]! - sorted[lower]!);
+}
+
+const ascending = (a: number, b: number) => a - b;
+
+/** Groups of every size from 1 to 23 offers, with ties, in seeded random order. */
+function randomGroups(seed: number) {
+  const random = seededRandom(seed);
+  return Array.from({ length: 23 }, (_, index) => ({
+    municipality: `M${index + 1}`,
+    values: Array.from({ length: index + 1 }, () =>
+      random() < 0.2 ? 5000 : Math.round(1000 + random() * 9000 + (random() < 0.1 ? 40_000 : 0)),
+    ),
+  }));
+}
+
+describe('percentiles of the SQL use cases, against an independent computation', () => {
+  const groups = randomGroups(7);
+  const offers = groups.flatMap((g) => g.values.map((v, i) => listing(`${g.municipality}-${i}`, g.municipality, v)));
+
+  it('market_stats_monthly: p10, median and p90 of every group size from 1 to 23', async () => {
+    await publishListings(lake, 'pricehubble', '2024-01-15', offers);
+    const { rows } = await runUseCase(lake, marketStatsMonthly, '2024-01-15');
+    expect(rows).toHaveLength(groups.length);
+    for (const group of groups) {
+      const sorted = [...group.values].sort(ascending);
+      const row = rows.find((r) => r.municipality === group.municipality);
+      expect(row?.listings).toBe(sorted.length);
+      expect(row?.p10_price_per_square_meter).toBeCloseTo(percentile(sorted, 0.1), 6);
+      expect(row?.median_price_per_square_meter).toBeCloseTo(percentile(sorted, 0.5), 6);
+      expect(row?.p90_price_per_square_meter).toBeCloseTo(percentile(sorted, 0.9), 6);
+    }
+  });
+
+  it('price_outliers: medians, MADs and the offers beyond 3.5 of every group size from 5 to 23', async () => {
+    await publishListings(lake, 'pricehubble', '2024-01-15', offers);
+    const { rows } = await runUseCase(lake, priceOutliers, '2024-01-15');
+    const expected = groups.flatMap((group) => {
+      const sorted = [...group.values].sort(ascending);
+      const median = percentile(sorted, 0.5);
+      const mad = percentile(sorted.map((v) => Math.abs(v - median)).sort(ascending), 0.5);
+      if (sorted.length < 5 || mad === 0) return [];
+      return group.values
+        .map((v, i) => ({ id: `${group.municipality}-${i}`, median, mad, score: (0.6745 * (v - median)) / mad }))
+        .filter((o) => Math.abs(o.score) > 3.5);
+    });
+    expect(expected.length).toBeGreaterThan(3);
+    expect(rows.map((r) => r.id).sort()).toEqual(expected.map((o) => o.id).sort());
+    for (const outlier of expected) {
+      const row = rows.find((r) => r.id === outlier.id);
+      expect(row?.municipality_median_price_per_square_meter).toBeCloseTo(outlier.median, 6);
+      expect(row?.municipality_mad_price_per_square_meter).toBeCloseTo(outlier.mad, 6);
+      expect(row?.robust_score).toBeCloseTo(outlier.score, 6);
+    }
   });
 });

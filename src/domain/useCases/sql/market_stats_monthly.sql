@@ -2,6 +2,9 @@
 -- of the run date: count, mean, and exact 10th/50th/90th percentiles of price per m².
 -- Percentiles interpolate linearly between ranks (as numpy and DuckDB's quantile_cont do),
 -- computed with window functions so that Athena and DuckDB give the same numbers.
+-- The ranks a percentile lies between are computed once per group in integer arithmetic
+-- (the percentile in tenths), and only the rows at those ranks are joined back: no row pays
+-- for the DECIMAL arithmetic that `(offers - 1) * 0.1` would be.
 WITH offers AS (
   SELECT municipality,
          property_type,
@@ -12,27 +15,56 @@ WITH offers AS (
 ),
 ranked AS (
   SELECT municipality, property_type, month, ppsqm,
-         row_number() OVER (PARTITION BY municipality, property_type, month ORDER BY ppsqm) AS position,
-         count(*) OVER (PARTITION BY municipality, property_type, month) AS offers
+         row_number() OVER (PARTITION BY municipality, property_type, month ORDER BY ppsqm) AS position
   FROM offers
+),
+groups AS (
+  SELECT municipality, property_type, month, count(*) AS offers, avg(ppsqm) AS mean_ppsqm
+  FROM offers
+  GROUP BY municipality, property_type, month
+),
+-- (offers - 1) * tenths = 10 * whole + remainder: the percentile lies at rank whole + 1,
+-- remainder / 10 of the way to the next rank
+bounds AS (
+  SELECT municipality, property_type, month, tenths,
+         CAST(((offers - 1) * tenths - ((offers - 1) * tenths) % 10) / 10 AS BIGINT) + 1 AS lower_rank,
+         ((offers - 1) * tenths) % 10 AS remainder
+  FROM groups
+  CROSS JOIN (VALUES (1), (5), (9)) AS wanted_percentiles (tenths)
+),
+wanted AS (
+  SELECT municipality, property_type, month, tenths, lower_rank AS position FROM bounds
+  UNION ALL
+  SELECT municipality, property_type, month, tenths, lower_rank + 1 FROM bounds WHERE remainder > 0
+),
+at_ranks AS (
+  SELECT w.municipality, w.property_type, w.month, w.tenths,
+         min(r.ppsqm) AS lower_value,
+         max(r.ppsqm) AS upper_value
+  FROM wanted w
+  JOIN ranked r
+    ON r.municipality = w.municipality AND r.property_type = w.property_type
+   AND r.month = w.month AND r.position = w.position
+  GROUP BY w.municipality, w.property_type, w.month, w.tenths
+),
+percentiles AS (
+  SELECT a.municipality, a.property_type, a.month, a.tenths,
+         a.lower_value + (CAST(b.remainder AS DOUBLE) / 10) * (a.upper_value - a.lower_value) AS value
+  FROM at_ranks a
+  JOIN bounds b
+    ON b.municipality = a.municipality AND b.property_type = a.property_type
+   AND b.month = a.month AND b.tenths = a.tenths
 )
-SELECT municipality,
-       property_type,
-       month,
-       CAST(offers AS BIGINT) AS listings,
-       avg(ppsqm) AS mean_price_per_square_meter,
-       max(CASE WHEN position = floor((offers - 1) * 0.5) + 1 THEN ppsqm END)
-         + ((offers - 1) * 0.5 - floor((offers - 1) * 0.5))
-         * (max(CASE WHEN position = ceil((offers - 1) * 0.5) + 1 THEN ppsqm END)
-            - max(CASE WHEN position = floor((offers - 1) * 0.5) + 1 THEN ppsqm END)) AS median_price_per_square_meter,
-       max(CASE WHEN position = floor((offers - 1) * 0.1) + 1 THEN ppsqm END)
-         + ((offers - 1) * 0.1 - floor((offers - 1) * 0.1))
-         * (max(CASE WHEN position = ceil((offers - 1) * 0.1) + 1 THEN ppsqm END)
-            - max(CASE WHEN position = floor((offers - 1) * 0.1) + 1 THEN ppsqm END)) AS p10_price_per_square_meter,
-       max(CASE WHEN position = floor((offers - 1) * 0.9) + 1 THEN ppsqm END)
-         + ((offers - 1) * 0.9 - floor((offers - 1) * 0.9))
-         * (max(CASE WHEN position = ceil((offers - 1) * 0.9) + 1 THEN ppsqm END)
-            - max(CASE WHEN position = floor((offers - 1) * 0.9) + 1 THEN ppsqm END)) AS p90_price_per_square_meter,
+SELECT g.municipality,
+       g.property_type,
+       g.month,
+       CAST(g.offers AS BIGINT) AS listings,
+       g.mean_ppsqm AS mean_price_per_square_meter,
+       max(CASE WHEN p.tenths = 5 THEN p.value END) AS median_price_per_square_meter,
+       max(CASE WHEN p.tenths = 1 THEN p.value END) AS p10_price_per_square_meter,
+       max(CASE WHEN p.tenths = 9 THEN p.value END) AS p90_price_per_square_meter,
        :run_id AS run_id
-FROM ranked
-GROUP BY municipality, property_type, month, offers
+FROM groups g
+JOIN percentiles p
+  ON p.municipality = g.municipality AND p.property_type = g.property_type AND p.month = g.month
+GROUP BY g.municipality, g.property_type, g.month, g.offers, g.mean_ppsqm

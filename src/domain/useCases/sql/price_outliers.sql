@@ -2,27 +2,36 @@
 -- median, by the modified z-score of Iglewicz and Hoaglin, 0.6745 * (x - median) / MAD, where
 -- MAD is the median absolute deviation. |score| > 3.5 is an outlier. Municipalities with
 -- fewer than 5 offers, or a MAD of 0, are not scored. Medians are exact (linear
--- interpolation between ranks) so that Athena and DuckDB agree.
+-- interpolation between ranks) so that Athena and DuckDB agree: the one or two ranks a median
+-- lies between are computed once per municipality in integer arithmetic, and only the rows at
+-- those ranks are joined back.
 WITH offers AS (
   SELECT source, id, municipality, property_type, price_per_square_meter AS ppsqm
   FROM listings
   WHERE dt = :run_date
 ),
+municipalities AS (
+  SELECT municipality,
+         count(*) AS offers,
+         CAST(((count(*) - 1) - (count(*) - 1) % 2) / 2 AS BIGINT) + 1 AS lower_rank,
+         (count(*) - 1) % 2 AS odd_gap
+  FROM offers
+  GROUP BY municipality
+),
 ranked AS (
   SELECT municipality, ppsqm,
-         row_number() OVER (PARTITION BY municipality ORDER BY ppsqm) AS position,
-         count(*) OVER (PARTITION BY municipality) AS offers
+         row_number() OVER (PARTITION BY municipality ORDER BY ppsqm) AS position
   FROM offers
 ),
 medians AS (
-  SELECT municipality,
-         offers,
-         max(CASE WHEN position = floor((offers - 1) * 0.5) + 1 THEN ppsqm END)
-           + ((offers - 1) * 0.5 - floor((offers - 1) * 0.5))
-           * (max(CASE WHEN position = ceil((offers - 1) * 0.5) + 1 THEN ppsqm END)
-              - max(CASE WHEN position = floor((offers - 1) * 0.5) + 1 THEN ppsqm END)) AS median
-  FROM ranked
-  GROUP BY municipality, offers
+  SELECT m.municipality,
+         m.offers,
+         min(r.ppsqm) + 0.5 * (max(r.ppsqm) - min(r.ppsqm)) AS median
+  FROM municipalities m
+  JOIN ranked r
+    ON r.municipality = m.municipality
+   AND (r.position = m.lower_rank OR r.position = m.lower_rank + m.odd_gap)
+  GROUP BY m.municipality, m.offers
 ),
 deviations AS (
   SELECT o.source, o.id, o.municipality, o.property_type, o.ppsqm, m.median, m.offers,
@@ -31,18 +40,18 @@ deviations AS (
   JOIN medians m ON o.municipality = m.municipality
 ),
 ranked_deviations AS (
-  SELECT municipality, offers, deviation,
+  SELECT municipality, deviation,
          row_number() OVER (PARTITION BY municipality ORDER BY deviation) AS position
   FROM deviations
 ),
 spreads AS (
-  SELECT municipality,
-         max(CASE WHEN position = floor((offers - 1) * 0.5) + 1 THEN deviation END)
-           + ((offers - 1) * 0.5 - floor((offers - 1) * 0.5))
-           * (max(CASE WHEN position = ceil((offers - 1) * 0.5) + 1 THEN deviation END)
-              - max(CASE WHEN position = floor((offers - 1) * 0.5) + 1 THEN deviation END)) AS mad
-  FROM ranked_deviations
-  GROUP BY municipality, offers
+  SELECT m.municipality,
+         min(d.deviation) + 0.5 * (max(d.deviation) - min(d.deviation)) AS mad
+  FROM municipalities m
+  JOIN ranked_deviations d
+    ON d.municipality = m.municipality
+   AND (d.position = m.lower_rank OR d.position = m.lower_rank + m.odd_gap)
+  GROUP BY m.municipality
 ),
 scored AS (
   SELECT d.source, d.id, d.municipality, d.property_type, d.ppsqm, d.median, d.offers, s.mad,
