@@ -100,16 +100,12 @@ export async function publishRun(
   });
 }
 
-/** The outputs' run prefixes that a catalog partition points at now. */
+/** Where the catalog's partitions of these outputs point now: an output whose location is in it is live. */
 async function liveLocations(ports: PublishPorts, outputs: readonly LocatedOutput[]): Promise<Set<string>> {
   const partitions = await Promise.all(
     outputs.map((o) => ports.catalog.getPartition(o.table.name, o.values)),
   );
-  return new Set(
-    partitions.flatMap((partition, index) =>
-      partition !== undefined && partition.location === outputs[index]?.location ? [partition.location] : [],
-    ),
-  );
+  return new Set(partitions.flatMap((partition) => (partition === undefined ? [] : [partition.location])));
 }
 
 type LocatedOutput = RunOutput & { readonly location: string };

@@ -11,9 +11,9 @@ import {
   renderUseCaseSql,
   sqlUseCases,
 } from '../../src/domain/useCases/registry.ts';
+import { seededRandom } from '../../src/generator/messyOffers.ts';
 import { connectLake, type LakeConnection } from '../../src/runtime/lakeConnection.ts';
 import { readUseCaseSql } from '../../src/runtime/useCaseSqlFiles.ts';
-import { seededRandom } from '../../src/generator/messyOffers.ts';
 import { listing, publishListings, runUseCase } from '../support/listingsLake.ts';
 
 let root: string;
@@ -172,7 +172,8 @@ function percentile(sorted: readonly number[], p: number): number {
   const h = (sorted.length - 1) * p;
   const lower = Math.floor(h + 1e-9);
   const upper = Math.min(lower + 1, sorted.length - 1);
-  return sorted[lower]! + (h - lower) * (sorted[upper]! - sorted[lower]!);
+  const at = (rank: number) => sorted[rank] ?? Number.NaN;
+  return at(lower) + (h - lower) * (at(upper) - at(lower));
 }
 
 const ascending = (a: number, b: number) => a - b;
@@ -190,7 +191,9 @@ function randomGroups(seed: number) {
 
 describe('percentiles of the SQL use cases, against an independent computation', () => {
   const groups = randomGroups(7);
-  const offers = groups.flatMap((g) => g.values.map((v, i) => listing(`${g.municipality}-${i}`, g.municipality, v)));
+  const offers = groups.flatMap((g) =>
+    g.values.map((v, i) => listing(`${g.municipality}-${i}`, g.municipality, v)),
+  );
 
   it('market_stats_monthly: p10, median and p90 of every group size from 1 to 23', async () => {
     await publishListings(lake, 'pricehubble', '2024-01-15', offers);
@@ -215,7 +218,12 @@ describe('percentiles of the SQL use cases, against an independent computation',
       const mad = percentile(sorted.map((v) => Math.abs(v - median)).sort(ascending), 0.5);
       if (sorted.length < 5 || mad === 0) return [];
       return group.values
-        .map((v, i) => ({ id: `${group.municipality}-${i}`, median, mad, score: (0.6745 * (v - median)) / mad }))
+        .map((v, i) => ({
+          id: `${group.municipality}-${i}`,
+          median,
+          mad,
+          score: (0.6745 * (v - median)) / mad,
+        }))
         .filter((o) => Math.abs(o.score) > 3.5);
     });
     expect(expected.length).toBeGreaterThan(3);
