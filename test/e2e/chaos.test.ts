@@ -70,8 +70,8 @@ function load(target: LakeConnection, dt: string, rules: readonly FaultRule[], p
   );
 }
 
-/** The loader as a process of its own, killed at a random moment of its work. */
-async function loadAndKill(dt: string, afterMs: number): Promise<void> {
+/** The loader as a process of its own, killed at a random moment of its work: whether it was still running. */
+async function loadAndKill(dt: string, afterMs: number): Promise<boolean> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'containers/loader/entrypoint.ts'], {
     cwd: repositoryRoot,
     env: {
@@ -91,10 +91,12 @@ async function loadAndKill(dt: string, afterMs: number): Promise<void> {
     },
     stdio: 'ignore',
   });
-  const exited = new Promise((resolve) => child.on('close', resolve));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.on('close', (_, signal) => resolve(signal)),
+  );
   await new Promise((resolve) => setTimeout(resolve, afterMs));
   child.kill('SIGKILL');
-  await exited;
+  return (await exited) === 'SIGKILL';
 }
 
 const faultSteps: readonly ((runId?: string) => FaultRule)[] = [
@@ -134,14 +136,14 @@ async function checkPublishedDays(): Promise<void> {
 
 describe(`a seeded chaos run (seed ${seed})`, () => {
   it('keeps every invariant of the lake through overlapping, killed and failing loads', async () => {
-    const outcomes = { clean: 0, killed: 0, faulted: 0, refused: 0 };
+    const outcomes = { clean: 0, killed: 0, killedMidRun: 0, faulted: 0, otherFailures: 0, refused: 0 };
     for (let wave = 0; wave < waves; wave++) {
       const runs = Array.from({ length: runsPerWave }, async () => {
         const dt = pick(days);
         await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 300)));
         const kind = pick(['clean', 'killed', 'faulted', 'faulted'] as const);
         if (kind === 'killed') {
-          await loadAndKill(dt, 200 + Math.floor(random() * 2_500));
+          if (await loadAndKill(dt, 200 + Math.floor(random() * 2_500))) outcomes.killedMidRun++;
           outcomes.killed++;
           return;
         }
@@ -152,7 +154,8 @@ describe(`a seeded chaos run (seed ${seed})`, () => {
           outcomes.clean++;
         } catch (error) {
           if ((error as Error).name === 'LeaseHeldError') outcomes.refused++;
-          else outcomes[kind === 'faulted' ? 'faulted' : 'clean']++;
+          else if (kind === 'faulted' && /injected/.test((error as Error).message)) outcomes.faulted++;
+          else outcomes.otherFailures++;
           if (kind === 'clean' && (error as Error).name !== 'LeaseHeldError') throw error;
         }
       });
@@ -160,6 +163,9 @@ describe(`a seeded chaos run (seed ${seed})`, () => {
       await checkPublishedDays();
     }
     process.stdout.write(`chaos outcomes (seed ${seed}): ${JSON.stringify(outcomes)}\n`);
+    // The run did what it claims: some loads died mid-work and some failed at an injected step.
+    expect(outcomes.killedMidRun, `loads killed while running (seed ${seed})`).toBeGreaterThan(0);
+    expect(outcomes.faulted, `loads failed by an injected fault (seed ${seed})`).toBeGreaterThan(0);
 
     // The next run repairs what the last one left behind.
     for (const dt of days) await load(lake, dt, [], { ...quickPolicy, waitMs: 30_000 });
