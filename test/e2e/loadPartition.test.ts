@@ -257,6 +257,81 @@ describe('loader on the local lake', () => {
   });
 });
 
+/** A day of `bad` records that fail one rule (a studio) and `good` ones that pass. */
+function dayOf(bad: number, good: number): string {
+  const offer = (id: string, propertyType: string) =>
+    JSON.stringify({
+      id,
+      raw_price: '800 000 CHF',
+      living_area: 100,
+      property_type: propertyType,
+      municipality: 'Bern',
+      scraping_date: '2024-01-15',
+    });
+  return `${[
+    ...Array.from({ length: bad }, (_, i) => offer(`bad-${i}`, 'studio')),
+    ...Array.from({ length: good }, (_, i) => offer(`ok-${i}`, 'house')),
+  ].join('\n')}\n`;
+}
+
+describe('the data-quality gate in the loader', () => {
+  it('refuses a day above the limit by name, publishes nothing and leaves no scratch folder', async () => {
+    await land('offers.jsonl', dayOf(6, 4));
+    const error = await load().then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.name).toBe('DataQualityError');
+    // 6 of 10 records rejected; pricehubble allows 50%
+    expect(error?.message).toContain('60.0% of 10 records were rejected');
+    expect(error?.message).toContain('above the limit of 50.0%');
+    expect(await lake.catalog.getPartition('listings', day)).toBeUndefined();
+    expect(await readdir(join(root, 'work'))).toEqual([]);
+  });
+
+  it("publishes the same day under a run's own limit", async () => {
+    await land('offers.jsonl', dayOf(6, 4));
+    const summary = await loadPartition(
+      {
+        source: pricehubble,
+        date: day.dt,
+        runId: newRunId(),
+        quality: { maxRejectedShare: 0.7, reason: 'vendor relabelled flats, DATA-7' },
+      },
+      {
+        blobs: lake.blobs,
+        catalog: lake.catalog,
+        zones: lake.zones,
+        log: silentLogger,
+        workDir: join(root, 'work'),
+      },
+    );
+    expect(summary).toMatchObject({ read: 10, kept: 4, rejected: 6 });
+    expect(await query('SELECT count(*) AS n FROM listings')).toEqual([{ n: 4 }]);
+    expect(await readdir(join(root, 'work'))).toEqual([]);
+  });
+
+  it('publishes a day above the warn level and says so in the log', async () => {
+    await land('offers.jsonl', dayOf(3, 7));
+    const lines: Record<string, unknown>[] = [];
+    const log = new JsonLogger({ component: 'loader' }, (line) => lines.push(JSON.parse(line)));
+    const warned = { ...pricehubble, quality: { maxRejectedShare: 0.5, warnRejectedShare: 0.2 } };
+    const summary = await loadPartition(
+      { source: warned, date: day.dt, runId: newRunId() },
+      { blobs: lake.blobs, catalog: lake.catalog, zones: lake.zones, log, workDir: join(root, 'work') },
+    );
+    expect(summary).toMatchObject({ read: 10, kept: 7, rejected: 3 });
+    expect(lines.filter((l) => l.level === 'warn')).toEqual([
+      expect.objectContaining({
+        message: 'data quality below the warn level; publishing',
+        rejectedShare: 0.3,
+        warnAt: 0.2,
+      }),
+    ]);
+    expect(await query('SELECT count(*) AS n FROM listings')).toEqual([{ n: 7 }]);
+  });
+});
+
 async function mkdirRaw(): Promise<string> {
   const dir = rawPrefix(lake.zones, day);
   await mkdir(dir, { recursive: true });

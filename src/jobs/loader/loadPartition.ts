@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { StagedFile } from '../../domain/cleaning/listingRules.ts';
 import { PipelineError } from '../../domain/errors/pipelineError.ts';
-import { type ByteAccount, byteAccountProblem } from '../../domain/ingest/byteAccount.ts';
+import type { ByteAccount } from '../../domain/ingest/byteAccount.ts';
 import { newStagingStats, type StagingStats, stageRecords } from '../../domain/ingest/recordStager.ts';
 import { manifestUri, rawPrefix, runDataFile, type SourceDay } from '../../domain/lake/lakeLayout.ts';
 import { judgeQuality, type QualityRecord, refusalOf } from '../../domain/quality/dataQualityGate.ts';
@@ -18,8 +18,9 @@ import type { JobPorts } from '../jobPorts.ts';
 import { type ProgressSample, ProgressTicker } from '../progressTicker.ts';
 import { openScratch, scratchDiskFull } from '../scratchSpace.ts';
 import { ContractChecker, type ContractOutcome, type RejectedExample } from './applyContract.ts';
-import { ConservationError, DataQualityError, NoRawDataError, RawObjectReadError } from './loaderErrors.ts';
-import { type ContentCount, newContentCount, rawObjectContent } from './rawObjectContent.ts';
+import { checkBytes, checkConservation } from './conservationChecks.ts';
+import { DataQualityError, NoRawDataError, RawObjectReadError } from './loaderErrors.ts';
+import { newContentCount, rawObjectContent } from './rawObjectContent.ts';
 
 export interface LoadRequest {
   readonly source: SourceContract;
@@ -198,7 +199,7 @@ async function stageRawObjects(
       gzipPaddingBytes: content.gzipPaddingBytes,
       ...stats,
     };
-    checkBytes(request, summary, content);
+    checkBytes(request.runId, summary, content);
     progress.staged(stats);
     objects.push(summary);
     if (stats.records > 0) stagedFiles.push({ path, objectIndex: index });
@@ -242,39 +243,6 @@ async function applyContract(
   } finally {
     await checker.close();
   }
-}
-
-/**
- * Step 2's check: the stager read the object's whole content (as counted on the way in, apart
- * from the stager) and accounted for every byte of it. A difference means text was skipped
- * without becoming a record: a bug, and publishing would hide records.
- */
-function checkBytes(request: LoadRequest, object: RawObjectSummary, content: ContentCount): void {
-  const problem = byteAccountProblem(object.bytes, { bytes: content.contentBytes, ended: content.ended });
-  if (problem === undefined) return;
-  throw new ConservationError(
-    `Byte conservation failed for raw object ${object.uri}: ${problem}. Nothing was published; this is a bug, ` +
-      `please report it with the run id ${request.runId}.`,
-  );
-}
-
-/** Step 4: what was staged is what was written, and the engine agrees. */
-function checkConservation(
-  request: LoadRequest,
-  day: SourceDay,
-  objects: readonly RawObjectSummary[],
-  outcome: ContractOutcome,
-): number {
-  const staged = objects.reduce((sum, o) => sum + o.records, 0);
-  const { read, kept, rejected } = outcome;
-  if (!(staged === kept + rejected && read === staged)) {
-    throw new ConservationError(
-      `Conservation failed for ${day.source}/${day.dt}: staged ${staged} records, the engine read ${read}, ` +
-        `wrote ${kept} kept + ${rejected} rejected. Nothing was published; this is a bug, please report it with the ` +
-        `run id ${request.runId}.`,
-    );
-  }
-  return staged;
 }
 
 /**
@@ -329,7 +297,7 @@ export async function loadPartition(request: LoadRequest, ports: JobPorts): Prom
       rejected: join(work, 'listings_rejected.parquet'),
     };
     const outcome = await applyContract(request, ports, staged, rawObjects, files, clock, progress);
-    const read = checkConservation(request, day, staged.objects, outcome);
+    const read = checkConservation(request.runId, day, staged.objects, outcome);
     const { kept, rejected, rejectedForRules, rejectedByReason, examplesByReason } = outcome;
     log.info('contract applied', { read, kept, rejected, rejectedForRules, rejectedByReason });
     const quality = checkQuality(request, day, outcome, log);
