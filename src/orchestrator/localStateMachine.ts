@@ -190,20 +190,27 @@ function runContainerTask(container: string, options: LocalExecutionOptions): Ta
       child.stdout.on('data', (d) => {
         stdout += d;
       });
+      // The container's log, line by line: progress for the display, and its warnings (a
+      // lease taken over, scratch left by killed runs, a day above its warn level) for the
+      // person at the terminal, as CloudWatch would show them in AWS.
+      const readLines = (upTo: number) => {
+        for (const line of stderr.slice(unread, upTo).split('\n')) {
+          const progress = options.onProgress ? progressOfLogLine(line, task) : undefined;
+          if (progress) options.onProgress?.(progress);
+          const warning = warningOfLogLine(line);
+          if (warning) options.ports.log.warn(`[${task}] ${warning.message}`, warning.fields);
+        }
+        unread = upTo + 1;
+      };
       child.stderr.on('data', (d) => {
         stderr += d;
-        if (!options.onProgress) return;
         const end = stderr.lastIndexOf('\n');
-        if (end < unread) return;
-        for (const line of stderr.slice(unread, end).split('\n')) {
-          const progress = progressOfLogLine(line, task);
-          if (progress) options.onProgress(progress);
-        }
-        unread = end + 1;
+        if (end >= unread) readLines(end);
       });
       child.on('error', reject);
       const taskArn = `arn:aws:ecs:local:000000000000:task/listings-local/${randomUUID().replace(/-/g, '')}`;
       child.on('close', (code, signal) => {
+        if (unread < stderr.length) readLines(stderr.length);
         options.onProgress?.({ task, stage: 'done', elapsedMs: 0 });
         const last = stdout.trim().split('\n').at(-1) ?? '';
         let outcome: Record<string, unknown> = {};
@@ -265,6 +272,34 @@ function progressOfLogLine(line: string, task: string): TaskProgress | undefined
     if (fields.message !== progressMessage) return undefined;
     const parsed = taskProgressSchema.safeParse({ ...fields, task });
     return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Fields every container log line carries, which the person at the terminal already knows. */
+const contextFields = new Set([
+  'level',
+  'message',
+  'time',
+  'timestamp',
+  'runId',
+  'component',
+  'environment',
+  'source',
+  'dt',
+]);
+
+/** A container's warning log line as a message and its own fields; undefined for other lines. */
+function warningOfLogLine(line: string): { message: string; fields: Record<string, unknown> } | undefined {
+  if (!line.includes('"warn"')) return undefined;
+  try {
+    const parsed = JSON.parse(line) as Record<string, unknown>;
+    if (parsed.level !== 'warn' || typeof parsed.message !== 'string') return undefined;
+    return {
+      message: parsed.message,
+      fields: Object.fromEntries(Object.entries(parsed).filter(([key]) => !contextFields.has(key))),
+    };
   } catch {
     return undefined;
   }

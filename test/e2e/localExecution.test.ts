@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { StateMachineDefinition } from '../../lib/resolvedDefinition.ts';
-import { silentLogger } from '../../src/adapters/jsonLogger.ts';
+import { JsonLogger, silentLogger } from '../../src/adapters/jsonLogger.ts';
 import { OutboxNotifier } from '../../src/adapters/local/outboxNotifier.ts';
 import { rawPrefix } from '../../src/domain/lake/lakeLayout.ts';
 import type { TaskProgress } from '../../src/domain/run/taskProgress.ts';
@@ -183,7 +183,7 @@ describe('the synthesized state machine, run locally', () => {
     const logged: string[] = [];
     ports = {
       ...ports,
-      log: { ...silentLogger, info: (m: string) => logged.push(m), child: () => ports.log },
+      log: new JsonLogger({}, (line) => logged.push(String(JSON.parse(line).message))),
     };
     const result = await run({ date: '2024-01-20' });
     expect(result.error).toBeNull();
@@ -199,6 +199,8 @@ describe('the synthesized state machine, run locally', () => {
       expect(await query(`SELECT count(*) AS n FROM ${table}`)).toEqual([{ n: 0 }]);
     }
     expect(logged.join('\n')).toMatch(/priceModel 2024-01-20: published/);
+    // the model's reason, relayed from its log as CloudWatch would show it
+    expect(logged.join('\n')).toMatch(/\[priceModel 2024-01-20\] no offers of 2024-01-20 to fit the model on/);
   });
 
   it('bad arguments: fails in ParseArgs, notifies with the reason, loads nothing', async () => {

@@ -8,7 +8,7 @@ import { JsonLogger } from '../../src/adapters/jsonLogger.ts';
 import { rawPrefix } from '../../src/domain/lake/lakeLayout.ts';
 import { openScratch, scratchDiskFull } from '../../src/jobs/scratchSpace.ts';
 import { connectLake } from '../../src/runtime/lakeConnection.ts';
-import { repositoryRoot } from '../support/cli.ts';
+import { etl, repositoryRoot } from '../support/cli.ts';
 import { deadPid } from '../support/leaseScenarios.ts';
 
 let root: string;
@@ -46,6 +46,30 @@ describe('scratch space', () => {
     expect(existsSync(fresh)).toBe(true);
     const warning = JSON.parse(lines.find((l) => l.includes('left by killed runs')) ?? '{}');
     expect(warning).toMatchObject({ level: 'warn', workDir, megabytes: 0.2 });
+  });
+
+  it('etl run removes a killed run’s scratch folder and tells the person at the terminal', async () => {
+    // What a loader killed with -9 leaves: its folder under the machine's scratch directory.
+    const tmp = join(root, 'tmp');
+    const leftover = join(tmp, 'listings-pipeline', 'load-20240101T000000Z-aaaaaa-x1');
+    await mkdir(leftover, { recursive: true });
+    await writeFile(
+      join(leftover, 'owner.json'),
+      JSON.stringify({ pid: deadPid(), host: hostname(), runId: 'killed', startedAt: '' }),
+    );
+    await writeFile(join(leftover, 'staged-0.txt'), 'x'.repeat(300_000));
+    const input = join(repositoryRoot, 'localstack', 'samples', 'scraping_data.jsonl');
+
+    const result = await etl(
+      ['run', '--input', input, '--date', '2024-01-15', '--no-use-cases', '--lake', join(root, 'lake')],
+      { TMPDIR: tmp },
+    );
+
+    expect(result.code).toBe(0);
+    expect(existsSync(leftover)).toBe(false);
+    expect(result.stderr).toMatch(
+      /\[pricehubble 2024-01-15\] removed 1 scratch folder\(s\) left by killed runs .*megabytes=0\.3/,
+    );
   });
 
   it('tells a full disk from a damaged input', () => {
