@@ -17,7 +17,8 @@ export class JsonLogger implements Logger {
 
   private write(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
     if (!logLevelEnabled(level, this.threshold)) return;
-    this.sink(JSON.stringify({ time: new Date().toISOString(), level, message, ...this.fields, ...fields }));
+    // The line's own keys come last: a field called `message` must not replace what happened.
+    this.sink(JSON.stringify({ ...this.fields, ...fields, time: new Date().toISOString(), level, message }));
   }
 
   debug(message: string, fields?: Record<string, unknown>): void {

@@ -164,7 +164,7 @@ export function runContainer<Kind extends ContainerKind>(
     log.error(`${component} failed`, {
       error: taskError.error,
       category: taskError.category,
-      message: taskError.message,
+      errorMessage: taskError.message,
     });
     if (context) {
       await fileFailureReport(kind, context, taskError).catch((reportError: unknown) =>

@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { pricehubble } from '../../src/domain/sources/pricehubble.ts';
 import { loadPartition } from '../../src/jobs/loader/loadPartition.ts';
 import { connectLake, type LakeConnection } from '../../src/runtime/lakeConnection.ts';
 import { queryCatalog } from '../support/lakeQuery.ts';
+import { deadPid } from '../support/leaseScenarios.ts';
 import { expectedFromSample, sampleFiles } from '../support/sampleOracle.ts';
 
 const day = { source: 'pricehubble', dt: '2024-01-15' };
@@ -30,17 +32,26 @@ async function land(name: string, content: Buffer | string): Promise<void> {
   await writeFile(join(dir, name), content);
 }
 
-function load(runId = newRunId()) {
+function load(runId = newRunId(), log = silentLogger) {
   return loadPartition(
     { source: pricehubble, date: day.dt, runId },
     {
       blobs: lake.blobs,
       catalog: lake.catalog,
       zones: lake.zones,
-      log: silentLogger,
+      log,
       workDir: join(root, 'work'),
     },
   );
+}
+
+/** A logger that keeps its lines, parsed. */
+function keptLog() {
+  const lines: Record<string, unknown>[] = [];
+  return {
+    lines,
+    log: new JsonLogger({ component: 'loader' }, (line) => lines.push(JSON.parse(line)), 'info'),
+  };
 }
 
 const query = (sql: string) => queryCatalog(lake, sql);
@@ -274,10 +285,69 @@ function dayOf(bad: number, good: number): string {
   ].join('\n')}\n`;
 }
 
+describe('what a load tells its operator', () => {
+  it('logs each step with its counts, removes a killed load’s scratch, and times its phases', async () => {
+    await land('a.jsonl', dayOf(1, 2));
+    await land('b.jsonl', '\n\n');
+    const workDir = join(root, 'work');
+    const leftover = join(workDir, 'load-20240101T000000Z-aaaaaa-x1');
+    await mkdir(leftover, { recursive: true });
+    await writeFile(
+      join(leftover, 'owner.json'),
+      JSON.stringify({ pid: deadPid(), host: hostname(), runId: 'killed', startedAt: '' }),
+    );
+    const { lines, log } = keptLog();
+
+    const summary = await load(newRunId(), log);
+
+    const messages = lines.map((l) => l.message);
+    expect(lines.find((l) => l.message === 'loader started')).toMatchObject({ rawObjects: 2 });
+    expect(lines.filter((l) => l.message === 'raw object staged').map((l) => [l.object, l.records])).toEqual([
+      [expect.stringMatching(/a\.jsonl$/), 3],
+      [expect.stringMatching(/b\.jsonl$/), 0],
+    ]);
+    expect(lines.find((l) => l.message === 'contract applied')).toMatchObject({
+      read: 3,
+      kept: 2,
+      rejected: 1,
+    });
+    // no progress lines unless asked for, and the only warning is about the killed load's folder
+    expect(messages).not.toContain('progress');
+    expect(lines.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual([
+      'removed 1 scratch folder(s) left by killed runs',
+    ]);
+    expect(existsSync(leftover)).toBe(false);
+    expect(Object.keys(summary.phasesMs)).toEqual(
+      expect.arrayContaining(['stage', 'check', 'dedupe', 'writeListings', 'writeRejected', 'publish']),
+    );
+    const phases = Object.values(summary.phasesMs).reduce((a, b) => a + b, 0);
+    expect(summary.durationMs).toBeGreaterThanOrEqual(phases - Object.keys(summary.phasesMs).length);
+    expect(summary.durationMs).toBeLessThan(120_000);
+  });
+
+  it('a raw object it cannot read fails by name, with the cause attached', async () => {
+    await land('broken.jsonl.gz', Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x01, 0x02, 0x03]));
+    const error = await load().then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.name).toBe('RawObjectReadError');
+    expect(error?.cause).toBeInstanceOf(Error);
+  });
+
+  it('a day without raw data names the folder and what to do', async () => {
+    await expect(load()).rejects.toMatchObject({
+      name: 'NoRawDataError',
+      message: expect.stringMatching(/land the day's files there.*or check that the scraper delivered\.$/is),
+    });
+  });
+});
+
 describe('the data-quality gate in the loader', () => {
   it('refuses a day above the limit by name, publishes nothing and leaves no scratch folder', async () => {
     await land('offers.jsonl', dayOf(6, 4));
-    const error = await load().then(
+    const { lines, log } = keptLog();
+    const error = await load(newRunId(), log).then(
       () => undefined,
       (e: unknown) => e as Error,
     );
@@ -285,8 +355,18 @@ describe('the data-quality gate in the loader', () => {
     // 6 of 10 records rejected; pricehubble allows 50%
     expect(error?.message).toContain('60.0% of 10 records were rejected');
     expect(error?.message).toContain('above the limit of 50.0%');
+    // what the failure report and the message are built from
+    expect((error as Error & { details?: unknown }).details).toMatchObject({
+      read: 10,
+      rejectedForRules: 6,
+      limit: 0.5,
+      topReasons: [expect.objectContaining({ reason: 'unsupported_property_type', records: 6 })],
+    });
     expect(await lake.catalog.getPartition('listings', day)).toBeUndefined();
     expect(await readdir(join(root, 'work'))).toEqual([]);
+    expect(lines.filter((l) => l.level === 'error')).toEqual([
+      expect.objectContaining({ message: 'loader failed', error: 'DataQualityError' }),
+    ]);
   });
 
   it("publishes the same day under a run's own limit", async () => {

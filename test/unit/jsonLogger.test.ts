@@ -24,6 +24,18 @@ describe('JsonLogger levels', () => {
     expect(linesAt('info')[0]).toMatchObject({ message: 'i', runId: 'r1', component: 'c' });
   });
 
+  it('keeps a line’s own message, level and time whatever fields it is given', () => {
+    const lines: string[] = [];
+    new JsonLogger({ level: 'x' }, (line) => lines.push(line)).error('loader failed', {
+      message: 'the error’s own text',
+      time: 'yesterday',
+      runId: 'r1',
+    });
+    const line = JSON.parse(lines[0] ?? '{}');
+    expect(line).toMatchObject({ message: 'loader failed', level: 'error', runId: 'r1' });
+    expect(Number.isNaN(Date.parse(line.time))).toBe(false);
+  });
+
   it('a task refuses a LOG_LEVEL that is not a level, naming the variable', () => {
     const parsed = lambdaEnvironments.parseArgs.safeParse({
       ENVIRONMENT: 'dev',

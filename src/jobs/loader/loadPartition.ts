@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type { StagedFile } from '../../domain/cleaning/listingRules.ts';
 import { PipelineError } from '../../domain/errors/pipelineError.ts';
 import type { ByteAccount } from '../../domain/ingest/byteAccount.ts';
-import { newStagingStats, type StagingStats, stageRecords } from '../../domain/ingest/recordStager.ts';
+import { newStagingStats, stageRecords } from '../../domain/ingest/recordStager.ts';
 import { manifestUri, rawPrefix, runDataFile, type SourceDay } from '../../domain/lake/lakeLayout.ts';
 import { judgeQuality, type QualityRecord, refusalOf } from '../../domain/quality/dataQualityGate.ts';
 import type { QualityOverride } from '../../domain/run/runArguments.ts';
@@ -15,11 +15,12 @@ import type { BlobObject } from '../../ports/blobStore.ts';
 import type { Logger } from '../../ports/logger.ts';
 import { publishRun } from '../../publishing/publishRun.ts';
 import type { JobPorts } from '../jobPorts.ts';
-import { type ProgressSample, ProgressTicker } from '../progressTicker.ts';
+import { ProgressTicker } from '../progressTicker.ts';
 import { openScratch, scratchDiskFull } from '../scratchSpace.ts';
 import { ContractChecker, type ContractOutcome, type RejectedExample } from './applyContract.ts';
 import { checkBytes, checkConservation } from './conservationChecks.ts';
 import { DataQualityError, NoRawDataError, RawObjectReadError } from './loaderErrors.ts';
+import { LoadProgress, PhaseClock, stageAfter } from './loadProgress.ts';
 import { newContentCount, rawObjectContent } from './rawObjectContent.ts';
 
 export interface LoadRequest {
@@ -77,63 +78,6 @@ export interface LoadSummary {
   readonly durationMs: number;
   /** Milliseconds per phase: where the time went. */
   readonly phasesMs: Record<string, number>;
-}
-
-/** Measures where a load's time goes, phase by phase. */
-class PhaseClock {
-  readonly phasesMs: Record<string, number> = {};
-  private last = performance.now();
-  readonly started = this.last;
-
-  constructor(private readonly log: Logger) {}
-
-  done(phase: string): void {
-    const now = performance.now();
-    this.phasesMs[phase] = Math.round(now - this.last);
-    this.last = now;
-    this.log.debug('phase done', {
-      phase,
-      ms: this.phasesMs[phase],
-      peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    });
-  }
-}
-
-/** The engine's phases (ContractChecker's onPhase) and the stage a person sees after each. */
-const nextStage: Record<string, string> = {
-  check: 'de-duplicating',
-  dedupe: 'writing listings',
-  writeListings: 'writing rejects',
-  writeRejected: 'summarizing',
-};
-
-/** What a load has done so far, for its progress lines (ProgressTicker). */
-class LoadProgress {
-  stage = 'staging';
-  /** The object being staged: its counts grow as it streams. */
-  staging: StagingStats | undefined;
-  checker: ContractChecker | undefined;
-  private stagedRecords = 0;
-  private stagedBytes = 0;
-
-  /** An object is staged: its counts join the total. */
-  staged(stats: StagingStats): void {
-    this.stagedRecords += stats.records;
-    this.stagedBytes += stats.bytes.read;
-    this.staging = undefined;
-  }
-
-  sample(): ProgressSample {
-    if (this.stage === 'staging') {
-      return {
-        stage: this.stage,
-        records: this.stagedRecords + (this.staging?.records ?? 0),
-        bytes: this.stagedBytes + (this.staging?.bytes.read ?? 0),
-      };
-    }
-    const percent = this.checker?.progressPercent() ?? null;
-    return { stage: this.stage, records: this.stagedRecords, ...(percent === null ? {} : { percent }) };
-  }
 }
 
 /** Step 1: the day's raw objects; none is an error (a day without data is not a quiet day). */
@@ -226,7 +170,7 @@ async function applyContract(
     trackProgress: ports.progressIntervalMs !== undefined,
     onPhase: (phase) => {
       clock.done(phase);
-      progress.stage = nextStage[phase] ?? progress.stage;
+      progress.stage = stageAfter(phase, progress.stage);
     },
   });
   progress.checker = checker;
@@ -336,7 +280,7 @@ export async function loadPartition(request: LoadRequest, ports: JobPorts): Prom
     await ports.blobs.putText(manifest, `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   } catch (error) {
-    log.error('loader failed', { error: (error as Error).name, message: (error as Error).message });
+    log.error('loader failed', { error: (error as Error).name, errorMessage: (error as Error).message });
     throw error;
   } finally {
     ticker?.stop();
