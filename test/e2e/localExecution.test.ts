@@ -200,7 +200,9 @@ describe('the synthesized state machine, run locally', () => {
     }
     expect(logged.join('\n')).toMatch(/priceModel 2024-01-20: published/);
     // the model's reason, relayed from its log as CloudWatch would show it
-    expect(logged.join('\n')).toMatch(/\[priceModel 2024-01-20\] no offers of 2024-01-20 to fit the model on/);
+    expect(logged.join('\n')).toMatch(
+      /\[priceModel 2024-01-20\] no offers of 2024-01-20 to fit the model on/,
+    );
   });
 
   it('bad arguments: fails in ParseArgs, notifies with the reason, loads nothing', async () => {
