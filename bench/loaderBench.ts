@@ -9,7 +9,7 @@
  * - same-rules reference (bench/sameRulesReference.ts): DuckDB's JSON reader with the
  *   loader's own rules (every reason, the full price parser, de-duplication), without raw
  *   text, record numbers, byte accounting or the publish.
- * - loader: the loader container's bundle (src/orchestrator/containerBundle.ts) on a local lake.
+ * - loader: the loader container's bundle (src/orchestrator/esbuildBundles.ts) on a local lake.
  * - etl run: `node bin/etl.mjs run` on a lake where the day is landed, from start to exit.
  *
  * Options: --rows 1000000,2000000,5000000  --repeat 3  --memory-limit 1GB  --run-rows 2000000
@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { newRunId } from '../src/domain/run/runId.ts';
 import { plannedLoaderMemoryMiB } from '../src/domain/sql/duckdbMemoryLimit.ts';
 import { messyOfferLines } from '../src/generator/messyOffers.ts';
-import { containerBundle } from '../src/orchestrator/containerBundle.ts';
+import { containerBundle } from '../src/orchestrator/esbuildBundles.ts';
 
 const { values: options } = parseArgs({
   options: {

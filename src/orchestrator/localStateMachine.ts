@@ -19,7 +19,7 @@ import { runSqlUseCaseTask } from '../lambdaTasks/runSqlUseCase.ts';
 import { summarizeTask } from '../lambdaTasks/summarize.ts';
 import type { LakeConnection } from '../runtime/lakeConnection.ts';
 import { type LocalPipelinePorts, localContainerEnvironment } from '../runtime/localRuntime.ts';
-import { containerBundle } from './containerBundle.ts';
+import { containerBundle } from './esbuildBundles.ts';
 import { isValidatedDefinition } from './localDefinition.ts';
 
 /*

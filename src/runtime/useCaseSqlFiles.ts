@@ -4,14 +4,16 @@ import { InternalError } from '../domain/errors/pipelineError.ts';
 import type { SqlUseCase } from '../domain/useCases/useCase.ts';
 
 /**
- * Where the use-case SQL files are: beside the registry in the repository, or `sql/` beside
- * a Lambda bundle (CDK copies them there). USE_CASE_SQL_DIR overrides both.
+ * Where the use-case SQL files are: beside the registry in the repository, `sql/` beside a
+ * Lambda bundle (CDK copies them there), or the repository's, seen from the command line's
+ * bundle in .cache/bundles/. USE_CASE_SQL_DIR overrides them.
  */
 function sqlDirectory(): string {
   const candidates = [
     process.env.USE_CASE_SQL_DIR,
     fileURLToPath(new URL('./sql/', import.meta.url)),
     fileURLToPath(new URL('../domain/useCases/sql/', import.meta.url)),
+    fileURLToPath(new URL('../../src/domain/useCases/sql/', import.meta.url)),
   ].filter((dir): dir is string => dir !== undefined);
   const found = candidates.find((dir) => existsSync(dir));
   if (!found) throw new InternalError(`Use-case SQL files not found in ${candidates.join(', ')}`);

@@ -26,16 +26,12 @@ afterAll(async () => {
 
 /** `etl run` with its own TMPDIR (its scratch space), as a process group of its own. */
 function startRun(lake: string, scratch: string) {
-  const child = spawn(
-    `${repositoryRoot}node_modules/.bin/tsx`,
-    ['bin/etl.ts', 'run', '--date', date, '--lake', lake],
-    {
-      cwd: repositoryRoot,
-      env: { ...process.env, TMPDIR: scratch },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    },
-  );
+  const child = spawn(process.execPath, ['bin/etl.mjs', 'run', '--date', date, '--lake', lake], {
+    cwd: repositoryRoot,
+    env: { ...process.env, TMPDIR: scratch },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let stderr = '';
   child.stderr.on('data', (d) => {
     stderr += d;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoryRoot } from '../../lib/repositoryRoot.ts';
-import { containerBundleBanner, containerBundleExternals } from '../../src/orchestrator/containerBundle.ts';
+import { containerBundleBanner, containerBundleExternals } from '../../src/orchestrator/esbuildBundles.ts';
 
 /**
  * No Docker here, so the images themselves cannot be built. This runs the Dockerfile's own

@@ -29,9 +29,9 @@ function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv): 
   });
 }
 
-/** Runs `tsx bin/etl.ts ...args` as a user would (`npm run --silent etl -- ...args`). */
+/** Runs `node bin/etl.mjs ...args` as a user would (`npx etl ...args`, `npm run --silent etl -- ...args`). */
 export function etl(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return run(`${repositoryRoot}node_modules/.bin/tsx`, ['bin/etl.ts', ...args], env);
+  return run(process.execPath, ['bin/etl.mjs', ...args], env);
 }
 
 /** Runs a command line as typed into a POSIX shell at the repository root (`npx etl ...`, a hint). */

@@ -1,9 +1,19 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { containerBundle } from '../../src/orchestrator/containerBundle.ts';
+import { commandLineBundle, containerBundle } from '../../src/orchestrator/esbuildBundles.ts';
 
 /** A repository of one container whose entrypoint prints what a module it imports says. */
 function repository(): string {
@@ -53,5 +63,59 @@ describe('container bundles of the local runner', () => {
   it('gives every one of several concurrent callers a whole, runnable bundle', async () => {
     const bundles = await Promise.all([1, 2, 3, 4].map(() => containerBundle('greeter', root)));
     for (const bundle of bundles) expect(runBundle(bundle)).toBe('hello');
+  });
+});
+
+/** A repository whose command line loads one module only when asked to (a chunk of its own). */
+function commandLineRepository(): string {
+  const root = repository();
+  mkdirSync(join(root, 'bin'));
+  writeFileSync(join(root, 'src', 'heavy.ts'), "export const heavy: string = 'loaded on demand';\n");
+  writeFileSync(
+    join(root, 'bin', 'etl.ts'),
+    "import { greeting } from '../src/greeting.ts';\n" +
+      "if (process.argv[2] === 'heavy') process.stdout.write((await import('../src/heavy.ts')).heavy);\n" +
+      'else process.stdout.write(greeting);\n',
+  );
+  return root;
+}
+
+const runCommandLine = (bundle: string, ...args: string[]): string =>
+  execFileSync(process.execPath, [bundle, ...args], { encoding: 'utf8' });
+
+describe('the command line’s bundle', () => {
+  let root: string;
+  beforeEach(() => {
+    root = commandLineRepository();
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('runs with plain node and loads a lazily imported module from a chunk of its own', async () => {
+    const bundle = await commandLineBundle(root);
+    expect(runCommandLine(bundle)).toBe('hello');
+    expect(runCommandLine(bundle, 'heavy')).toBe('loaded on demand');
+    const chunks = readdirSync(join(root, '.cache', 'bundles')).filter((f) => /^chunk-.*\.mjs$/.test(f));
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(readFileSync(bundle, 'utf8')).not.toContain('loaded on demand');
+    expect(await commandLineBundle(root)).toBe(bundle);
+  });
+
+  it('is rebuilt when a source changes, and removes what builds of more than a day ago left', async () => {
+    const first = await commandLineBundle(root);
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+    for (const file of readdirSync(join(root, '.cache', 'bundles'))) {
+      if (/^(chunk|etl)-/.test(file))
+        utimesSync(join(root, '.cache', 'bundles', file), twoDaysAgo, twoDaysAgo);
+    }
+    const later = new Date(Date.now() + 5_000);
+    writeFileSync(join(root, 'src', 'heavy.ts'), "export const heavy: string = 'changed';\n");
+    utimesSync(join(root, 'src', 'heavy.ts'), later, later);
+
+    const second = await commandLineBundle(root);
+    expect(runCommandLine(second, 'heavy')).toBe('changed');
+    // the old entry's chunk of heavy.ts is gone; what the new build wrote again is kept
+    expect(second).not.toBe(first);
+    expect(existsSync(first)).toBe(false);
+    expect(runCommandLine(second)).toBe('hello');
   });
 });
