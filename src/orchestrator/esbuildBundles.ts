@@ -19,7 +19,7 @@ import { type BundleRecord, freshBundleRecord } from './bundleRecord.mjs';
 
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-/** What the image's bundle leaves out (test/infra/containerBundle.test.ts holds the Dockerfile to it). */
+/** What the image's bundle leaves out (test/infra/loaderImageBundle.test.ts holds the Dockerfile to it). */
 export const containerBundleExternals = [
   '@duckdb/node-api',
   '@duckdb/node-bindings',
