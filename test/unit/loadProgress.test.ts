@@ -54,7 +54,8 @@ describe('the phase clock', () => {
     clock.done('check');
     expect(clock.phasesMs.stage).toBeGreaterThanOrEqual(25);
     expect(clock.phasesMs.stage).toBeLessThan(10_000);
-    expect(clock.phasesMs.check).toBeLessThan(25);
+    expect(clock.phasesMs.check).toBeGreaterThanOrEqual(0);
+    expect(clock.phasesMs.check).toBeLessThan(10_000);
     expect(lines.map((l) => [l.message, l.phase, l.ms])).toEqual([
       ['phase done', 'stage', clock.phasesMs.stage],
       ['phase done', 'check', clock.phasesMs.check],
