@@ -29,7 +29,8 @@ function repository(): string {
   return root;
 }
 
-const runBundle = (bundle: string): string => execFileSync(process.execPath, [bundle], { encoding: 'utf8' });
+const runBundle = (bundle: string, ...args: string[]): string =>
+  execFileSync(process.execPath, [bundle, ...args], { encoding: 'utf8' });
 
 describe('container bundles of the local runner', () => {
   let root: string;
@@ -80,9 +81,6 @@ function commandLineRepository(): string {
   return root;
 }
 
-const runCommandLine = (bundle: string, ...args: string[]): string =>
-  execFileSync(process.execPath, [bundle, ...args], { encoding: 'utf8' });
-
 describe('the command line’s bundle', () => {
   let root: string;
   beforeEach(() => {
@@ -92,8 +90,8 @@ describe('the command line’s bundle', () => {
 
   it('runs with plain node and loads a lazily imported module from a chunk of its own', async () => {
     const bundle = await commandLineBundle(root);
-    expect(runCommandLine(bundle)).toBe('hello');
-    expect(runCommandLine(bundle, 'heavy')).toBe('loaded on demand');
+    expect(runBundle(bundle)).toBe('hello');
+    expect(runBundle(bundle, 'heavy')).toBe('loaded on demand');
     const chunks = readdirSync(join(root, '.cache', 'bundles')).filter((f) => /^chunk-.*\.mjs$/.test(f));
     expect(chunks.length).toBeGreaterThan(0);
     expect(readFileSync(bundle, 'utf8')).not.toContain('loaded on demand');
@@ -112,10 +110,10 @@ describe('the command line’s bundle', () => {
     utimesSync(join(root, 'src', 'heavy.ts'), later, later);
 
     const second = await commandLineBundle(root);
-    expect(runCommandLine(second, 'heavy')).toBe('changed');
+    expect(runBundle(second, 'heavy')).toBe('changed');
     // the old entry's chunk of heavy.ts is gone; what the new build wrote again is kept
     expect(second).not.toBe(first);
     expect(existsSync(first)).toBe(false);
-    expect(runCommandLine(second)).toBe('hello');
+    expect(runBundle(second)).toBe('hello');
   });
 });
