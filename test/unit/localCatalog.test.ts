@@ -2,9 +2,12 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/adapters/jsonLogger.ts';
 import { CorruptCatalogError } from '../../src/adapters/local/corruptCatalogError.ts';
+import { FileBlobStore } from '../../src/adapters/local/fileBlobStore.ts';
 import { LocalCatalog } from '../../src/adapters/local/localCatalog.ts';
 import { listingsTable } from '../../src/domain/tables/tableSchema.ts';
+import { Lease } from '../../src/leases/lease.ts';
 
 let root: string;
 let catalog: LocalCatalog;
@@ -51,6 +54,33 @@ describe('a damaged local catalog file', () => {
         return JSON.stringify(file);
       },
       /does not have the catalog's shape \(tables\.listings\.partitions\.0\.location: /,
+    ],
+    [
+      'with a table in no zone of the lake',
+      (text) => {
+        const file = JSON.parse(text);
+        file.tables.listings.definition.zone = 'raw';
+        return JSON.stringify(file);
+      },
+      /does not have the catalog's shape \(tables\.listings\.definition\.zone: Invalid option/,
+    ],
+    [
+      'with a column of an unknown type',
+      (text) => {
+        const file = JSON.parse(text);
+        file.tables.listings.definition.columns[1].type = 'timestamp';
+        return JSON.stringify(file);
+      },
+      /does not have the catalog's shape \(tables\.listings\.definition\.columns\.1\.type: Invalid option/,
+    ],
+    [
+      'with a table that has no definition',
+      (text) => {
+        const file = JSON.parse(text);
+        delete file.tables.listings.definition;
+        return JSON.stringify(file);
+      },
+      /does not have the catalog's shape \(tables\.listings\.definition: Invalid input/,
     ],
   ];
 
@@ -152,5 +182,39 @@ describe('the local catalog file, written', () => {
     await rm(catalog.path);
     await mkdir(catalog.path); // a directory where the file should be
     await expect(catalog.listTables()).rejects.toMatchObject({ code: 'EISDIR' });
+  });
+});
+
+describe('the local catalog file', () => {
+  it('is <lake>/catalog/<database>.json, and lists each table with its location and definition', async () => {
+    expect(catalog.path).toBe(join(root, 'catalog', 'listings_local.json'));
+    const file = JSON.parse(await readFile(join(root, 'catalog', 'listings_local.json'), 'utf8'));
+    expect(file.database).toBe('listings_local');
+    expect(await catalog.listTables()).toEqual([
+      { name: 'listings', location: join(root, 'curated', 'listings/'), definition: listingsTable },
+    ]);
+  });
+});
+
+describe('one writer at a time', () => {
+  it('a change that waits too long for another writer fails by name, saying who holds the catalog', async () => {
+    const policy = { ttlMs: 60_000, renewEveryMs: 20_000, waitMs: 200, pollMs: 10 };
+    const held = await Lease.acquire(
+      { blobs: new FileBlobStore(), log: silentLogger },
+      { prefix: `${catalog.path}.lock/`, description: 'the catalog, by hand' },
+      'another writer',
+      policy,
+    );
+    const waiting = new LocalCatalog(root, 'listings_local', silentLogger, policy);
+    const error = await failure(waiting.ensureTable(listingsTable, join(root, 'elsewhere/')));
+    expect(error.name).toBe('CatalogLockTimeoutError');
+    expect(error.message).toContain(`the local catalog ${catalog.path}`);
+    expect(error.message).toContain('held by another writer');
+    expect((error.cause as Error | undefined)?.name).toBe('LeaseHeldError');
+    // nothing changed while it was held
+    expect((await catalog.listTables())[0]?.location).toBe(join(root, 'curated', 'listings/'));
+    await held.release();
+    await waiting.ensureTable(listingsTable, join(root, 'elsewhere/'));
+    expect((await catalog.listTables())[0]?.location).toBe(join(root, 'elsewhere/'));
   });
 });

@@ -69,6 +69,8 @@ export class LocalCatalog implements Catalog {
     readonly database: string,
     /** Where taking over a killed writer's lock is reported. */
     private readonly log: Logger = silentLogger,
+    /** How long a change waits for another writer's lock (tests shorten it). */
+    private readonly lockPolicy: LeasePolicy = catalogLockPolicy,
   ) {
     this.path = join(lakeRoot, 'catalog', `${database}.json`);
   }
@@ -118,7 +120,7 @@ export class LocalCatalog implements Catalog {
         { blobs: this.blobs, log: this.log },
         [subject],
         holder,
-        catalogLockPolicy,
+        this.lockPolicy,
         async () => {
           const file = await this.load();
           const result = change(file);
