@@ -218,3 +218,38 @@ describe('one writer at a time', () => {
     expect((await catalog.listTables())[0]?.location).toBe(join(root, 'elsewhere/'));
   });
 });
+
+describe('publishing a partition', () => {
+  const day = { source: 'pricehubble', dt: '2024-01-15' };
+
+  it('repoints a partition it holds and says where it pointed before; a new one had no location', async () => {
+    const previous = await catalog.publish([
+      { table: listingsTable, values: day, location: join(root, 'run-b/') },
+    ]);
+    expect(previous).toEqual([join(root, 'run-a/')]);
+    expect(await catalog.listPartitions('listings')).toEqual([
+      { values: day, location: join(root, 'run-b/') },
+    ]);
+    expect(await catalog.getPartition('listings', day)).toEqual({
+      values: day,
+      location: join(root, 'run-b/'),
+    });
+
+    const other = { source: 'pricehubble', dt: '2024-01-16' };
+    expect(
+      await catalog.publish([{ table: listingsTable, values: other, location: join(root, 'run-c/') }]),
+    ).toEqual([undefined]);
+    expect(await catalog.getPartition('listings', other)).toEqual({
+      values: other,
+      location: join(root, 'run-c/'),
+    });
+  });
+
+  it('knows no partition of a table it does not hold, nor a day it was never given', async () => {
+    expect(await catalog.listPartitions('no_such_table')).toEqual([]);
+    expect(await catalog.getPartition('no_such_table', day)).toBeUndefined();
+    expect(
+      await catalog.getPartition('listings', { source: 'pricehubble', dt: '2099-01-01' }),
+    ).toBeUndefined();
+  });
+});
