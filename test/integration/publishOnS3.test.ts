@@ -12,7 +12,7 @@ import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createS3Client } from '../../src/adapters/aws/awsClients.ts';
 import { DuckdbSession } from '../../src/adapters/duckdb/duckdbSession.ts';
 import { silentLogger } from '../../src/adapters/jsonLogger.ts';
-import { partitionPrefix, rawPrefix, type SourceDay } from '../../src/domain/lake/lakeLayout.ts';
+import { partitionPrefix, rawPrefix, runIdOf, type SourceDay } from '../../src/domain/lake/lakeLayout.ts';
 import { newRunId } from '../../src/domain/run/runId.ts';
 import { sourceNamed } from '../../src/domain/sources/registry.ts';
 import { sqlString } from '../../src/domain/sql/sqlLiteral.ts';
@@ -179,9 +179,7 @@ describeWithMoto('publishing on S3 + Glue under injected failures (moto_server)'
       if (sees === 'previous') expect(afterFailure).toEqual(before);
       else expect(afterFailure).not.toEqual(before);
 
-      const replaced = /run=([^/]+)\/$/.exec(
-        (await lake.catalog.getPartition('listings', day))?.location ?? '',
-      )?.[1];
+      const replaced = runIdOf((await lake.catalog.getPartition('listings', day))?.location ?? '');
       const next = await load();
       const after = await dayContents();
       expect(after).not.toEqual(before);
