@@ -47,12 +47,8 @@ const commandLineExternals = [
 export const containerEntrypoint = (container: string, root = repositoryRoot): string =>
   join(root, 'containers', container, 'entrypoint.ts');
 
-/** Where the record of the command line's bundle is (bin/etl.mjs reads it too). */
-export const commandLineBundleRecord = (root = repositoryRoot): string =>
-  join(root, '.cache', 'bundles', 'etl.inputs.json');
-
 interface BundleSpec {
-  /** The record is `<name>.inputs.json`. */
+  /** The record is `<name>.inputs.json` (bin/etl.mjs reads the command line's, `etl.inputs.json`). */
   readonly name: string;
   readonly entryPoint: string;
   readonly external: readonly string[];

@@ -282,7 +282,6 @@ const contextFields = new Set([
   'level',
   'message',
   'time',
-  'timestamp',
   'runId',
   'component',
   'environment',
