@@ -112,7 +112,8 @@ async function dayContents(target: LakeConnection, dt: string): Promise<unknown>
   return {
     listings: await queryCatalog(
       target,
-      `SELECT * EXCLUDE (run_id, dt) FROM listings WHERE dt = '${dt}' ORDER BY id`,
+      "SELECT * EXCLUDE (run_id, dt, source_object), regexp_replace(source_object, '.*/', '') AS object " +
+        `FROM listings WHERE dt = '${dt}' ORDER BY id`,
     ),
     rejected: await queryCatalog(
       target,

@@ -57,8 +57,12 @@ function load(lake: LakeConnection, rules: readonly FaultRule[] = [], runId = ne
 /** What the day's tables hold, without the run id (the same data from two runs is equal). */
 async function dayContents(lake: LakeConnection): Promise<unknown[][]> {
   return Promise.all([
-    queryCatalog(lake, 'SELECT * EXCLUDE (run_id) FROM listings ORDER BY id'),
     // the raw object's name, not its path: the reference lake lives elsewhere
+    queryCatalog(
+      lake,
+      "SELECT * EXCLUDE (run_id, source_object), regexp_replace(source_object, '.*/', '') AS object " +
+        'FROM listings ORDER BY id',
+    ),
     queryCatalog(
       lake,
       "SELECT * EXCLUDE (run_id, source_object), regexp_replace(source_object, '.*/', '') AS object " +

@@ -32,14 +32,33 @@ describe('listing contract', () => {
         property_type: 'house',
         municipality: 'Solothurn',
         price: 530000,
+        currency: 'EUR',
         living_area: 84,
         price_per_square_meter: 530000 / 84,
+        source_object: 'object-0',
+        record_number: 1,
         run_id: '20240115T060000Z-000000',
       },
     ]);
     // the written columns are the schema's columns, in order, with the schema's types
     expect(Object.keys(keptTypes)).toEqual(listingsTable.columns.map((c) => c.name));
     expect(Object.values(keptTypes)).toEqual(listingsTable.columns.map((c) => duckdbType(c.type)));
+  });
+
+  it('keeps where each row was read and the currency of its price, with magnitudes applied', async () => {
+    const { kept } = await runContract([
+      jsonLines([offer({ id: 'a', raw_price: '450 K CHF' })]),
+      jsonLines([
+        offer({ id: 'b', raw_price: 'Preis auf Anfrage' }),
+        offer({ id: 'c', raw_price: '€ 1,2 M' }),
+        offer({ id: 'd', raw_price: 480000 }),
+      ]),
+    ]);
+    expect(kept.map((r) => [r.id, r.price, r.currency, r.source_object, r.record_number])).toEqual([
+      ['a', 450000, 'CHF', 'object-0', 1],
+      ['c', 1200000, 'EUR', 'object-1', 2],
+      ['d', 480000, 'unknown', 'object-1', 3],
+    ]);
   });
 
   it.each([
@@ -52,6 +71,8 @@ describe('listing contract', () => {
     ['a blank property type', offer({ property_type: '  ' }), ['missing_field']],
     ['price on request', offer({ raw_price: 'Preis auf Anfrage' }), ['unparseable_price']],
     ['a negative JSON price', offer({ raw_price: -530000 }), ['unparseable_price']],
+    ['a price range', offer({ raw_price: 'CHF 890 000 - 950 000' }), ['ambiguous_price']],
+    ['two prices joined by a word', offer({ raw_price: '450k bis 500k' }), ['ambiguous_price']],
     ['a studio', offer({ property_type: 'studio' }), ['unsupported_property_type']],
     ['a maisonnette', offer({ property_type: 'maisonnette' }), ['unsupported_property_type']],
     ['3.6 m²', offer({ living_area: 3.6, raw_price: '20 000 €' }), ['living_area_out_of_range']],

@@ -52,6 +52,25 @@ describe('every SQL use case', () => {
 });
 
 describe('market_stats_monthly', () => {
+  it('never mixes currencies: each is a group of its own', async () => {
+    await publishListings(lake, 'pricehubble', '2024-01-15', [
+      listing('a', 'Bern', 1000),
+      listing('b', 'Bern', 3000),
+      listing('c', 'Bern', 9000, { currency: 'EUR' }),
+      listing('d', 'Bern', 8000, { currency: 'unknown' }),
+    ]);
+    const { rows } = await runUseCase(lake, marketStatsMonthly, '2024-01-15');
+    expect(
+      rows
+        .map((r) => [r.currency, r.listings, r.median_price_per_square_meter])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    ).toEqual([
+      ['CHF', 2, 2000],
+      ['EUR', 1, 9000],
+      ['unknown', 1, 8000],
+    ]);
+  });
+
   it('computes count, mean and exact percentiles per municipality, type and month', async () => {
     await publishListings(lake, 'pricehubble', '2024-01-15', [
       listing('a', 'Bern', 1000),
@@ -69,6 +88,7 @@ describe('market_stats_monthly', () => {
       {
         municipality: 'Bern',
         property_type: 'apartment',
+        currency: 'CHF',
         month: '2024-01',
         listings: 4,
         mean_price_per_square_meter: 2500,
@@ -80,6 +100,7 @@ describe('market_stats_monthly', () => {
       {
         municipality: 'Bern',
         property_type: 'apartment',
+        currency: 'CHF',
         month: '2024-02',
         listings: 1,
         mean_price_per_square_meter: 7000,
@@ -91,6 +112,7 @@ describe('market_stats_monthly', () => {
       {
         municipality: 'Bern',
         property_type: 'house',
+        currency: 'CHF',
         month: '2024-01',
         listings: 1,
         mean_price_per_square_meter: 5000,
@@ -139,6 +161,25 @@ describe('current_listings', () => {
 });
 
 describe('price_outliers', () => {
+  it('compares an offer only with offers in its currency', async () => {
+    // five EUR offers far below five CHF ones: together the EUR ones would look odd, apart none is
+    await publishListings(lake, 'pricehubble', '2024-01-15', [
+      ...[5000, 5050, 5100, 5150, 5200].map((p, i) => listing(`chf-${i}`, 'Bern', p)),
+      ...[1000, 1010, 1020, 1030, 1040].map((p, i) => listing(`eur-${i}`, 'Bern', p, { currency: 'EUR' })),
+      listing('eur-odd', 'Bern', 9000, { currency: 'EUR' }),
+    ]);
+    const { rows } = await runUseCase(lake, priceOutliers, '2024-01-15');
+    // EUR: 1000 1010 1020 1030 1040 9000 → median 1025, |deviations| 5 5 15 15 25 7975 → MAD 15
+    expect(
+      rows.map((r) => [
+        r.id,
+        r.currency,
+        r.municipality_median_price_per_square_meter,
+        r.municipality_listings,
+      ]),
+    ).toEqual([['eur-odd', 'EUR', 1025, 6]]);
+  });
+
   it('scores offers by the modified z-score on the municipality’s MAD', async () => {
     await publishListings(lake, 'pricehubble', '2024-01-15', [
       listing('a', 'Bern', 4900),

@@ -15,6 +15,8 @@ export interface ListingRow {
   property_type: string;
   municipality: string;
   price: number;
+  /** CHF unless a test says otherwise. */
+  currency?: string;
   living_area: number;
 }
 
@@ -28,11 +30,23 @@ export async function publishListings(
   const location = runPrefix(lake.zones, listingsTable, { source, dt }, `test-${dt}`);
   await mkdir(location, { recursive: true });
   const values = rows
-    .map(
-      (r) =>
-        `(${sqlString(r.id)}, DATE ${sqlString(r.scraping_date)}, ${sqlString(r.property_type)}, ${sqlString(r.municipality)}, ` +
-        `${r.price}::DOUBLE, ${r.living_area}::DOUBLE, ${r.price / r.living_area}::DOUBLE, 'test')`,
-    )
+    .map((r, i) => {
+      const sql: Record<string, string> = {
+        id: sqlString(r.id),
+        scraping_date: `DATE ${sqlString(r.scraping_date)}`,
+        property_type: sqlString(r.property_type),
+        municipality: sqlString(r.municipality),
+        price: `${r.price}::DOUBLE`,
+        currency: sqlString(r.currency ?? 'CHF'),
+        living_area: `${r.living_area}::DOUBLE`,
+        price_per_square_meter: `${r.price / r.living_area}::DOUBLE`,
+        source_object: sqlString(`raw/source=${source}/dt=${dt}/offers.jsonl`),
+        record_number: `${i + 1}::BIGINT`,
+        run_id: "'test'",
+      };
+      // in the table's column order, so that a column added to the table fails here loudly
+      return `(${listingsTable.columns.map((c) => sql[c.name] ?? `error('no test value for ${c.name}')`).join(', ')})`;
+    })
     .join(',\n');
   const columns = listingsTable.columns.map((c) => c.name).join(', ');
   const session = await DuckdbSession.open();

@@ -128,10 +128,11 @@ function createViewSql(table: TableDefinition, partitions: readonly ListedPartit
       .join(', ');
     return `SELECT *, ${keys} FROM read_parquet(${sqlFileList(p.files)}, hive_partitioning = false)`;
   });
-  const body =
-    selects.length > 0
-      ? selects.join('\nUNION ALL BY NAME\n')
-      : emptyRowsSql([...table.columns, ...table.partitionKeys]);
+  // The definition's columns come first, typed: a partition written before a column was added
+  // answers NULL for it, as Athena does for a Parquet file without that column.
+  const body = [emptyRowsSql([...table.columns, ...table.partitionKeys]), ...selects].join(
+    '\nUNION ALL BY NAME\n',
+  );
   return `CREATE OR REPLACE VIEW ${sqlIdentifier(table.name)} AS ${body}`;
 }
 

@@ -37,7 +37,8 @@ export function ruleConditions(contract: SourceContract): ReadonlyArray<readonly
       'is_object AND (id IS NULL OR price_text IS NULL OR area_text IS NULL OR type_text IS NULL ' +
         'OR municipality IS NULL OR date_text IS NULL)',
     ],
-    ['unparseable_price', 'price_text IS NOT NULL AND price IS NULL'],
+    ['unparseable_price', 'price_text IS NOT NULL AND price IS NULL AND NOT price_ambiguous'],
+    ['ambiguous_price', 'price_text IS NOT NULL AND price_ambiguous'],
     ['unsupported_property_type', `type_text IS NOT NULL AND NOT list_contains(${types}, property_type)`],
     [
       'living_area_out_of_range',
@@ -78,8 +79,11 @@ const listingsSelect: Record<string, string> = {
   property_type: 'property_type',
   municipality: 'municipality',
   price: 'price',
+  currency: 'currency',
   living_area: 'living_area',
   price_per_square_meter: 'price_per_square_meter',
+  source_object: 'source_object',
+  record_number: 'record_number',
   run_id: 'run_id',
 };
 
@@ -135,7 +139,12 @@ SELECT *, list_filter([
         ${reasons}
       ], r -> r IS NOT NULL) AS reasons
 FROM (
-  SELECT *, CASE WHEN price > 0 AND living_area > 0 THEN price / living_area END AS price_per_square_meter
+  SELECT * EXCLUDE (parsed_price),
+         parsed_price.price AS price,
+         parsed_price.currency AS currency,
+         parsed_price.ambiguous AS price_ambiguous,
+         CASE WHEN parsed_price.price > 0 AND living_area > 0 THEN parsed_price.price / living_area END
+           AS price_per_square_meter
   FROM (
     SELECT object_index, record_number, raw, is_object,
            nullif(id, '') AS id,
@@ -145,7 +154,7 @@ FROM (
            lower(property_type) AS property_type,
            nullif(municipality, '') AS municipality,
            nullif(scraping_date, '') AS date_text,
-           ${priceMacro}(raw_price) AS price,
+           ${priceMacro}(raw_price) AS parsed_price,
            -- '84', '84.5', '84,5', '84 m²'. Most areas are plain numbers: a cast reads them, and
            -- only the others pay for the pattern (a CASE; coalesce would evaluate both).
            list_transform([TRY_CAST(living_area AS DOUBLE)], a -> CASE WHEN a IS NOT NULL THEN a
@@ -190,8 +199,8 @@ fields AS (
   FROM objects
 ),
 judged AS (${judgedRecordsSql(contract, 'fields')})
-SELECT object_index, record_number, id, scraping_date, property_type, municipality, price, living_area,
-       price_per_square_meter, reasons, raw
+SELECT object_index, record_number, id, scraping_date, property_type, municipality, price, currency,
+       living_area, price_per_square_meter, reasons, raw
 FROM judged`;
   return parquetCopySql(select, checkedPath, 'lz4_raw');
 }
@@ -218,9 +227,17 @@ WHERE rank > 1`;
 const isLoser = `EXISTS (SELECT 1 FROM losers l
   WHERE l.object_index = checked.object_index AND l.record_number = checked.record_number)`;
 
+/** The raw object's name of each checked row, from its index (objects in read order). */
+const sourceObjectSql = (objectNames: readonly string[]): string =>
+  `[${objectNames.map(sqlString).join(', ')}][object_index + 1]`;
+
 /** Writes `listings` rows (the kept records) to a local Parquet file, sorted by id. */
-export function writeListingsSql(runId: string, path: string): string {
-  const columns = { ...listingsSelect, run_id: sqlString(runId) };
+export function writeListingsSql(runId: string, path: string, objectNames: readonly string[]): string {
+  const columns = {
+    ...listingsSelect,
+    source_object: sourceObjectSql(objectNames),
+    run_id: sqlString(runId),
+  };
   const select = `SELECT ${selectList(
     columns,
     listingsTable.columns.map((c) => c.name),
@@ -234,7 +251,7 @@ export function writeRejectedSql(runId: string, path: string, objectNames: reado
   const columns = {
     ...rejectedSelect,
     reasons: `CASE WHEN len(reasons) > 0 THEN reasons ELSE ['duplicate_id'] END`,
-    source_object: `[${objectNames.map(sqlString).join(', ')}][object_index + 1]`,
+    source_object: sourceObjectSql(objectNames),
     run_id: sqlString(runId),
   };
   const select = `SELECT ${selectList(

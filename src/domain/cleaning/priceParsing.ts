@@ -4,34 +4,110 @@ import { sqlString } from '../sql/sqlLiteral.ts';
  * Reading a price out of the free text sources put in `raw_price`, as DuckDB SQL macros so
  * that the loader never leaves SQL for a row (the README's design notes on throughput).
  *
+ * `parse_price(s)` answers a struct: `price` (a positive number, or NULL), `currency` (an ISO
+ * code when a currency stands next to the number, else `unknown`) and `ambiguous` (the text
+ * holds a range or two prices joined by a dash or a word: `CHF 890 000 - 950 000`).
+ *
  * Accepted: `530 000€/mo.`, `530000.0€/mo`, `Loyer: 3741€/mo`, `CHF 1'250'000.–`,
  * `1’250’000.-`, `€ 1.250.000,50`, `Prix: 450 000 €` (no-break and narrow no-break spaces
- * too), `1,5 Mio. CHF`, and JSON numbers. Rejected (NULL): no digits ("Preis auf Anfrage"),
- * negative amounts, a lone `.`/`,` followed by exactly three digits (`1.250` is 1250 in
- * Zurich and 1.25 elsewhere: we refuse to guess), and several numbers none of which
- * stands next to a currency.
+ * too), magnitudes right after the number (`450k`, `450 K CHF`, `1.2M`, `1,5 Mio. CHF`,
+ * `2 Mrd`), and JSON numbers. Refused (price NULL): no digits ("Preis auf Anfrage"), negative
+ * amounts, a lone `.`/`,` followed by exactly three digits (`1.250` is 1250 in Zurich and 1.25
+ * elsewhere: we refuse to guess), several numbers none of which stands next to a currency,
+ * and ranges (flagged `ambiguous`, so that the record is rejected for that, not half-read).
  */
+
+/** Currency spellings (lower case, as matched case-insensitively) and the code each means. */
+export const currencySpellings: Readonly<Record<string, string>> = {
+  chf: 'CHF',
+  sfr: 'CHF',
+  'sfr.': 'CHF',
+  'fr.': 'CHF',
+  eur: 'EUR',
+  '€': 'EUR',
+  $: 'USD',
+  '£': 'GBP',
+};
+
+/** What `currency` holds when no currency stands next to the number. */
+export const unknownCurrency = 'unknown';
+
+/** Magnitude words right after a number (lower case) and what they multiply it by. */
+export const magnitudeSpellings: Readonly<Record<string, number>> = {
+  k: 1e3,
+  m: 1e6,
+  mio: 1e6,
+  'mio.': 1e6,
+  mios: 1e6,
+  million: 1e6,
+  millions: 1e6,
+  millionen: 1e6,
+  mrd: 1e9,
+  'mrd.': 1e9,
+  mia: 1e9,
+  'mia.': 1e9,
+  milliarde: 1e9,
+  milliarden: 1e9,
+};
+
+/** Regular-expression alternatives for spellings, longest first, with metacharacters escaped. */
+function alternatives(spellings: readonly string[]): string {
+  return [...spellings]
+    .sort((a, b) => b.length - a.length || a.localeCompare(b))
+    .map((s) => s.replace(/[.$\\]/g, (c) => `\\${c}`))
+    .join('|');
+}
 
 /** Separators that can only mean thousands. */
 const groupSeparators = " '\u2019\u00a0\u202f";
 /** A number: digit groups of three with any separator, or plain digits, then decimals. */
 const numberPattern = `\\d{1,3}(?:[${groupSeparators}.,]\\d{3})+(?:[.,]\\d+)?|\\d+(?:[.,]\\d+)?`;
-const currency = '(?:chf|sfr\\.?|fr\\.|eur|€|\\$|£)';
-const token = `(${numberPattern})(?:\\D|$)`;
-const currencyFirst = `(?i)${currency}\\s*${token}`;
-const currencyAfter = `(?i)(${numberPattern})\\s*(?:${currency}|\\.[-–—])`;
-const millions = '(?i)\\d\\s*(?:mio\\.?|mios|millions?|millionen)(?:\\W|$)';
+const currency = `(?:${alternatives(Object.keys(currencySpellings))})`;
+const magnitude = `(?:${alternatives(Object.keys(magnitudeSpellings))})`;
+const sign = '[-–−]\\s*';
+/**
+ * After a number: a magnitude ending at a word boundary (`120 m²`, `m2` and `Mietzins` are
+ * not millions), or anything but another digit.
+ */
+const numberEnd = (magnitudeGroup: string): string => `(?:\\s*(${magnitudeGroup})(?:[^\\w²]|$)|(?:\\D|$))`;
+
+/**
+ * One pass finds the number that stands next to a currency: currency first (groups 1–4:
+ * currency, sign, number, magnitude) or after (groups 5–8: sign, number, magnitude, currency
+ * or the Swiss `.–`). The leftmost such number wins.
+ */
+const besideCurrency =
+  `(?i)(${currency})\\s*(${sign})?(${numberPattern})${numberEnd(magnitude)}` +
+  `|(${sign})?(${numberPattern})\\s*(?:(${magnitude})\\s*)?(${currency}|\\.[-–—])`;
+/** A number with no currency beside it (groups: sign, number, magnitude). */
+const loneNumber = `(?i)(${sign})?(${numberPattern})${numberEnd(magnitude)}`;
+/** Two numbers joined by a dash or a word ("from … to …"), currencies and magnitudes allowed. */
+const range = `(?i)\\d\\s*(?:${magnitude})?\\s*(?:${currency})?\\s*(?:[-–—]|bis|to|à)\\s*(?:${currency})?\\s*\\d`;
 
 /** Macro names, for use in generated SQL. */
 export const priceMacro = 'parse_price';
 
+const currencyCase = `CASE lower(c) ${Object.entries(currencySpellings)
+  .map(([spelling, code]) => `WHEN ${sqlString(spelling)} THEN ${sqlString(code)}`)
+  .join(' ')} ELSE ${sqlString(unknownCurrency)} END`;
+const magnitudeCase = `CASE lower(m) WHEN '' THEN 1 ${Object.entries(magnitudeSpellings)
+  .map(([spelling, factor]) => `WHEN ${sqlString(spelling)} THEN ${factor}`)
+  .join(' ')} END`;
+
 export const priceMacrosSql: readonly string[] = [
-  // The number the text is about: next to a currency, else the only number in it.
-  `CREATE OR REPLACE MACRO price_token(s) AS coalesce(
-     nullif(regexp_extract(s, ${sqlString(currencyFirst)}, 1), ''),
-     nullif(regexp_extract(s, ${sqlString(currencyAfter)}, 1), ''),
-     CASE WHEN len(regexp_extract_all(s, ${sqlString(token)}, 1)) = 1
-          THEN regexp_extract(s, ${sqlString(token)}, 1) END)`,
+  // The number the text is about, its sign, magnitude and currency: next to a currency, else
+  // the only number in it (the second pattern runs only for texts the first one missed).
+  `CREATE OR REPLACE MACRO price_parts(s) AS list_transform(
+     [regexp_extract(s, ${sqlString(besideCurrency)}, ['c1', 's1', 'n1', 'm1', 's2', 'n2', 'm2', 'c2'])],
+     p -> CASE
+       WHEN p.n1 <> '' THEN {'sign': p.s1, 'number': p.n1, 'magnitude': p.m1, 'currency': p.c1}
+       WHEN p.n2 <> '' THEN {'sign': p.s2, 'number': p.n2, 'magnitude': p.m2, 'currency': p.c2}
+       WHEN len(regexp_extract_all(s, ${sqlString(loneNumber)})) = 1 THEN list_transform(
+         [regexp_extract(s, ${sqlString(loneNumber)}, ['s', 'n', 'm'])],
+         q -> {'sign': q.s, 'number': q.n, 'magnitude': q.m, 'currency': ''})[1]
+     END)[1]`,
+  `CREATE OR REPLACE MACRO price_currency(c) AS ${currencyCase}`,
+  `CREATE OR REPLACE MACRO price_magnitude(m) AS ${magnitudeCase}`,
   // Drop separators that are always thousands, leaving digits, '.' and ','.
   `CREATE OR REPLACE MACRO price_digits(t) AS regexp_replace(t, ${sqlString(`[${groupSeparators}]`)}, '', 'g')`,
   // Decide what '.' and ',' mean. d: the token without group separators.
@@ -52,23 +128,21 @@ export const priceMacrosSql: readonly string[] = [
      ELSE TRY_CAST(replace(d, ',', '.') AS DOUBLE) END`,
   // A token with a group separator that is then ambiguous ('1 250.000') is refused too.
   `CREATE OR REPLACE MACRO price_value(t) AS CASE
-     WHEN t IS NULL THEN NULL
+     WHEN t IS NULL OR t = '' THEN NULL
      WHEN regexp_matches(t, ${sqlString(`[${groupSeparators}]`)}) AND regexp_matches(t, '[.,]\\d{3}$') THEN NULL
      -- a one-element list and a lambda bind the digits once instead of once per mention
      ELSE list_transform([price_digits(t)], d -> price_number(d))[1] END`,
-  // A minus sign (hyphen, en dash, U+2212) right before the number, spaces allowed. The text
-  // before the token is tested with a constant pattern: a pattern built from the token would
-  // be compiled again for every row.
-  `CREATE OR REPLACE MACRO price_is_negative(s, t) AS
-     (contains(s, '-') OR contains(s, '–') OR contains(s, '−'))
-     AND regexp_matches(left(s, strpos(s, t) - 1), '[-–−]\\s*$')`,
-  `CREATE OR REPLACE MACRO price_from_token(s, t) AS CASE
-     WHEN t IS NULL OR price_is_negative(s, t) THEN NULL
-     WHEN (contains(s, 'io') OR contains(s, 'IO')) AND regexp_matches(s, ${sqlString(millions)})
-       THEN price_value(t) * 1000000
-     ELSE price_value(t) END`,
-  // The entry point: a positive price or NULL.
-  // greatest() skips NULL, so zero, negative and NULL all end as NULL with one evaluation.
-  `CREATE OR REPLACE MACRO ${priceMacro}(s) AS
-     nullif(greatest(list_transform([price_token(s::VARCHAR)], t -> price_from_token(s::VARCHAR, t))[1], 0), 0)`,
+  // A range is looked for only in texts with a dash or a joining word.
+  `CREATE OR REPLACE MACRO price_is_range(s) AS
+     (contains(s, '-') OR contains(s, '–') OR contains(s, '—') OR contains(s, 'bis') OR contains(s, 'to')
+      OR contains(s, 'à'))
+     AND regexp_matches(s, ${sqlString(range)})`,
+  // The entry point. greatest() skips NULL, so zero, negative and NULL all end as NULL.
+  `CREATE OR REPLACE MACRO ${priceMacro}(text) AS list_transform([text::VARCHAR], s ->
+     list_transform([price_parts(s)], p -> CASE WHEN price_is_range(s)
+       THEN {'price': NULL::DOUBLE, 'currency': ${sqlString(unknownCurrency)}, 'ambiguous': true}
+       ELSE {'price': CASE WHEN p.sign = '' THEN
+                        nullif(greatest(price_value(p.number) * price_magnitude(p.magnitude), 0), 0) END,
+             'currency': price_currency(coalesce(p.currency, '')),
+             'ambiguous': false} END)[1])[1]`,
 ];

@@ -6,6 +6,7 @@ export const reasonCodes = [
   'malformed_record',
   'missing_field',
   'unparseable_price',
+  'ambiguous_price',
   'unsupported_property_type',
   'living_area_out_of_range',
   'invalid_scraping_date',

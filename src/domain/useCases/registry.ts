@@ -26,6 +26,7 @@ export const marketStatsMonthly: SqlUseCase = {
     [
       { name: 'municipality', type: 'string', comment: 'Municipality' },
       { name: 'property_type', type: 'string', comment: 'apartment or house' },
+      { name: 'currency', type: 'string', comment: 'Currency of the prices (listings.currency)' },
       { name: 'month', type: 'string', comment: 'Month of scraping, YYYY-MM' },
       { name: 'listings', type: 'bigint', comment: 'Offers in the group' },
       { name: 'mean_price_per_square_meter', type: 'double', comment: 'Mean price per m²' },
@@ -56,6 +57,7 @@ export const currentListings: SqlUseCase = {
       { name: 'property_type', type: 'string', comment: 'apartment or house' },
       { name: 'municipality', type: 'string', comment: 'Municipality' },
       { name: 'price', type: 'double', comment: 'Price' },
+      { name: 'currency', type: 'string', comment: 'Currency of the price (listings.currency)' },
       { name: 'living_area', type: 'double', comment: 'Living area in m²' },
       { name: 'price_per_square_meter', type: 'double', comment: 'price / living_area' },
       { name: 'first_seen', type: 'string', comment: 'First run date the offer was in' },
@@ -76,6 +78,7 @@ export const priceOutliers: SqlUseCase = {
     { name: 'id', type: 'string', comment: 'Offer id' },
     { name: 'municipality', type: 'string', comment: 'Municipality' },
     { name: 'property_type', type: 'string', comment: 'apartment or house' },
+    { name: 'currency', type: 'string', comment: 'Currency of the prices compared (listings.currency)' },
     { name: 'price_per_square_meter', type: 'double', comment: 'The offer’s price per m²' },
     {
       name: 'municipality_median_price_per_square_meter',

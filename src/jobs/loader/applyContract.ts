@@ -149,7 +149,7 @@ export class ContractChecker {
       options.onPhase?.('check');
       await session.run(findDuplicatesSql());
       options.onPhase?.('dedupe');
-      const kept = await session.all(writeListingsSql(options.runId, listingsPath));
+      const kept = await session.all(writeListingsSql(options.runId, listingsPath, objectNames));
       options.onPhase?.('writeListings');
       const rejected = await session.all(writeRejectedSql(options.runId, rejectedPath, objectNames));
       options.onPhase?.('writeRejected');

@@ -1,7 +1,7 @@
 -- Current listings: the latest version of every offer (per source and id) across all run
 -- dates up to the run date, with when it was first and last seen.
 WITH versions AS (
-  SELECT source, id, dt, scraping_date, property_type, municipality, price, living_area, price_per_square_meter,
+  SELECT source, id, dt, scraping_date, property_type, municipality, price, currency, living_area, price_per_square_meter,
          row_number() OVER (PARTITION BY source, id ORDER BY scraping_date DESC, dt DESC) AS version,
          min(dt) OVER (PARTITION BY source, id) AS first_seen,
          count(*) OVER (PARTITION BY source, id) AS times_seen
@@ -14,6 +14,7 @@ SELECT source,
        property_type,
        municipality,
        price,
+       coalesce(currency, 'unknown') AS currency,
        living_area,
        price_per_square_meter,
        first_seen,

@@ -1,4 +1,4 @@
--- Market statistics per municipality, property type and month of scraping, for the offers
+-- Market statistics per municipality, property type, currency and month of scraping, for the offers
 -- of the run date: count, mean, and exact 10th/50th/90th percentiles of price per m².
 -- Percentiles interpolate linearly between ranks (as numpy and DuckDB's quantile_cont do),
 -- computed with window functions so that Athena and DuckDB give the same numbers.
@@ -8,55 +8,58 @@
 WITH offers AS (
   SELECT municipality,
          property_type,
+         -- rows written before listings had a currency count as unknown, not as no group
+         coalesce(currency, 'unknown') AS currency,
          substr(CAST(scraping_date AS VARCHAR), 1, 7) AS month,
          price_per_square_meter AS ppsqm
   FROM listings
   WHERE dt = :run_date
 ),
 ranked AS (
-  SELECT municipality, property_type, month, ppsqm,
-         row_number() OVER (PARTITION BY municipality, property_type, month ORDER BY ppsqm) AS position
+  SELECT municipality, property_type, currency, month, ppsqm,
+         row_number() OVER (PARTITION BY municipality, property_type, currency, month ORDER BY ppsqm) AS position
   FROM offers
 ),
 groups AS (
-  SELECT municipality, property_type, month, count(*) AS offers, avg(ppsqm) AS mean_ppsqm
+  SELECT municipality, property_type, currency, month, count(*) AS offers, avg(ppsqm) AS mean_ppsqm
   FROM offers
-  GROUP BY municipality, property_type, month
+  GROUP BY municipality, property_type, currency, month
 ),
 -- (offers - 1) * tenths = 10 * whole + remainder: the percentile lies at rank whole + 1,
 -- remainder / 10 of the way to the next rank
 bounds AS (
-  SELECT municipality, property_type, month, tenths,
+  SELECT municipality, property_type, currency, month, tenths,
          CAST(((offers - 1) * tenths - ((offers - 1) * tenths) % 10) / 10 AS BIGINT) + 1 AS lower_rank,
          ((offers - 1) * tenths) % 10 AS remainder
   FROM groups
   CROSS JOIN (VALUES (1), (5), (9)) AS wanted_percentiles (tenths)
 ),
 wanted AS (
-  SELECT municipality, property_type, month, tenths, lower_rank AS position FROM bounds
+  SELECT municipality, property_type, currency, month, tenths, lower_rank AS position FROM bounds
   UNION ALL
-  SELECT municipality, property_type, month, tenths, lower_rank + 1 FROM bounds WHERE remainder > 0
+  SELECT municipality, property_type, currency, month, tenths, lower_rank + 1 FROM bounds WHERE remainder > 0
 ),
 at_ranks AS (
-  SELECT w.municipality, w.property_type, w.month, w.tenths,
+  SELECT w.municipality, w.property_type, w.currency, w.month, w.tenths,
          min(r.ppsqm) AS lower_value,
          max(r.ppsqm) AS upper_value
   FROM wanted w
   JOIN ranked r
     ON r.municipality = w.municipality AND r.property_type = w.property_type
-   AND r.month = w.month AND r.position = w.position
-  GROUP BY w.municipality, w.property_type, w.month, w.tenths
+   AND r.currency = w.currency AND r.month = w.month AND r.position = w.position
+  GROUP BY w.municipality, w.property_type, w.currency, w.month, w.tenths
 ),
 percentiles AS (
-  SELECT a.municipality, a.property_type, a.month, a.tenths,
+  SELECT a.municipality, a.property_type, a.currency, a.month, a.tenths,
          a.lower_value + (CAST(b.remainder AS DOUBLE) / 10) * (a.upper_value - a.lower_value) AS value
   FROM at_ranks a
   JOIN bounds b
     ON b.municipality = a.municipality AND b.property_type = a.property_type
-   AND b.month = a.month AND b.tenths = a.tenths
+   AND b.currency = a.currency AND b.month = a.month AND b.tenths = a.tenths
 )
 SELECT g.municipality,
        g.property_type,
+       g.currency,
        g.month,
        CAST(g.offers AS BIGINT) AS listings,
        g.mean_ppsqm AS mean_price_per_square_meter,
@@ -66,5 +69,5 @@ SELECT g.municipality,
        :run_id AS run_id
 FROM groups g
 JOIN percentiles p
-  ON p.municipality = g.municipality AND p.property_type = g.property_type AND p.month = g.month
-GROUP BY g.municipality, g.property_type, g.month, g.offers, g.mean_ppsqm
+  ON p.municipality = g.municipality AND p.property_type = g.property_type AND p.currency = g.currency AND p.month = g.month
+GROUP BY g.municipality, g.property_type, g.currency, g.month, g.offers, g.mean_ppsqm
