@@ -162,9 +162,13 @@ describe('the loader on damaged raw objects', () => {
       rejected: expected.rejected.length,
     });
     const [object] = summary.objects;
-    const { bytes } = object ?? { bytes: { read: -1, bom: 0, records: 0, separators: 0, whiteSpace: 0 } };
+    const { bytes } = object ?? {
+      bytes: { read: -1, bom: 0, envelope: 0, records: 0, separators: 0, whiteSpace: 0 },
+    };
     expect(bytes.read).toBe(stored.length);
-    expect(bytes.bom + bytes.records + bytes.separators + bytes.whiteSpace).toBe(stored.length);
+    expect(bytes.bom + bytes.envelope + bytes.records + bytes.separators + bytes.whiteSpace).toBe(
+      stored.length,
+    );
     const manifest = JSON.parse((await lake.blobs.getText(summary.manifest)) ?? '{}');
     expect(manifest.objects[0].bytes).toEqual(bytes);
   });

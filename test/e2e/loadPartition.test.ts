@@ -175,12 +175,11 @@ describe('loader on the local lake', () => {
     for (const object of summary.objects) {
       const stored = await readFile(object.uri);
       const content = object.compressed ? gunzipSync(stored) : stored;
-      const { read, bom, records, separators, whiteSpace } = object.bytes;
-      expect([object.storedBytes, read, bom + records + separators + whiteSpace], object.uri).toEqual([
-        stored.length,
-        content.length,
-        content.length,
-      ]);
+      const { read, bom, envelope, records, separators, whiteSpace } = object.bytes;
+      expect(
+        [object.storedBytes, read, bom + envelope + records + separators + whiteSpace],
+        object.uri,
+      ).toEqual([stored.length, content.length, content.length]);
     }
     const [row] = await query("SELECT price FROM listings WHERE id = 'extra'");
     expect(row).toEqual({ price: 990000 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DuckdbSession } from '../../src/adapters/duckdb/duckdbSession.ts';
 import { newStagingStats, stageRecords } from '../../src/domain/ingest/recordStager.ts';
 import { pricehubble } from '../../src/domain/sources/pricehubble.ts';
-import type { SourceContract } from '../../src/domain/sources/sourceContract.ts';
+import { recordsPathOf, type SourceContract } from '../../src/domain/sources/sourceContract.ts';
 import { sqlString } from '../../src/domain/sql/sqlLiteral.ts';
 import { ContractChecker, type ContractOutcome } from '../../src/jobs/loader/applyContract.ts';
 
@@ -38,7 +38,9 @@ export async function runContract(
       for (const [index, text] of objects.entries()) {
         const stats = newStagingStats();
         const parts: Buffer[] = [];
-        for await (const chunk of stageRecords(once(text), stats)) parts.push(chunk);
+        const options = { recordsPath: recordsPathOf(source) };
+        for await (const chunk of stageRecords(once(text), stats, `object-${index}`, options))
+          parts.push(chunk);
         const path = join(work, `staged-${index}.txt`);
         await writeFile(path, Buffer.concat(parts));
         if (stats.records > 0) checker.check([{ path, objectIndex: index }]);

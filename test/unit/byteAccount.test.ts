@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { byteAccountProblem, bytesUnaccounted } from '../../src/domain/ingest/byteAccount.ts';
 
-const account = { read: 30, bom: 3, records: 20, separators: 5, whiteSpace: 2 };
+const account = { read: 30, bom: 3, envelope: 0, records: 20, separators: 5, whiteSpace: 2 };
 
 describe('the byte account of a raw object', () => {
   it('holds when every byte read is placed and the whole content was read', () => {
@@ -13,7 +13,7 @@ describe('the byte account of a raw object', () => {
     const skipped = { ...account, records: 15 };
     expect(bytesUnaccounted(skipped)).toBe(5);
     expect(byteAccountProblem(skipped, { bytes: 30, ended: true })).toBe(
-      'its content is 30 bytes, the stager read 30 and accounted for 25 (BOM 3, records 15, separators 5, white space 2)',
+      'its content is 30 bytes, the stager read 30 and accounted for 25 (BOM 3, envelope 0, records 15, separators 5, white space 2)',
     );
   });
 

@@ -5,7 +5,7 @@ const day = { source: 'pricehubble', dt: '2024-01-15' };
 const uri = 'raw/source=pricehubble/dt=2024-01-15/offers.json';
 
 /** A 100-byte object: a 3-byte BOM, two records of 40 and 45 bytes, `[`, `,`, `]` and 9 blanks. */
-const wholeAccount = { read: 100, bom: 3, records: 85, separators: 3, whiteSpace: 9 };
+const wholeAccount = { read: 100, bom: 3, envelope: 0, records: 85, separators: 3, whiteSpace: 9 };
 
 describe('byte conservation of one raw object', () => {
   it('is a bug in the pipeline, not in the data', () => {
@@ -32,7 +32,7 @@ describe('byte conservation of one raw object', () => {
         name: 'ConservationError',
         message:
           `Byte conservation failed for raw object ${uri}: its content is 100 bytes, the stager read 100 and ` +
-          'accounted for 95 (BOM 3, records 80, separators 3, white space 9). Nothing was published; this is a bug, ' +
+          'accounted for 95 (BOM 3, envelope 0, records 80, separators 3, white space 9). Nothing was published; this is a bug, ' +
           'please report it with the run id run-1.',
       }),
     );

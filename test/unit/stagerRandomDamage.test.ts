@@ -54,7 +54,20 @@ function damagedObject(next: () => number): Buffer {
               2,
             )
           : JSON.stringify(`[${records.join(',')}]`);
-  let bytes = Buffer.from(text, 'utf8');
+  return damaged(Buffer.from(text, 'utf8'), next);
+}
+
+/** An export inside an object, at the records path `data.items`, damaged the same way. */
+function damagedEnvelope(next: () => number): Buffer {
+  const records = Array.from({ length: Math.floor(next() * 6) }, (_, i) => record(i));
+  const envelope = `{"page": 1, "note": "x [y] {z} \\"items\\"", "data": {"total": ${records.length}, "items": [${records.join(',')}]}, "next": null}`;
+  const text = next() < 0.5 ? envelope : JSON.stringify(JSON.parse(envelope), null, 2);
+  return damaged(Buffer.from(text, 'utf8'), next);
+}
+
+function damaged(input: Buffer, next: () => number): Buffer {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
+  let bytes = input;
   for (let n = Math.floor(next() * 4); n > 0; n--) {
     const at = Math.floor(next() * (bytes.length + 1));
     const inserted = next() < 0.8 ? Buffer.from(pick(damage), 'utf8') : pick(rawDamage);
@@ -67,9 +80,9 @@ function damagedObject(next: () => number): Buffer {
   return bytes;
 }
 
-async function outcome(bytes: Buffer, size: number): Promise<unknown> {
+async function outcome(bytes: Buffer, size: number, recordsPath?: string): Promise<unknown> {
   try {
-    return await stage(bytes, size);
+    return await stage(bytes, size, recordsPath);
   } catch (error) {
     expect((error as Error).name).toBe('UnsplittableObjectError');
     return { refused: (error as { byteOffset: number }).byteOffset };
@@ -83,5 +96,22 @@ describe('staging randomly damaged objects', () => {
   it.each(objects.map((bytes, i) => [i, bytes] as const))('object %i', async (_, bytes) => {
     const whole = await outcome(bytes, 1 << 20);
     for (const size of [1, 3, 17]) expect(await outcome(bytes, size)).toEqual(whole);
+  });
+});
+
+describe('staging randomly damaged exports inside an object (recordsPath)', () => {
+  const next = random(20240116);
+  const objects = Array.from({ length: 200 }, () => damagedEnvelope(next));
+
+  it.each(objects.map((bytes, i) => [i, bytes] as const))('object %i', async (_, bytes) => {
+    const whole = await outcome(bytes, 1 << 20, 'data.items');
+    for (const size of [1, 3, 17]) expect(await outcome(bytes, size, 'data.items')).toEqual(whole);
+  });
+
+  it('stages most of them, and refuses some (the damage reaches both outcomes)', async () => {
+    const outcomes = await Promise.all(objects.map((bytes) => outcome(bytes, 1 << 20, 'data.items')));
+    const refused = outcomes.filter((o) => typeof o === 'object' && o !== null && 'refused' in o).length;
+    expect(refused).toBeGreaterThan(10);
+    expect(refused).toBeLessThan(190);
   });
 });

@@ -103,7 +103,9 @@ export const errorCatalog = {
     category: 'data',
     meaning:
       'a raw object cannot be split into records without guessing (a stray or missing quote, bracket or comma in a ' +
-      'JSON array, a second export after the first, UTF-16 text, data after the end of its gzip stream); nothing was published',
+      'JSON array, a second export after the first, UTF-16 text, data after the end of its gzip stream; for a source ' +
+      'with a recordsPath: an object without an array at the path, a path key twice, an object cut before it ' +
+      'closes); nothing was published',
     action:
       'fix the object at the byte the message names (or export it again), replace it and re-run the day',
   },
@@ -208,7 +210,8 @@ export const errorCatalog = {
   ConservationError: {
     category: 'bug',
     meaning:
-      "records read ≠ kept + rejected, or a raw object's bytes ≠ bytes in records + separators + white space + BOM; " +
+      "records read ≠ kept + rejected, or a raw object's bytes ≠ bytes in records + separators + white space + BOM " +
+      '+ envelope; ' +
       'nothing was published',
     action: 'report it with the run id',
   },

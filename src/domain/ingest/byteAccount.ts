@@ -3,13 +3,18 @@
  * cannot place leaves bytes that no field holds: the loader then fails instead of publishing
  * fewer records than the object has (`bytesUnaccounted`).
  *
- * read = bom + records + separators + whiteSpace, per object, on the decompressed bytes.
+ * read = bom + envelope + records + separators + whiteSpace, per object, on the decompressed bytes.
  */
 export interface ByteAccount {
   /** Bytes the stager read (after gunzip), up to the end of the object. */
   read: number;
   /** The UTF-8 byte order mark at the start (3 or 0). */
   bom: number;
+  /**
+   * The object around the records array of a source with a `recordsPath` (its braces, other
+   * keys and values, the path's keys): everything from its `{` to its `}` but the array. 0 otherwise.
+   */
+  envelope: number;
   /** Bytes of the records' text as read, before any repair or cut (a cut record counts whole). */
   records: number;
   /** Line breaks between records; the brackets and top-level commas of an array; the wrapping string's quotes. */
@@ -21,6 +26,7 @@ export interface ByteAccount {
 export const emptyByteAccount = (): ByteAccount => ({
   read: 0,
   bom: 0,
+  envelope: 0,
   records: 0,
   separators: 0,
   whiteSpace: 0,
@@ -28,7 +34,9 @@ export const emptyByteAccount = (): ByteAccount => ({
 
 /** Bytes read but not accounted for (negative: accounted for twice). 0 when the account holds. */
 export function bytesUnaccounted(account: ByteAccount): number {
-  return account.read - account.bom - account.records - account.separators - account.whiteSpace;
+  return (
+    account.read - account.bom - account.envelope - account.records - account.separators - account.whiteSpace
+  );
 }
 
 /**
@@ -44,7 +52,7 @@ export function byteAccountProblem(
   if (content.ended && content.bytes === account.read && unaccounted === 0) return undefined;
   return (
     `its content is ${content.bytes} bytes${content.ended ? '' : ' (not read to its end)'}, the stager read ` +
-    `${account.read} and accounted for ${account.read - unaccounted} (BOM ${account.bom}, records ${account.records}, ` +
-    `separators ${account.separators}, white space ${account.whiteSpace})`
+    `${account.read} and accounted for ${account.read - unaccounted} (BOM ${account.bom}, envelope ${account.envelope}, ` +
+    `records ${account.records}, separators ${account.separators}, white space ${account.whiteSpace})`
   );
 }

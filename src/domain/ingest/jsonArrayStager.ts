@@ -7,6 +7,7 @@ import {
 } from '../text/whiteSpace.ts';
 import { followedBy } from './followedBy.ts';
 import { stageLines } from './jsonLinesStager.ts';
+import type { EnvelopePath } from './recordsPath.ts';
 import { cutRecord, maxRecordBytes, StagedWriter, sanitize, truncatedRecordBytes } from './stagedRecords.ts';
 import type { StagingStats } from './stagingStats.ts';
 import { UnsplittableObjectError } from './unsplittableObjectError.ts';
@@ -28,6 +29,12 @@ import { UnsplittableObjectError } from './unsplittableObjectError.ts';
  * What the array does not explain: a cut end (`stats.truncated`, the partial element is a
  * record); text after the closing `]` or the string's closing quote, staged as JSON Lines
  * (stageLines' `afterExport`); text between the array and the closing quote, one record.
+ *
+ * `envelope`: the array is inside an object, at a source's `recordsPath`. The same scanner
+ * walks the object (its grammar checked the same way) and splits only the array at the path;
+ * `EnvelopePath` says where that is and refuses what the path cannot explain. The object's
+ * bytes outside the array are `envelope` bytes; a cut envelope fails (the array inside cannot
+ * tell how much of it is missing, nor can the rest of the object be checked).
  */
 
 const quote = 0x22;
@@ -50,8 +57,9 @@ const isAsciiWhiteSpace = (c: number): boolean =>
 const Expect = { ValueOrClose: 0, Value: 1, KeyOrClose: 2, Key: 3, Colon: 4, CommaOrClose: 5 } as const;
 
 const Phase = {
-  /** Before the top-level `[` (wrapped: after the opening quote). */
+  /** Before the top-level `[` (wrapped: after the opening quote) or the envelope's `{`. */
   Open: 0,
+  /** Inside the array; with an envelope, inside the envelope (the array is a part of it). */
   Array: 1,
   /** Wrapped only: after the array, before the string's closing quote. */
   AfterArray: 2,
@@ -121,6 +129,8 @@ export interface ArrayOptions {
   /** Offset in the object of the input's first byte: the `[`, or the opening quote when wrapped. */
   readonly startOffset: number;
   readonly wrapped: boolean;
+  /** The array is at this path inside an object, which the input starts with (`wrapped` is then false). */
+  readonly envelope?: EnvelopePath;
 }
 
 class ArrayScanner {
@@ -138,10 +148,21 @@ class ArrayScanner {
   private stringIsKey = false;
   private inBare = false;
   private bareStart = 0;
+  private bareFirst = 0;
   private bareIsKey = false;
   private bareWhiteSpace = 0;
   private readonly stack: number[] = [];
   private expect: number = Expect.ValueOrClose;
+  // the records array: the array itself, or the one at the envelope's path
+  /** The records array is open: its elements are being split. */
+  private inRecords = false;
+  /** Stack depth of the records array's elements (1 without an envelope). */
+  private recordsDepth = 1;
+  // the envelope
+  /** Where the current stretch of envelope bytes started (its `{`, or after the records' `]`). */
+  private envelopeStart = 0;
+  /** Start of a key the envelope's path compares (its text is held), or -1. */
+  private keyStart = -1;
   // the current element (or, after the array, the text before the closing quote)
   /** Elements so far, blank ones included: the last number used. */
   number = 0;
@@ -159,6 +180,16 @@ class ArrayScanner {
     private readonly stats: StagingStats,
     private readonly options: ArrayOptions,
   ) {}
+
+  /** At the top level of the records array: where elements start and end. */
+  private get top(): boolean {
+    return this.inRecords && this.stack.length === this.recordsDepth;
+  }
+
+  /** In the envelope, outside the records array. */
+  private get inEnvelope(): boolean {
+    return this.options.envelope !== undefined && !this.inRecords;
+  }
 
   take(force: boolean): Buffer | undefined {
     return this.out.take(force);
@@ -243,6 +274,8 @@ class ArrayScanner {
       this.escapeLength = 0;
       this.unit(otherUnit, this.escapeStart, offset);
     }
+    if (this.options.envelope && this.phase === Phase.Array)
+      this.options.envelope.cut(offset, this.inRecords);
     if (this.phase === Phase.Open || this.phase === Phase.Done) {
       throw new InternalError(
         `The array stager ended in phase ${this.phase}: format detection promised an array`,
@@ -296,6 +329,10 @@ class ArrayScanner {
     }
   }
 
+  private stopHolding(): void {
+    this.startHolding(-1);
+  }
+
   private violation(code: number, at: number): never {
     const expected = [
       "a value or ']'",
@@ -305,11 +342,10 @@ class ArrayScanner {
       "':'",
       `',' or '${this.stack.at(-1) === openBrace ? '}' : ']'}'`,
     ][this.expect];
-    const element = this.whereInArray();
     throw new UnsplittableObjectError(
       this.options.objectName,
       at,
-      `in the JSON array${this.options.wrapped ? ' inside the string' : ''}, ${element}: found ${describeUnit(code)} ` +
+      `${this.whereInExport()}: found ${describeUnit(code)} ` +
         `where ${expected} was expected. A stray or missing quote, bracket or comma there means the elements after ` +
         'it cannot be told apart',
     );
@@ -323,6 +359,7 @@ class ArrayScanner {
         else if (code === backslash) this.innerEscaped = true;
         else if (code === quote) {
           this.inString = false;
+          if (this.keyStart >= 0) this.envelopeKeyRead(end);
           this.valueEnded(end, this.stringIsKey);
         }
         return false;
@@ -337,14 +374,19 @@ class ArrayScanner {
       return this.token(code, start, end);
     }
     if (this.phase === Phase.Open) {
-      if (code === openBracket) {
-        this.stats.bytes.whiteSpace += start - this.spanStartOfOpen();
-        this.stats.bytes.separators += end - start;
+      if (this.options.envelope && code === openBrace) {
+        this.stats.bytes.whiteSpace += start - this.options.startOffset;
         this.phase = Phase.Array;
-        this.stack.push(openBracket);
-        this.expect = Expect.ValueOrClose;
-        this.spanStart = end;
-        this.startHolding(end);
+        this.stack.push(openBrace);
+        this.expect = Expect.KeyOrClose;
+        this.envelopeStart = start;
+        this.options.envelope.envelopeOpened();
+        return false;
+      }
+      if (!this.options.envelope && code === openBracket) {
+        this.stats.bytes.whiteSpace += start - this.spanStartOfOpen();
+        this.phase = Phase.Array;
+        this.openRecords(start, end);
         return false;
       }
       if (code < 0x80 && !isAsciiWhiteSpace(code)) {
@@ -391,7 +433,7 @@ class ArrayScanner {
 
   /** A character outside strings and bare words, in the array. */
   private token(code: number, start: number, end: number): boolean {
-    const top = this.stack.length === 1;
+    const top = this.top;
     if (isAsciiWhiteSpace(code) || code === whiteSpaceUnit) {
       // white space before an element is not held: the element's text starts later
       if (top && this.elementStart < 0) this.startHolding(end);
@@ -402,6 +444,7 @@ class ArrayScanner {
         if (this.expect === Expect.Value || this.expect === Expect.ValueOrClose) this.stringIsKey = false;
         else if (this.expect === Expect.Key || this.expect === Expect.KeyOrClose) this.stringIsKey = true;
         else this.violation(code, start);
+        if (this.inEnvelope) this.envelopeToken(code, start, this.stringIsKey);
         this.beginToken(start);
         this.inString = true;
         return false;
@@ -409,6 +452,11 @@ class ArrayScanner {
       case openBracket:
         if (!(this.expect === Expect.Value || this.expect === Expect.ValueOrClose))
           this.violation(code, start);
+        if (this.inEnvelope && this.envelopeToken(code, start, false)) {
+          this.stats.bytes.envelope += start - this.envelopeStart;
+          this.openRecords(start, end);
+          return false;
+        }
         this.beginToken(start);
         this.stack.push(code);
         this.expect = code === openBrace ? Expect.KeyOrClose : Expect.ValueOrClose;
@@ -442,25 +490,34 @@ class ArrayScanner {
       default:
         this.inBare = true;
         this.bareStart = start;
+        this.bareFirst = code;
         this.bareIsKey = this.expect === Expect.Key || this.expect === Expect.KeyOrClose;
+        // a bare key's text is held from here; whether it is a word or white space shows at its end
+        if (this.inEnvelope && this.bareIsKey) this.envelopeToken(code, start, true);
         this.bareWhiteSpace = code < 0x100 ? nextWhiteSpaceState(0, code) : -1;
         return false;
     }
   }
 
   private beginToken(start: number): void {
-    if (this.stack.length === 1 && this.elementStart < 0) this.elementStart = start;
+    if (this.top && this.elementStart < 0) this.elementStart = start;
   }
 
   /** A bare word ended at `end`: white space (Unicode's, read byte by byte), or a value or key. */
   private endBare(end: number): void {
     this.inBare = false;
     if (this.bareWhiteSpace === 0) {
-      if (this.stack.length === 1 && this.elementStart < 0) this.startHolding(end);
+      if (this.top && this.elementStart < 0) this.startHolding(end);
+      if (this.keyStart >= 0) {
+        this.keyStart = -1;
+        this.stopHolding();
+      }
       return;
     }
     if (this.expect === Expect.Colon || this.expect === Expect.CommaOrClose)
       this.violation(otherUnit, this.bareStart);
+    if (this.keyStart >= 0) this.envelopeKeyRead(end);
+    else if (this.inEnvelope && !this.bareIsKey) this.envelopeToken(this.bareFirst, this.bareStart, false);
     this.beginToken(this.bareStart);
     this.valueEnded(end, this.bareIsKey);
   }
@@ -472,7 +529,7 @@ class ArrayScanner {
 
   private close(code: number, start: number, end: number): boolean {
     const open = this.stack.at(-1);
-    if (this.stack.length === 1) {
+    if (this.top) {
       if (code !== closeBracket || this.expect === Expect.Key || this.expect === Expect.KeyOrClose) {
         this.violation(code, start);
       }
@@ -484,6 +541,14 @@ class ArrayScanner {
       }
       this.stack.pop();
       this.spanStart = end;
+      if (this.options.envelope) {
+        // the rest of the envelope follows: its bytes from here on are the envelope's
+        this.inRecords = false;
+        this.envelopeStart = end;
+        this.stopHolding();
+        this.valueEnded(end, false);
+        return false;
+      }
       if (!this.options.wrapped) {
         this.phase = Phase.Done;
         this.holdFrom = -1;
@@ -503,7 +568,52 @@ class ArrayScanner {
     if (!matches || !allowed) this.violation(code, start);
     this.stack.pop();
     this.valueEnded(end, false);
+    if (
+      code === closeBrace &&
+      this.inEnvelope &&
+      this.options.envelope?.objectCloses(this.stack.length + 1, start)
+    ) {
+      this.stats.bytes.envelope += end - this.envelopeStart;
+      this.phase = Phase.Done;
+      return true;
+    }
     return false;
+  }
+
+  /**
+   * A key or value starts in the envelope at `start`: the path decides whether to hold a key's
+   * text and whether a value is the records array (true) or an object on the way to it.
+   */
+  private envelopeToken(code: number, start: number, isKey: boolean): boolean {
+    const path = this.options.envelope;
+    if (path === undefined) return false;
+    if (isKey) {
+      if (path.wantsKeyAt(this.stack.length)) {
+        this.keyStart = start;
+        this.startHolding(start);
+      }
+      return false;
+    }
+    return path.valueStarts(this.stack.length, code, start) === 'records';
+  }
+
+  /** A key the path compares ended at `end`. */
+  private envelopeKeyRead(end: number): void {
+    const raw = this.heldText(this.keyStart, end).toString('utf8');
+    this.options.envelope?.keyRead(this.stack.length, raw, this.keyStart);
+    this.keyStart = -1;
+    this.stopHolding();
+  }
+
+  /** The records array opens at `[start, end)`: its elements begin. */
+  private openRecords(start: number, end: number): void {
+    this.stats.bytes.separators += end - start;
+    this.stack.push(openBracket);
+    this.inRecords = true;
+    this.recordsDepth = this.stack.length;
+    this.expect = Expect.ValueOrClose;
+    this.spanStart = end;
+    this.startHolding(end);
   }
 
   /** The element before a top-level separator `[sepStart, sepEnd)` (empty at the end of the input). */
@@ -534,6 +644,16 @@ class ArrayScanner {
       return cutRecord(this.options.wrapped ? unescapeJsonString(start) : start, length);
     }
     return sanitize(this.options.wrapped ? Buffer.from(unescapeJsonString(raw), 'utf8') : raw);
+  }
+
+  /** Where in the export the scanner is, for people. */
+  private whereInExport(): string {
+    const path = this.options.envelope;
+    if (path === undefined) {
+      return `in the JSON array${this.options.wrapped ? ' inside the string' : ''}, ${this.whereInArray()}`;
+    }
+    if (this.inRecords) return `in the records array at "${path.text}", ${this.whereInArray()}`;
+    return `in the object around the records (recordsPath "${path.text}")`;
   }
 
   /** Where in the array the scanner is, for people: the element it is in, or the one it is after. */
@@ -612,7 +732,7 @@ export async function* stageArray(
       yield* stageLines(followedBy(chunk.subarray(ended), input), stats, {
         objectName: options.objectName,
         startOffset: offset + ended,
-        afterExport: { lastRecordNumber: scanner.number },
+        afterExport: { lastRecordNumber: scanner.number, envelope: options.envelope !== undefined },
       });
       return;
     }

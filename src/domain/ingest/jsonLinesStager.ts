@@ -23,9 +23,10 @@ export interface LineOptions {
    * Set for the text after the end of an array or string export. Its records are numbered on
    * from the export's last element, one per non-blank line; its line breaks and blank lines
    * are white space; and a second export there fails the object: staged as one line it would
-   * hide every record it holds inside one malformed record.
+   * hide every record it holds inside one malformed record. After an envelope (`envelope`),
+   * an object is a second envelope too.
    */
-  readonly afterExport?: { readonly lastRecordNumber: number };
+  readonly afterExport?: { readonly lastRecordNumber: number; readonly envelope?: boolean };
 }
 
 const openBrace = 0x7b;
@@ -86,6 +87,8 @@ class LineStager {
   private lineNumber = 0;
   private recordNumber: number;
   private readonly after: boolean;
+  /** After an envelope an object line is a second export: it must go through the check, not the fast path. */
+  private readonly objectsAreExports: boolean;
   /** Offset in the object of the next byte fed. */
   private offset: number;
 
@@ -94,6 +97,7 @@ class LineStager {
     private readonly options: LineOptions,
   ) {
     this.after = options.afterExport !== undefined;
+    this.objectsAreExports = options.afterExport?.envelope === true;
     this.recordNumber = options.afterExport?.lastRecordNumber ?? 0;
     this.offset = options.startOffset;
   }
@@ -191,13 +195,14 @@ class LineStager {
 
   private checkNotAnotherExport(bytes: Buffer, start: number, end: number, offset: number): void {
     if (!this.after) return;
-    const format = detectFormat(bytes.subarray(start, end), 0, true)?.format;
-    if (format === 'json-array' || format === 'json-string-array') {
+    const envelope = this.objectsAreExports;
+    const format = detectFormat(bytes.subarray(start, end), 0, true, envelope)?.format;
+    if (format === 'json-array' || format === 'json-string-array' || format === 'json-envelope') {
       throw new UnsplittableObjectError(
         this.options.objectName,
         offset,
-        'a second export (a JSON array or a string holding one) starts after the end of the first: ' +
-          'land each export as an object of its own',
+        `a second export (${envelope ? 'an object, ' : ''}a JSON array or a string holding one) starts after the end ` +
+          'of the first: land each export as an object of its own',
       );
     }
   }
@@ -230,6 +235,7 @@ class LineStager {
     for (let end = region.indexOf(newline); end !== -1; end = region.indexOf(newline, start)) {
       const length = end - start;
       if (
+        !this.objectsAreExports &&
         length > 0 &&
         length <= maxRecordBytes &&
         region[start] === openBrace &&

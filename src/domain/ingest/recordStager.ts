@@ -3,6 +3,7 @@ import { followedBy } from './followedBy.ts';
 import { detectFormat } from './formatDetection.ts';
 import { stageArray } from './jsonArrayStager.ts';
 import { stageLines } from './jsonLinesStager.ts';
+import { EnvelopePath } from './recordsPath.ts';
 import { newStagingStats, type StagingStats } from './stagingStats.ts';
 import { UnsplittableObjectError } from './unsplittableObjectError.ts';
 
@@ -16,8 +17,13 @@ import { UnsplittableObjectError } from './unsplittableObjectError.ts';
  * text and its number, so that it can land in `listings_rejected` and the run can prove that
  * read = kept + rejected.
  *
- * And every byte is accounted for (`stats.bytes`): in a record, a separator, white space or
- * the BOM. Text that cannot be split into records either becomes a record of its own (which
+ * A source may put its records inside an object (`{"count": 2, "results": [...]}`): given the
+ * keys of its `recordsPath`, an object first is that envelope, and its array at the path is
+ * staged like an array export (jsonArrayStager.ts, recordsPath.ts). Without one, an object
+ * first is a JSON Lines record, as always.
+ *
+ * And every byte is accounted for (`stats.bytes`): in a record, a separator, white space, the
+ * envelope or the BOM. Text that cannot be split into records either becomes a record of its own (which
  * the rules reject as malformed) or fails the object with `UnsplittableObjectError`; never is
  * it skipped. Bytes a bug left unread or unclassified show as a difference the loader refuses.
  */
@@ -50,6 +56,11 @@ function refuseOtherEncodings(head: Buffer, objectName: string): void {
   }
 }
 
+export interface StageOptions {
+  /** The keys of the source's `recordsPath` (recordsPathKeys); absent: records are not inside an object. */
+  readonly recordsPath?: readonly string[] | undefined;
+}
+
 /**
  * Stages every record of `input`. Yields staged chunks; `stats` is complete once the
  * generator has finished. `objectName` is for error messages.
@@ -58,7 +69,10 @@ export async function* stageRecords(
   input: AsyncIterable<Buffer>,
   stats: StagingStats,
   objectName = 'the raw object',
+  options: StageOptions = {},
 ): AsyncGenerator<Buffer> {
+  const { recordsPath } = options;
+  const envelopes = recordsPath !== undefined;
   Object.assign(stats, newStagingStats());
   const { bytes } = stats;
   const source = counted(input, bytes)[Symbol.asyncIterator]();
@@ -72,10 +86,10 @@ export async function* stageRecords(
   while (!ended && head.length < 4) await readMore();
   refuseOtherEncodings(head, objectName);
   bytes.bom = head.subarray(0, utf8Bom.length).equals(utf8Bom) ? utf8Bom.length : 0;
-  let detected = detectFormat(head, bytes.bom, ended);
+  let detected = detectFormat(head, bytes.bom, ended, envelopes);
   while (detected === undefined) {
     await readMore();
-    detected = detectFormat(head, bytes.bom, ended);
+    detected = detectFormat(head, bytes.bom, ended, envelopes);
   }
   stats.format = detected.format;
   if (detected.format === 'empty') {
@@ -91,6 +105,9 @@ export async function* stageRecords(
       objectName,
       startOffset: detected.start,
       wrapped: detected.format === 'json-string-array',
+      ...(detected.format === 'json-envelope' && recordsPath !== undefined
+        ? { envelope: new EnvelopePath(recordsPath, objectName) }
+        : {}),
     });
   }
   // Whatever a stager left unread is still read (and counted), so that it shows as

@@ -1,6 +1,7 @@
 import { type ByteAccount, emptyByteAccount } from './byteAccount.ts';
 
-export type RawFormat = 'json-lines' | 'json-array' | 'json-string-array' | 'empty';
+/** `json-envelope`: an object around the records array, for a source with a `recordsPath`. */
+export type RawFormat = 'json-lines' | 'json-array' | 'json-string-array' | 'json-envelope' | 'empty';
 
 /** What staging one raw object found; complete once the stager has finished. */
 export interface StagingStats {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { reasonCodes } from '../cleaning/reasonCodes.ts';
+import { recordsPathKeys, recordsPathProblem } from '../ingest/recordsPath.ts';
 
 /** Names end up in S3 keys, partition values and SQL: keep them to a safe alphabet. */
 export const sourceNamePattern = /^[a-z][a-z0-9_]{1,40}$/;
@@ -49,6 +50,18 @@ export const sourceContractSchema = z
      * before any use case and fails.
      */
     onFailedDay: z.enum(['report', 'skip', 'fail-run']),
+    /**
+     * Where the records are when the source exports them inside an object: dot-separated keys
+     * to the records array (`results` for `{"count": 2, "results": [...]}`, `data.items`).
+     * Absent: records are JSON Lines, an array, or a string holding one (an object is a record).
+     */
+    recordsPath: z
+      .string()
+      .superRefine((path, context) => {
+        const problem = recordsPathProblem(path);
+        if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
     quality: z
       .object({
         /** A day whose rejected share is above this fails with DataQualityError (a run may set its own). */
@@ -93,6 +106,10 @@ export const identityFields: SourceContract['fields'] = {
   municipality: 'municipality',
   scraping_date: 'scraping_date',
 };
+
+/** The keys of a source's records path, as the stager takes them; undefined when it has none. */
+export const recordsPathOf = (contract: SourceContract): readonly string[] | undefined =>
+  contract.recordsPath === undefined ? undefined : recordsPathKeys(contract.recordsPath);
 
 /** Validates a contract at module load, so a bad contract file fails every test that imports it. */
 export function defineSource(contract: SourceContract): SourceContract {

@@ -9,7 +9,7 @@ import { newStagingStats, stageRecords } from '../../domain/ingest/recordStager.
 import { manifestUri, rawPrefix, runDataFile, type SourceDay } from '../../domain/lake/lakeLayout.ts';
 import { judgeQuality, type QualityRecord, refusalOf } from '../../domain/quality/dataQualityGate.ts';
 import type { QualityOverride } from '../../domain/run/runArguments.ts';
-import type { SourceContract } from '../../domain/sources/sourceContract.ts';
+import { recordsPathOf, type SourceContract } from '../../domain/sources/sourceContract.ts';
 import { listingsRejectedTable, listingsTable } from '../../domain/tables/tableSchema.ts';
 import type { BlobObject } from '../../ports/blobStore.ts';
 import type { Logger } from '../../ports/logger.ts';
@@ -49,7 +49,7 @@ export interface RawObjectSummary {
   readonly cutRecords: number;
   /** Records after the end of an array or string export (one per line). */
   readonly recordsAfterEnd: number;
-  /** Where every byte of the content (after gunzip) went: read = bom + records + separators + whiteSpace. */
+  /** Where every byte of the content (after gunzip) went: read = bom + envelope + records + separators + whiteSpace. */
   readonly bytes: ByteAccount;
 }
 
@@ -119,6 +119,7 @@ async function stageRawObjects(
           rawObjectContent(await ports.blobs.read(object.uri), content, object.uri),
           stats,
           object.uri,
+          { recordsPath: recordsPathOf(request.source) },
         ),
         createWriteStream(path),
       );
