@@ -15,6 +15,8 @@ export interface GlueDatabaseProps {
   readonly curatedTables: readonly TableDefinition[];
   /** Tables the use cases write. */
   readonly resultTables: readonly TableDefinition[];
+  /** Tables Summarize writes: the run ledger. */
+  readonly runLedgerTables: readonly TableDefinition[];
   readonly retainData: boolean;
 }
 
@@ -100,7 +102,7 @@ export class GlueDatabase extends Construct {
     this.database.applyRemovalPolicy(removalPolicy);
 
     const tables = new Map<string, glue.CfnTable>();
-    for (const table of [...props.curatedTables, ...props.resultTables]) {
+    for (const table of [...props.curatedTables, ...props.resultTables, ...props.runLedgerTables]) {
       if (tables.has(table.name)) throw new InternalError(`Table ${table.name} is defined twice`);
       const cfnTable = new glue.CfnTable(this, `Table-${table.name}`, {
         catalogId: account,

@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import { type StackOutput, stackOutputNames } from '../src/domain/deployment/pipelineStack.ts';
 import { InternalError } from '../src/domain/errors/pipelineError.ts';
 import { sources } from '../src/domain/sources/registry.ts';
-import { curatedTables } from '../src/domain/tables/tableSchema.ts';
+import { curatedTables, runLedgerTables } from '../src/domain/tables/tableSchema.ts';
 import { taskProgressIntervalSeconds } from '../src/domain/taskEnvironments/containerEnvironments.ts';
 import { useCases as registeredUseCases, tablesOf } from '../src/domain/useCases/registry.ts';
 import type { ModelUseCase, UseCase } from '../src/domain/useCases/useCase.ts';
@@ -77,6 +77,7 @@ export class ListingsPipelineStack extends Stack {
       zones: this.lake.zones,
       curatedTables,
       resultTables,
+      runLedgerTables,
       retainData: config.retainData,
     });
     this.workgroup = new AthenaWorkgroup(this, 'Athena', {
@@ -158,6 +159,8 @@ export class ListingsPipelineStack extends Stack {
         summarize: {
           ...logging,
           LAKE_MANIFESTS: this.lake.zones.manifests,
+          LAKE_CURATED: this.lake.zones.curated,
+          GLUE_DATABASE: glueDatabaseName,
           ...topic,
           METRICS_NAMESPACE: config.metricsNamespace,
         },
@@ -207,6 +210,7 @@ export class ListingsPipelineStack extends Stack {
       })),
       functions: this.functions,
       curatedTables,
+      runLedgerTables,
       sqlTables: useCases.flatMap((u) => (u.kind === 'sql' ? [u.table] : [])),
     });
     this.analystAccess = new AnalystAccess(this, 'Analysts', {

@@ -1,4 +1,4 @@
-import { runReportsPrefix, useCaseReportsPrefix } from '../src/domain/lake/lakeLayout.ts';
+import { runLedgerTableUri, runReportsPrefix, useCaseReportsPrefix } from '../src/domain/lake/lakeLayout.ts';
 import type { TableDefinition } from '../src/domain/tables/tableSchema.ts';
 import type { AlertTopic } from './alertTopic.ts';
 import type { AthenaWorkgroup } from './athenaWorkgroup.ts';
@@ -27,6 +27,8 @@ export interface PipelinePermissionsProps {
   }[];
   readonly functions: PipelineFunctions;
   readonly curatedTables: readonly TableDefinition[];
+  /** The run ledger (Summarize files its rows and registers their partitions). */
+  readonly runLedgerTables: readonly TableDefinition[];
   /** The tables of the SQL use cases (RunSqlUseCase publishes them). */
   readonly sqlTables: readonly TableDefinition[];
 }
@@ -41,7 +43,7 @@ export interface PipelinePermissionsProps {
  * | RunSqlUseCase (+ Athena)  | -    | read                  | r/w     | write          | SQL use cases'  | -       |
  * | RecordFailure             | -    | r/w manifests/        | -       | -              | -               | -       |
  * | ReviewLoads               | -    | read manifests/       | -       | -              | -               | -       |
- * | Summarize                 | -    | read manifests/, r/w manifests/runs/ | - | -        | -               | publish |
+ * | Summarize                 | -    | read manifests/, r/w manifests/runs/ and pipeline_runs/ | - | - | run ledger | publish |
  * | NotifyFailure             | -    | -                     | -       | -              | -               | publish |
  * | RelayAlarm                | -    | -                     | -       | -              | -               | publish |
  * | ParseArgs                 | -    | -                     | -       | -              | -               | -       |
@@ -101,6 +103,9 @@ export function grantPipelinePermissions(props: PipelinePermissionsProps): void 
   grantStatements(functions.summarize.role, [
     ...lakeReadStatements({ bucket: lake.curated, key, prefix: manifestsKeyPrefix }),
     ...lakeReadWriteStatements({ bucket: lake.curated, key, prefix: runReportsPrefix(manifestKeys) }),
+    // The run ledger's files, a key prefix of the curated bucket from the lake layout's own path.
+    ...lakeReadWriteStatements({ bucket: lake.curated, key, prefix: runLedgerTableUri({ curated: '' }) }),
+    ...catalog.tableWriteStatements(props.runLedgerTables),
     ...alerts.publishStatements(),
   ]);
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { runReportUri } from '../domain/lake/lakeLayout.ts';
+import { type LakeZones, runReportUri } from '../domain/lake/lakeLayout.ts';
 import { sourceRunFiguresOf } from '../domain/metrics/sourceRunFigures.ts';
 import { runNotification } from '../domain/notifications/runNotification.ts';
 import {
@@ -10,15 +10,22 @@ import {
   useCaseOutcomesOf,
 } from '../domain/run/outcomes.ts';
 import { qualityOverrideSchema, runArgumentsSchema } from '../domain/run/runArguments.ts';
+import { runLedgerRowsOf } from '../domain/run/runLedger.ts';
 import type { RunOutcome, RunSummaryOutput } from '../domain/run/runOutcome.ts';
 import { sourceNamed } from '../domain/sources/registry.ts';
+import type { Catalog } from '../ports/catalog.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { MetricsPublisher } from '../ports/metrics.ts';
 import type { Notifier } from '../ports/notifier.ts';
+import { fileRunLedger } from '../publishing/runLedgerFiles.ts';
 import { partitionFactsOf, type RunFactsPorts, useCaseFailuresOf } from './runFacts.ts';
 import { parseTaskEvent } from './taskEvent.ts';
 
 export interface SummarizePorts extends RunFactsPorts {
+  /** The manifests, and the curated zone the run ledger (`pipeline_runs`) lives in. */
+  readonly zones: Pick<LakeZones, 'manifests' | 'curated'>;
+  /** Where the run ledger's partitions are registered. */
+  readonly catalog: Catalog;
   readonly environment: string;
   /** For console links. */
   readonly region: string;
@@ -47,7 +54,8 @@ const summarizeEvent = z.object({
 
 /**
  * Summarize: what became of every partition and use case of the execution, from the lake;
- * files the run's report beside the manifests, publishes each source's figures as metrics, sends one message (success, or what failed with
+ * files the run's report beside the manifests and its rows of the run ledger (`pipeline_runs`),
+ * publishes each source's figures as metrics, sends one message (success, or what failed with
  * each error, its log and the re-drive command), and returns the compact summary.
  */
 export async function summarizeTask(event: unknown, ports: SummarizePorts): Promise<RunSummaryOutput> {
@@ -80,6 +88,17 @@ export async function summarizeTask(event: unknown, ports: SummarizePorts): Prom
   };
   const reportUri = runReportUri(ports.zones, plan.runId, executionName);
   await ports.blobs.putText(reportUri, `${JSON.stringify(outcome, null, 2)}\n`);
+  // Before the message: a ledger that cannot be written fails the step loudly (a retry or a
+  // re-drive writes it again, replacing this execution's files), rather than leave a gap.
+  const ledgerFiles = await fileRunLedger(
+    ports,
+    { runId: plan.runId, executionName },
+    runLedgerRowsOf(outcome, {
+      executionName,
+      override: plan.quality ?? null,
+      contractLimitOf: (source) => sourceNamed(source).quality.maxRejectedShare,
+    }),
+  );
   ports.metrics.publishRunFigures(sourceRunFiguresOf(outcome));
   const failures = [...facts.flatMap((f) => (f.failure ? [f.failure] : [])), ...useCaseFailures.values()];
   const messageId = await ports.notifier.publish(
@@ -92,6 +111,7 @@ export async function summarizeTask(event: unknown, ports: SummarizePorts): Prom
     runId: plan.runId,
     ...outcome.totals,
     report: reportUri,
+    ledgerFiles: ledgerFiles.length,
     messageId,
   });
   return summaryOutputOf(outcome, reportUri);

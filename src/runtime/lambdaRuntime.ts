@@ -1,7 +1,13 @@
 import type { z } from 'zod';
 import { AthenaQueryEngine } from '../adapters/aws/athenaQueryEngine.ts';
-import { createAthenaClient, createS3Client, createSnsClient } from '../adapters/aws/awsClients.ts';
+import {
+  createAthenaClient,
+  createGlueClient,
+  createS3Client,
+  createSnsClient,
+} from '../adapters/aws/awsClients.ts';
 import { EmfMetricsPublisher } from '../adapters/aws/emfMetricsPublisher.ts';
+import { GlueCatalog } from '../adapters/aws/glueCatalog.ts';
 import { S3BlobStore } from '../adapters/aws/s3BlobStore.ts';
 import { SnsNotifier } from '../adapters/aws/snsNotifier.ts';
 import { JsonLogger } from '../adapters/jsonLogger.ts';
@@ -91,8 +97,9 @@ export const lambdaWiring = {
   summarize: (settings: SettingsOf<'summarize'>, runtime: LambdaRuntimeSettings): SummarizePorts => ({
     environment: settings.ENVIRONMENT,
     region: runtime.AWS_REGION,
-    zones: { manifests: settings.LAKE_MANIFESTS },
+    zones: { manifests: settings.LAKE_MANIFESTS, curated: settings.LAKE_CURATED },
     blobs: new S3BlobStore(createS3Client({ region: runtime.AWS_REGION })),
+    catalog: new GlueCatalog(createGlueClient({ region: runtime.AWS_REGION }), settings.GLUE_DATABASE),
     notifier: new SnsNotifier(createSnsClient({ region: runtime.AWS_REGION }), settings.TOPIC_ARN),
     metrics: new EmfMetricsPublisher(settings.METRICS_NAMESPACE, settings.ENVIRONMENT),
     redriveCommand: (executionId) => `npx etl redrive ${executionId}`,

@@ -53,7 +53,7 @@ describe("a lake whose path holds ', [, ], spaces and non-ASCII letters", () => 
     expect(listings.stdout).toBe(`n\n${kept}\n`);
     const tables = await query('SHOW TABLES');
     expect(tables.stdout.trim().split('\n').slice(1).sort()).toEqual(
-      ['listings', 'listings_rejected', ...useCaseTables.map((t) => t.name)].sort(),
+      ['listings', 'listings_rejected', 'pipeline_runs', ...useCaseTables.map((t) => t.name)].sort(),
     );
     const counts = await query(
       useCaseTables

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EnvironmentName } from '../../lib/config/environments.ts';
-import { curatedTables } from '../../src/domain/tables/tableSchema.ts';
+import { curatedTables, runLedgerTables } from '../../src/domain/tables/tableSchema.ts';
 import { useCases } from '../../src/domain/useCases/registry.ts';
 import { exampleSqlUseCase, secondModelUseCase } from './support/exampleUseCases.ts';
 import {
@@ -75,11 +75,18 @@ describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) =
       .flatMap((st) => st.resources)
       .filter(bucketObjects(bucket));
 
-  it('lets only the loader task write curated data; failure and run reports go to the manifests zone only', () => {
+  it('lets only the loader task write curated data; failure and run reports go to the manifests zone only, the run ledger to pipeline_runs/', () => {
     const curated = `<${id(stack().lake.curated)}.Arn>`;
     const outsideManifests = (r: string) =>
       r.startsWith(`${curated}/`) && !r.startsWith(`${curated}/manifests/`);
-    expect(principalsAllowed(statements(), s3WriteActions, outsideManifests)).toEqual([principals().loader]);
+    const outsideManifestsAndLedger = (r: string) =>
+      outsideManifests(r) && !r.startsWith(`${curated}/pipeline_runs/`);
+    expect(principalsAllowed(statements(), s3WriteActions, outsideManifestsAndLedger)).toEqual([
+      principals().loader,
+    ]);
+    expect(principalsAllowed(statements(), s3WriteActions, outsideManifests)).toEqual(
+      [principals().loader, principals().summarize].sort(),
+    );
     expect(principalsAllowed(statements(), s3WriteActions, bucketObjects(stack().lake.curated))).toEqual(
       [
         principals().loader,
@@ -90,7 +97,10 @@ describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) =
       ].sort(),
     );
     expect(writableIn(principals().recordFailure, stack().lake.curated)).toEqual([`${curated}/manifests/*`]);
-    expect(writableIn(principals().summarize, stack().lake.curated)).toEqual([`${curated}/manifests/runs/*`]);
+    expect(writableIn(principals().summarize, stack().lake.curated)).toEqual([
+      `${curated}/manifests/runs/*`,
+      `${curated}/pipeline_runs/*`,
+    ]);
     expect(writableIn(principals().priceModel, stack().lake.curated)).toEqual([
       `${curated}/manifests/useCase=price_model/*`,
     ]);
@@ -133,6 +143,14 @@ describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) =
     for (const table of curatedTables) {
       expect(principalsAllowed(statements(), glueWriteActions, glueTable(table.name))).toEqual([
         principals().loader,
+      ]);
+    }
+  });
+
+  it('lets only Summarize write the run ledger table and its partitions', () => {
+    for (const table of runLedgerTables) {
+      expect(principalsAllowed(statements(), glueWriteActions, glueTable(table.name))).toEqual([
+        principals().summarize,
       ]);
     }
   });
@@ -224,15 +242,23 @@ describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) =
     );
   });
 
-  it('lets Summarize read only the manifests zone and publish to the alert topic; NotifyFailure only publish', () => {
+  it('lets Summarize read only the manifests zone (and its run ledger) and publish to the alert topic; NotifyFailure only publish', () => {
     const curated = `<${id(stack().lake.curated)}.Arn>`;
+    const allowed = (principal: string) =>
+      principal === principals().summarize
+        ? [`${curated}/manifests/`, `${curated}/pipeline_runs/`]
+        : [`${curated}/manifests/`];
     for (const principal of [principals().summarize, principals().reviewLoads, principals().recordFailure]) {
       const s3Resources = statementsOf(principal)
         .filter((s) => s.actions.some((a) => a.startsWith('s3:')))
         .flatMap((s) => s.resources)
         .filter((r) => r.startsWith(curated));
       expect(
-        new Set(s3Resources.filter((r) => r !== curated).map((r) => r.startsWith(`${curated}/manifests/`))),
+        new Set(
+          s3Resources
+            .filter((r) => r !== curated)
+            .map((r) => allowed(principal).some((prefix) => r.startsWith(prefix))),
+        ),
       ).toEqual(new Set([true]));
     }
     const topic = `<${id(stack().alerts.topic)}>`;

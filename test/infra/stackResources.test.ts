@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { environmentNames, loadEnvironmentConfig } from '../../lib/config/environments.ts';
 import { synthesizedDefinition } from '../../lib/synthesizedDefinition.ts';
 import { glueTableInput } from '../../src/domain/tables/glueTableInput.ts';
-import { curatedTables, glueType } from '../../src/domain/tables/tableSchema.ts';
+import { curatedTables, glueType, runLedgerTables } from '../../src/domain/tables/tableSchema.ts';
 import { useCaseTables } from '../../src/domain/useCases/registry.ts';
 import { logicalIdOf, type SynthesizedPipeline, synthesizePipeline } from './support/synthesizedPipeline.ts';
 
@@ -148,7 +148,7 @@ describe.each(environmentNames)('stack of %s', (environment) => {
       });
     });
 
-    it.each([...curatedTables, ...useCaseTables].map((t) => [t.name, t] as const))(
+    it.each([...curatedTables, ...useCaseTables, ...runLedgerTables].map((t) => [t.name, t] as const))(
       'defines table %s from the schema definition',
       (_name, table) => {
         const tables = Object.values(template().findResources('AWS::Glue::Table') as Resources).filter(
@@ -170,6 +170,7 @@ describe.each(environmentNames)('stack of %s', (environment) => {
         const expected = glueTableInput(table, 'location');
         expect(input.Parameters).toEqual(expected.Parameters);
         expect(input.StorageDescriptor.InputFormat).toBe(expected.StorageDescriptor.InputFormat);
+        expect(input.StorageDescriptor.OutputFormat).toBe(expected.StorageDescriptor.OutputFormat);
         expect(input.StorageDescriptor.SerdeInfo).toEqual(expected.StorageDescriptor.SerdeInfo);
         expect(input.StorageDescriptor.Location).toEqual({
           'Fn::Join': ['', ['s3://', { Ref: bucketIds()[table.zone] }, `/${table.name}/`]],
@@ -177,8 +178,11 @@ describe.each(environmentNames)('stack of %s', (environment) => {
       },
     );
 
-    it('has exactly the curated and the use-case tables', () => {
-      template().resourceCountIs('AWS::Glue::Table', curatedTables.length + useCaseTables.length);
+    it('has exactly the curated, the use-case and the run ledger tables', () => {
+      template().resourceCountIs(
+        'AWS::Glue::Table',
+        curatedTables.length + useCaseTables.length + runLedgerTables.length,
+      );
       expect(useCaseTables.length).toBeGreaterThan(0);
     });
 

@@ -6,6 +6,7 @@ import {
   duckdbType,
   glueType,
   listingsRejectedTable,
+  pipelineRunsTable,
 } from '../../src/domain/tables/tableSchema.ts';
 import { jsonLines, offer, runContract } from '../support/contractRun.ts';
 
@@ -34,6 +35,19 @@ describe('the schema is defined once', () => {
     expect(Object.entries(rejectedTypes)).toEqual(
       listingsRejectedTable.columns.map((c) => [c.name, duckdbType(c.type)]),
     );
+  });
+
+  it('the run ledger is JSON Lines for Hive’s JSON SerDe, partitioned like the loader’s tables, its nullable columns its own', () => {
+    const input = glueTableInput(pipelineRunsTable, 's3://bucket/pipeline_runs/');
+    expect(input.StorageDescriptor.Columns.map((c) => [c.Name, c.Type])).toEqual(
+      pipelineRunsTable.columns.map((c) => [c.name, glueType(c.type)]),
+    );
+    expect(input.PartitionKeys.map((k) => k.Name)).toEqual(['source', 'dt']);
+    expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe(
+      'org.apache.hive.hcatalog.data.JsonSerDe',
+    );
+    const names = new Set(pipelineRunsTable.columns.map((c) => c.name));
+    expect((pipelineRunsTable.nullable ?? []).filter((n) => !names.has(n))).toEqual([]);
   });
 
   it('nothing is nullable in listings; only the id of a rejected record may be missing', () => {

@@ -5,6 +5,7 @@ import {
   glueType,
   listingsRejectedTable,
   listingsTable,
+  pipelineRunsTable,
 } from '../../src/domain/tables/tableSchema.ts';
 
 /**
@@ -85,14 +86,70 @@ describe('the Glue tables of the curated zone', () => {
     });
   });
 
+  it('pipeline_runs: JSON Lines read by Hive’s JSON SerDe, uncompressed, partitioned by source and day', () => {
+    const input = glueTableInput(pipelineRunsTable, 's3://lake/curated/pipeline_runs/');
+    expect({ ...input, StorageDescriptor: { ...input.StorageDescriptor, Columns: [] } }).toEqual({
+      Name: 'pipeline_runs',
+      Description:
+        'One row per run execution and partition: what became of the day, its counts and its limits.',
+      TableType: 'EXTERNAL_TABLE',
+      Parameters: { classification: 'json', EXTERNAL: 'TRUE' },
+      PartitionKeys: parquetTable.PartitionKeys,
+      StorageDescriptor: {
+        Columns: [],
+        Location: 's3://lake/curated/pipeline_runs/',
+        InputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+        OutputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+        SerdeInfo: { SerializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe', Parameters: {} },
+        Compressed: false,
+      },
+    });
+    expect(input.StorageDescriptor.Columns.map((c) => `${c.Name} ${c.Type}`)).toEqual([
+      'run_id string',
+      'execution_id string',
+      'execution_name string',
+      'environment string',
+      'status string',
+      'run_status string',
+      'records_read bigint',
+      'records_kept bigint',
+      'records_rejected bigint',
+      'rejected_for_rules bigint',
+      'rejected_by_reason map<string,bigint>',
+      'rejected_share double',
+      'quality_status string',
+      'quality_limit double',
+      'contract_limit double',
+      'quality_override_share double',
+      'quality_override_reason string',
+      'error_name string',
+      'error_message string',
+      'load_duration_ms bigint',
+      'run_duration_ms bigint',
+      'started_at timestamp',
+      'finished_at timestamp',
+      'redrive_of string',
+    ]);
+  });
+
   it('each logical type has its Hive name in Glue and its DuckDB name locally', () => {
-    const types = ['string', 'date', 'double', 'bigint', 'array<string>'] as const;
+    const types = [
+      'string',
+      'date',
+      'double',
+      'bigint',
+      'array<string>',
+      'timestamp',
+      'map<string,bigint>',
+    ] as const;
     expect(types.map((t) => [glueType(t), duckdbType(t)])).toEqual([
       ['string', 'VARCHAR'],
       ['date', 'DATE'],
       ['double', 'DOUBLE'],
       ['bigint', 'BIGINT'],
       ['array<string>', 'VARCHAR[]'],
+      ['timestamp', 'TIMESTAMP'],
+      ['map<string,bigint>', 'MAP(VARCHAR, BIGINT)'],
     ]);
   });
 });

@@ -68,7 +68,7 @@ describe('a damaged local catalog file', () => {
       'with a column of an unknown type',
       (text) => {
         const file = JSON.parse(text);
-        file.tables.listings.definition.columns[1].type = 'timestamp';
+        file.tables.listings.definition.columns[1].type = 'interval';
         return JSON.stringify(file);
       },
       /does not have the catalog's shape \(tables\.listings\.definition\.columns\.1\.type: Invalid option/,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/adapters/jsonLogger.ts';
 import { FileBlobStore } from '../../src/adapters/local/fileBlobStore.ts';
+import { LocalCatalog } from '../../src/adapters/local/localCatalog.ts';
 import { manifestUri } from '../../src/domain/lake/lakeLayout.ts';
 import type { SourceRunFigures } from '../../src/domain/metrics/sourceRunFigures.ts';
 import type { Notification } from '../../src/domain/notifications/notification.ts';
@@ -22,7 +23,7 @@ describe('Summarize publishes the run’s figures', () => {
 
   it('once per run, per source that loaded, from the manifests', async () => {
     const blobs = new FileBlobStore();
-    const zones = { manifests: `${root}/manifests/` };
+    const zones = { manifests: `${root}/manifests/`, curated: `${root}/curated/` };
     await blobs.putText(
       manifestUri(zones, { source: 'pricehubble', dt: '2024-01-15' }, runId),
       JSON.stringify({
@@ -57,6 +58,7 @@ describe('Summarize publishes the run’s figures', () => {
         region: 'eu-central-2',
         zones,
         blobs,
+        catalog: new LocalCatalog(root, 'test'),
         notifier: {
           publish: async (n) => {
             sent.push(n);

@@ -21,7 +21,11 @@ import {
 import { PipelineError } from '../../domain/errors/pipelineError.ts';
 import type { LakeZones, PartitionValues } from '../../domain/lake/lakeLayout.ts';
 import { partitionPath } from '../../domain/lake/lakeLayout.ts';
-import { type GlueTableInput, glueTableInput } from '../../domain/tables/glueTableInput.ts';
+import {
+  type GlueTableInput,
+  glueTableInput,
+  tableFormatOfSerde,
+} from '../../domain/tables/glueTableInput.ts';
 import type { ColumnDefinition, ColumnType, TableDefinition } from '../../domain/tables/tableSchema.ts';
 import { glueType } from '../../domain/tables/tableSchema.ts';
 import type { Catalog, CatalogPartition, CatalogTable, PartitionPublication } from '../../ports/catalog.ts';
@@ -50,6 +54,8 @@ const columnTypes = {
   double: true,
   bigint: true,
   'array<string>': true,
+  timestamp: true,
+  'map<string,bigint>': true,
 } satisfies Record<ColumnType, true>;
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -215,7 +221,7 @@ export class GlueCatalog implements Catalog {
   /**
    * Tables the pipeline can describe. Glue has no zones and no nullability: the zone is the
    * lake zone the location lies in (curated when unknown) and `nullable` is left out. Tables
-   * with column types outside the pipeline's model (made by someone else) are skipped.
+   * with column types or a SerDe outside the pipeline's model (made by someone else) are skipped.
    */
   async listTables(): Promise<CatalogTable[]> {
     const tables: CatalogTable[] = [];
@@ -231,7 +237,9 @@ export class GlueCatalog implements Catalog {
   private catalogTableOf(table: Table): CatalogTable | undefined {
     const columns = (table.StorageDescriptor?.Columns ?? []).map(columnOf);
     const partitionKeys = (table.PartitionKeys ?? []).map(columnOf);
-    if (!table.Name || columns.includes(undefined) || partitionKeys.includes(undefined)) return undefined;
+    const format = tableFormatOfSerde(table.StorageDescriptor?.SerdeInfo?.SerializationLibrary);
+    if (!table.Name || !format || columns.includes(undefined) || partitionKeys.includes(undefined))
+      return undefined;
     const location = table.StorageDescriptor?.Location ?? '';
     const zones = this.options.zones;
     const zone = zones && location.startsWith(zones.results) ? 'results' : 'curated';
@@ -244,6 +252,7 @@ export class GlueCatalog implements Catalog {
         description: table.Description ?? '',
         columns: columns.filter((c) => c !== undefined),
         partitionKeys: partitionKeys.filter((c) => c !== undefined),
+        ...(format === 'parquet' ? {} : { format }),
       },
     };
   }

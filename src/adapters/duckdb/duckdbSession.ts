@@ -32,6 +32,13 @@ function plain(value: unknown): unknown {
   return value;
 }
 
+/** A whole number DuckDB's JSON form gave as a string, as a number while it is exact. */
+function exactNumber(value: unknown): unknown {
+  return typeof value === 'string' && /^-?\d+$/.test(value) && Number.isSafeInteger(Number(value))
+    ? Number(value)
+    : value;
+}
+
 /**
  * One embedded DuckDB database and connection. Extensions are never downloaded: json and
  * parquet are built into the npm binary, and the pipeline must run offline.
@@ -85,7 +92,8 @@ export class DuckdbSession {
   /**
    * Column names, DuckDB type names and rows with JSON-friendly values: dates as
    * 'YYYY-MM-DD', whole numbers as numbers while they are exact (DuckDB's JSON form gives
-   * every BIGINT as a string), lists as arrays.
+   * every BIGINT as a string), lists as arrays, maps as objects (DuckDB's JSON form gives a
+   * list of key/value pairs; a map's integers become numbers the same way).
    */
   async columns(sql: string): Promise<{ names: string[]; types: string[]; rows: Row[] }> {
     const reader = await this.connection.runAndReadAll(sql);
@@ -94,11 +102,20 @@ export class DuckdbSession {
     const integerColumns = names.filter((_, i) =>
       /^(U?(BIG|SMALL|TINY|HUGE)?INT(EGER)?|UHUGEINT)$/.test(types[i] ?? ''),
     );
+    const mapColumns = names.filter((_, i) => (types[i] ?? '').startsWith('MAP('));
     const rows = reader.getRowObjectsJson().map((json) => {
       const row = plain(json) as Row;
-      for (const name of integerColumns) {
-        const value = row[name];
-        if (typeof value === 'string' && Number.isSafeInteger(Number(value))) row[name] = Number(value);
+      for (const name of integerColumns) row[name] = exactNumber(row[name]);
+      for (const name of mapColumns) {
+        const pairs = row[name];
+        if (Array.isArray(pairs)) {
+          row[name] = Object.fromEntries(
+            (pairs as { key: unknown; value: unknown }[]).map(({ key, value }) => [
+              String(key),
+              exactNumber(value),
+            ]),
+          );
+        }
       }
       return row;
     });

@@ -2,7 +2,12 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { emptyRowsSql } from '../../domain/sql/emptyRows.ts';
 import { literalFilePattern, sqlFileList, sqlIdentifier, sqlString } from '../../domain/sql/sqlLiteral.ts';
-import { duckdbType, type TableDefinition } from '../../domain/tables/tableSchema.ts';
+import {
+  duckdbType,
+  formatOf,
+  type TableDefinition,
+  type TableFormat,
+} from '../../domain/tables/tableSchema.ts';
 import type { Catalog, CatalogPartition } from '../../ports/catalog.ts';
 import { type DamagedPartition, DamagedPartitionError } from './damagedPartitionError.ts';
 import type { DuckdbSession } from './duckdbSession.ts';
@@ -20,7 +25,7 @@ export interface LakeViews {
   damageIn(error: unknown): DamagedPartitionError | undefined;
 }
 
-/** A published partition's Parquet files, listed here so that DuckDB never globs a lake path. */
+/** A published partition's data files, listed here so that DuckDB never globs a lake path. */
 type ListedPartition = CatalogPartition & { readonly files: readonly string[] };
 
 /**
@@ -43,19 +48,22 @@ export async function createLakeViews(
   const damaged: DamagedPartitionError[] = [];
   const fileOwners = new Map<string, { table: TableDefinition; partition: CatalogPartition }>();
   for (const table of await catalog.listTables()) {
-    const listed = await Promise.all((await catalog.listPartitions(table.name)).map(listFiles));
+    const format = formatOf(table.definition);
+    const listed = await Promise.all(
+      (await catalog.listPartitions(table.name)).map((partition) => listFiles(partition, format)),
+    );
     const missing = listed.filter((p): p is DamagedPartition => 'reason' in p);
     const readable = listed.filter((p): p is ListedPartition => 'files' in p);
     let broken: DamagedPartition[] = [];
     if (missing.length > 0) {
       // Name every damaged partition at once, not one per repair.
-      broken = [...missing, ...(await unreadablePartitions(session, readable))];
+      broken = [...missing, ...(await unreadablePartitions(session, table.definition, readable))];
     } else {
       try {
         await session.run(createViewSql(table.definition, readable));
       } catch (error) {
         // Building a view reads the partitions' Parquet metadata: find the ones that fail.
-        broken = await unreadablePartitions(session, readable);
+        broken = await unreadablePartitions(session, table.definition, readable);
         if (broken.length === 0) throw error;
       }
     }
@@ -87,12 +95,32 @@ export async function createLakeViews(
   };
 }
 
-/** The partition's Parquet files, or why it has none. */
-async function listFiles(partition: CatalogPartition): Promise<ListedPartition | DamagedPartition> {
+/** What a format's files are called, and what people call them in messages. */
+const formatFiles: Record<TableFormat, { readonly extension: string; readonly described: string }> = {
+  parquet: { extension: '.parquet', described: 'Parquet' },
+  // `.partial` files, a write under way, end otherwise and are left out.
+  'json-lines': { extension: '.json', described: 'JSON Lines' },
+};
+
+/** How DuckDB reads a table's files: JSON Lines with the table's own column types, never guessed ones. */
+function readFilesSql(table: TableDefinition, files: readonly string[]): string {
+  if (formatOf(table) === 'parquet') return `read_parquet(${sqlFileList(files)}, hive_partitioning = false)`;
+  const columns = table.columns
+    .map((c) => `${sqlString(c.name)}: ${sqlString(duckdbType(c.type))}`)
+    .join(', ');
+  return `read_json(${sqlFileList(files)}, format = 'newline_delimited', columns = {${columns}}, hive_partitioning = false)`;
+}
+
+/** The partition's data files, or why it has none. */
+async function listFiles(
+  partition: CatalogPartition,
+  format: TableFormat,
+): Promise<ListedPartition | DamagedPartition> {
+  const { extension, described } = formatFiles[format];
   let names: string[];
   try {
     names = (await readdir(partition.location, { withFileTypes: true }))
-      .filter((entry) => entry.isFile() && entry.name.endsWith('.parquet'))
+      .filter((entry) => entry.isFile() && entry.name.endsWith(extension))
       .map((entry) => entry.name);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -100,21 +128,27 @@ async function listFiles(partition: CatalogPartition): Promise<ListedPartition |
       code === 'ENOENT' ? 'its directory is gone' : `its directory cannot be read (${code ?? String(error)})`;
     return { ...partition, reason };
   }
-  if (names.length === 0) return { ...partition, reason: 'it holds no Parquet file (deleted?)' };
+  if (names.length === 0) return { ...partition, reason: `it holds no ${described} file (deleted?)` };
   return { ...partition, files: names.sort().map((name) => join(partition.location, name)) };
 }
 
-/** The partitions DuckDB cannot read the Parquet footers of, with DuckDB's reason. */
+/** The partitions DuckDB cannot read (Parquet footers, JSON Lines whole), with DuckDB's reason. */
 async function unreadablePartitions(
   session: DuckdbSession,
+  table: TableDefinition,
   partitions: readonly ListedPartition[],
 ): Promise<DamagedPartition[]> {
+  const parquet = formatOf(table) === 'parquet';
   const broken: DamagedPartition[] = [];
   for (const partition of partitions) {
     try {
-      await session.run(`SELECT count(*) FROM parquet_file_metadata(${sqlFileList(partition.files)})`);
+      await session.run(
+        parquet
+          ? `SELECT count(*) FROM parquet_file_metadata(${sqlFileList(partition.files)})`
+          : `SELECT count(*) FROM ${readFilesSql(table, partition.files)}`,
+      );
     } catch (error) {
-      const reason = `its Parquet cannot be read (${firstLine((error as Error).message)})`;
+      const reason = `its ${formatFiles[formatOf(table)].described} cannot be read (${firstLine((error as Error).message)})`;
       broken.push({ values: partition.values, location: partition.location, reason });
     }
   }
@@ -126,7 +160,7 @@ function createViewSql(table: TableDefinition, partitions: readonly ListedPartit
     const keys = table.partitionKeys
       .map((k) => `${sqlString(p.values[k.name] ?? '')}::${duckdbType(k.type)} AS ${sqlIdentifier(k.name)}`)
       .join(', ');
-    return `SELECT *, ${keys} FROM read_parquet(${sqlFileList(p.files)}, hive_partitioning = false)`;
+    return `SELECT *, ${keys} FROM ${readFilesSql(table, p.files)}`;
   });
   // The definition's columns come first, typed: a partition written before a column was added
   // answers NULL for it, as Athena does for a Parquet file without that column.

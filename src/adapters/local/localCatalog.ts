@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { InternalError, PipelineError } from '../../domain/errors/pipelineError.ts';
 import { type PartitionValues, partitionPath, samePartition } from '../../domain/lake/lakeLayout.ts';
 import type { LeasePolicy } from '../../domain/lake/leasePolicy.ts';
-import type { TableDefinition } from '../../domain/tables/tableSchema.ts';
+import { columnTypes, type TableDefinition, tableFormats } from '../../domain/tables/tableSchema.ts';
 import { LeaseHeldError, withLeases } from '../../leases/lease.ts';
 import type { Catalog, CatalogPartition, CatalogTable, PartitionPublication } from '../../ports/catalog.ts';
 import type { Logger } from '../../ports/logger.ts';
@@ -15,7 +15,7 @@ import { FileBlobStore } from './fileBlobStore.ts';
 
 const columnSchema = z.object({
   name: z.string(),
-  type: z.enum(['string', 'date', 'double', 'bigint', 'array<string>']),
+  type: z.enum(columnTypes),
   comment: z.string(),
 });
 
@@ -27,6 +27,7 @@ const tableSchema = z.object({
     columns: z.array(columnSchema),
     nullable: z.array(z.string()).optional(),
     partitionKeys: z.array(columnSchema),
+    format: z.enum(tableFormats).optional(),
   }),
   location: z.string(),
   partitions: z.array(

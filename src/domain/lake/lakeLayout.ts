@@ -1,4 +1,4 @@
-import type { TableDefinition } from '../tables/tableSchema.ts';
+import { pipelineRunsTable, type TableDefinition } from '../tables/tableSchema.ts';
 
 /**
  * Where things live in the lake. Each zone is a URI prefix (a bucket in AWS, a folder
@@ -68,11 +68,19 @@ export function rawPrefix(zones: LakeZones, day: SourceDay): string {
   return `${zones.raw}source=${day.source}/dt=${day.dt}/`;
 }
 
-export function tableLocation(zones: LakeZones, table: TableDefinition): string {
+/** Takes only the zones tables live in: `{ curated: '', results: '' }` gives a table's key prefix in its bucket. */
+export function tableLocation(
+  zones: Pick<LakeZones, TableDefinition['zone']>,
+  table: TableDefinition,
+): string {
   return `${zones[table.zone]}${table.name}/`;
 }
 
-export function partitionPrefix(zones: LakeZones, table: TableDefinition, values: PartitionValues): string {
+export function partitionPrefix(
+  zones: Pick<LakeZones, TableDefinition['zone']>,
+  table: TableDefinition,
+  values: PartitionValues,
+): string {
   return `${tableLocation(zones, table)}${partitionPath(values, table)}`;
 }
 
@@ -136,4 +144,37 @@ export function runReportUri(
   executionName: string,
 ): string {
   return `${runReportsPrefix(zones)}run=${runId}/${executionName}.json`;
+}
+
+/** The run ledger's definition puts it in the curated zone: its writer needs no other zone. */
+const ledgerZones = (zones: Pick<LakeZones, 'curated'>) => ({
+  curated: zones.curated,
+  results: zones.curated,
+});
+
+/** The run ledger table's location (`pipeline_runs`). */
+export function runLedgerTableUri(zones: Pick<LakeZones, 'curated'>): string {
+  return tableLocation(ledgerZones(zones), pipelineRunsTable);
+}
+
+/**
+ * Where the run ledger's partition of a source's day is: the catalog points at this folder
+ * itself, not at a run prefix, because the partition keeps every execution's rows of the day.
+ */
+export function runLedgerPartitionUri(zones: Pick<LakeZones, 'curated'>, day: SourceDay): string {
+  return partitionPrefix(ledgerZones(zones), pipelineRunsTable, day);
+}
+
+/**
+ * An execution's rows of the run ledger for one source's day: a file of its own, named by the
+ * run and the execution, so a retry of Summarize in the same execution replaces it (no
+ * duplicate rows) while a re-drive, a new execution, adds its own beside it.
+ */
+export function runLedgerFileUri(
+  zones: Pick<LakeZones, 'curated'>,
+  day: SourceDay,
+  runId: string,
+  executionName: string,
+): string {
+  return `${runLedgerPartitionUri(zones, day)}${runId}.${executionName}.json`;
 }

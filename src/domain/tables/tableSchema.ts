@@ -5,7 +5,21 @@
  */
 
 /** Logical column types, mapped to Glue/Hive and DuckDB names in one place below. */
-export type ColumnType = 'string' | 'date' | 'double' | 'bigint' | 'array<string>';
+export type ColumnType =
+  | 'string'
+  | 'date'
+  | 'double'
+  | 'bigint'
+  | 'array<string>'
+  /** UTC, no zone: what Hive's JSON SerDe and DuckDB both read from `YYYY-MM-DD HH:MM:SS.sss`. */
+  | 'timestamp'
+  | 'map<string,bigint>';
+
+/**
+ * How a table's files are written: zstd Parquet, or JSON Lines for a table a Lambda writes
+ * (a Lambda has no DuckDB, and Parquet needs an engine to write it well).
+ */
+export type TableFormat = 'parquet' | 'json-lines';
 
 export interface ColumnDefinition {
   readonly name: string;
@@ -23,6 +37,8 @@ export interface TableDefinition {
   readonly nullable?: readonly string[];
   /** Hive-style partition keys, encoded in the object key, not stored in the files. */
   readonly partitionKeys: readonly ColumnDefinition[];
+  /** Parquet unless said otherwise. */
+  readonly format?: TableFormat;
 }
 
 const glueTypes: Record<ColumnType, string> = {
@@ -31,6 +47,8 @@ const glueTypes: Record<ColumnType, string> = {
   double: 'double',
   bigint: 'bigint',
   'array<string>': 'array<string>',
+  timestamp: 'timestamp',
+  'map<string,bigint>': 'map<string,bigint>',
 };
 
 const duckdbTypes: Record<ColumnType, string> = {
@@ -39,7 +57,15 @@ const duckdbTypes: Record<ColumnType, string> = {
   double: 'DOUBLE',
   bigint: 'BIGINT',
   'array<string>': 'VARCHAR[]',
+  timestamp: 'TIMESTAMP',
+  'map<string,bigint>': 'MAP(VARCHAR, BIGINT)',
 };
+
+/** Every column type, for readers that validate a stored definition (the local catalog's file). */
+export const columnTypes = Object.keys(glueTypes) as [ColumnType, ...ColumnType[]];
+
+/** Every table format. */
+export const tableFormats = ['parquet', 'json-lines'] as const satisfies readonly TableFormat[];
 
 export function glueType(type: ColumnType): string {
   return glueTypes[type];
@@ -47,6 +73,10 @@ export function glueType(type: ColumnType): string {
 
 export function duckdbType(type: ColumnType): string {
   return duckdbTypes[type];
+}
+
+export function formatOf(table: Pick<TableDefinition, 'format'>): TableFormat {
+  return table.format ?? 'parquet';
 }
 
 /** Partition keys shared by every table: where the data came from and which day it is for. */
@@ -107,3 +137,107 @@ export const listingsRejectedTable: TableDefinition = {
 
 /** The tables the loader writes. Use-case tables are added by the use-case registry. */
 export const curatedTables: readonly TableDefinition[] = [listingsTable, listingsRejectedTable];
+
+/**
+ * The run ledger: one row per execution and partition it planned, written by Summarize, so that
+ * "was every day of March loaded, conserved and published?" is a query. Partitioned like the
+ * loader's tables, by the partition's source and day: the questions are about days
+ * (`WHERE dt BETWEEN ...` reads only those days), and it joins the listings on the same keys.
+ * Every execution adds a file of its own to a partition, so a partition holds every run of
+ * its day, and a retry of Summarize replaces only its own file.
+ */
+export const pipelineRunsTable: TableDefinition = {
+  name: 'pipeline_runs',
+  zone: 'curated',
+  format: 'json-lines',
+  description: 'One row per run execution and partition: what became of the day, its counts and its limits.',
+  columns: [
+    { name: 'run_id', type: 'string', comment: 'Pipeline run (a re-drive keeps it)' },
+    { name: 'execution_id', type: 'string', comment: 'State machine execution (ARN)' },
+    { name: 'execution_name', type: 'string', comment: 'Execution name, unique per execution' },
+    { name: 'environment', type: 'string', comment: 'Deployed environment (dev, preprod, prod) or local' },
+    {
+      name: 'status',
+      type: 'string',
+      comment: 'What became of the partition: loaded, failed, skipped or not-run',
+    },
+    { name: 'run_status', type: 'string', comment: 'The whole execution: SUCCEEDED or FAILED' },
+    { name: 'records_read', type: 'bigint', comment: 'Input records (loaded days only)' },
+    { name: 'records_kept', type: 'bigint', comment: 'Rows written to listings (loaded days only)' },
+    {
+      name: 'records_rejected',
+      type: 'bigint',
+      comment: 'Rows written to listings_rejected (loaded days only)',
+    },
+    {
+      name: 'rejected_for_rules',
+      type: 'bigint',
+      comment: 'Rejected for a rule, duplicates left out: what the limit measures',
+    },
+    {
+      name: 'rejected_by_reason',
+      type: 'map<string,bigint>',
+      comment: 'Rejected records per reason code (a record counts under each reason it failed)',
+    },
+    {
+      name: 'rejected_share',
+      type: 'double',
+      comment: 'Share of read records rejected for a rule, as the gate measured it',
+    },
+    {
+      name: 'quality_status',
+      type: 'string',
+      comment: 'Data-quality verdict of a loaded day: passed or warned',
+    },
+    {
+      name: 'quality_limit',
+      type: 'double',
+      comment: 'Highest rejected share that applied (the run override, else the contract)',
+    },
+    { name: 'contract_limit', type: 'double', comment: "The source contract's own limit" },
+    {
+      name: 'quality_override_share',
+      type: 'double',
+      comment: "This run's limit (--max-rejected-share), when it set one",
+    },
+    { name: 'quality_override_reason', type: 'string', comment: 'Why the run set its own limit' },
+    {
+      name: 'error_name',
+      type: 'string',
+      comment: 'Error name of a failed or skipped day (e.g. DataQualityError)',
+    },
+    { name: 'error_message', type: 'string', comment: "First line of the error's message" },
+    {
+      name: 'load_duration_ms',
+      type: 'bigint',
+      comment: "The partition's load, in milliseconds (loaded days only)",
+    },
+    {
+      name: 'run_duration_ms',
+      type: 'bigint',
+      comment: 'The whole execution, start to summary, in milliseconds',
+    },
+    { name: 'started_at', type: 'timestamp', comment: 'Execution start, UTC' },
+    { name: 'finished_at', type: 'timestamp', comment: 'Summary written, UTC' },
+    { name: 'redrive_of', type: 'string', comment: 'The execution this one re-drives, if any' },
+  ],
+  nullable: [
+    'records_read',
+    'records_kept',
+    'records_rejected',
+    'rejected_for_rules',
+    'rejected_by_reason',
+    'rejected_share',
+    'quality_status',
+    'quality_override_share',
+    'quality_override_reason',
+    'error_name',
+    'error_message',
+    'load_duration_ms',
+    'redrive_of',
+  ],
+  partitionKeys: sourcePartitionKeys,
+};
+
+/** The tables Summarize writes (the run ledger), beside the loader's and the use cases'. */
+export const runLedgerTables: readonly TableDefinition[] = [pipelineRunsTable];

@@ -29,12 +29,15 @@ export const lambdaEnvironments = {
   /** Reads which days loaded (manifests, failure reports) and each source's policy for a failed day. */
   reviewLoads: z.object({ ...taskLoggingVariables, LAKE_MANIFESTS: lakeZoneVariables.LAKE_MANIFESTS }),
   /**
-   * Reads the run's manifests and failure reports, files the run's report, publishes each
-   * source's figures under the CloudWatch namespace METRICS_NAMESPACE, sends the message.
+   * Reads the run's manifests and failure reports, files the run's report and its rows of the
+   * run ledger (in LAKE_CURATED, registered in GLUE_DATABASE), publishes each source's figures
+   * under the CloudWatch namespace METRICS_NAMESPACE, sends the message.
    */
   summarize: z.object({
     ...taskLoggingVariables,
     LAKE_MANIFESTS: lakeZoneVariables.LAKE_MANIFESTS,
+    LAKE_CURATED: lakeZoneVariables.LAKE_CURATED,
+    GLUE_DATABASE: glueLakeVariables.GLUE_DATABASE,
     TOPIC_ARN: nonEmpty,
     METRICS_NAMESPACE: nonEmpty,
   }),
