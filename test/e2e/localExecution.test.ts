@@ -193,6 +193,7 @@ describe('the synthesized state machine, run locally', () => {
       'market_stats_monthly',
       'current_listings',
       'price_outliers',
+      'property_clusters',
       'price_model_predictions',
     ]) {
       expect(await lake.catalog.listPartitions(table)).toHaveLength(1);

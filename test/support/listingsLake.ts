@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { DuckdbSession } from '../../src/adapters/duckdb/duckdbSession.ts';
 import { LocalQueryEngine } from '../../src/adapters/duckdb/localQueryEngine.ts';
 import { runPrefix, tableLocation } from '../../src/domain/lake/lakeLayout.ts';
+import type { SourceContract } from '../../src/domain/sources/sourceContract.ts';
 import { sqlString } from '../../src/domain/sql/sqlLiteral.ts';
 import { listingsTable } from '../../src/domain/tables/tableSchema.ts';
 import { renderUseCaseSql } from '../../src/domain/useCases/registry.ts';
@@ -61,11 +62,19 @@ export async function publishListings(
   await lake.catalog.publish([{ table: listingsTable, values: { source, dt }, location }]);
 }
 
-/** Runs a use case's SQL, rendered for a run date, on the local engine over the lake. */
-export async function runUseCase(lake: LakeConnection, useCase: SqlUseCase, dt: string) {
+/**
+ * Runs a use case's SQL, rendered for a run date (with the registered source contracts, or
+ * those given), on the local engine over the lake.
+ */
+export async function runUseCase(
+  lake: LakeConnection,
+  useCase: SqlUseCase,
+  dt: string,
+  sourceContracts?: readonly SourceContract[],
+) {
   const engine = await LocalQueryEngine.open(lake.catalog, lake.root);
   try {
-    const sql = renderUseCaseSql(readUseCaseSql(useCase), dt, 'run-1');
+    const sql = renderUseCaseSql(readUseCaseSql(useCase), dt, 'run-1', sourceContracts);
     const result = await engine.query(sql);
     const described = await engine.query(`DESCRIBE ${sql}`);
     return {

@@ -13,6 +13,38 @@ const share = z.number().min(0).max(1);
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 
 /**
+ * A relative tolerance: |a − b| ≤ tolerance × the smaller of a and b. Above a half, two values
+ * one and a half times apart would be "the same", which no listing of one property is.
+ */
+const relativeTolerance = z.number().min(0).max(0.5);
+
+/**
+ * How closely this source's offers must agree with another source's to be taken for the same
+ * property (the `property_clusters` use case). Two sources compare with the stricter of their
+ * two tolerances, so a source that reports areas loosely cannot loosen a precise one's matches.
+ */
+export const duplicateMatchingSchema = z
+  .object({
+    /** Living areas, relative: 0.03 lets 100 m² match 97–103 m². */
+    livingAreaTolerance: relativeTolerance,
+    /** Prices, relative: 0.02 lets 1,000,000 match 980,000–1,020,000. */
+    priceTolerance: relativeTolerance,
+  })
+  .strict();
+
+export type DuplicateMatching = z.infer<typeof duplicateMatchingSchema>;
+
+/**
+ * The tolerances of a source whose contract says none, and of offers of a source no contract
+ * defines any more: areas are rounded differently from portal to portal (net or gross, a
+ * balcony or not), so they get more room than prices, which are copied from the same brochure.
+ */
+export const defaultDuplicateMatching: DuplicateMatching = {
+  livingAreaTolerance: 0.03,
+  priceTolerance: 0.02,
+};
+
+/**
  * A source is a website the company scrapes: its name, where each field is in its raw
  * records, and the rules its offers must satisfy. Adding a source is adding one of these.
  */
@@ -62,6 +94,8 @@ export const sourceContractSchema = z
         if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
       })
       .optional(),
+    /** Cross-source duplicate matching; absent: `defaultDuplicateMatching`. */
+    duplicateMatching: duplicateMatchingSchema.optional(),
     quality: z
       .object({
         /** A day whose rejected share is above this fails with DataQualityError (a run may set its own). */
@@ -110,6 +144,10 @@ export const identityFields: SourceContract['fields'] = {
 /** The keys of a source's records path, as the stager takes them; undefined when it has none. */
 export const recordsPathOf = (contract: SourceContract): readonly string[] | undefined =>
   contract.recordsPath === undefined ? undefined : recordsPathKeys(contract.recordsPath);
+
+/** The tolerances a source's offers are matched with, its own or the defaults. */
+export const duplicateMatchingOf = (contract: SourceContract): DuplicateMatching =>
+  contract.duplicateMatching ?? defaultDuplicateMatching;
 
 /** Validates a contract at module load, so a bad contract file fails every test that imports it. */
 export function defineSource(contract: SourceContract): SourceContract {

@@ -41,6 +41,16 @@ export function sqlTrimWhiteSpace(expression: string): string {
   return `regexp_replace(${expression}, '^${sqlClass}+|${sqlClass}+$', '', 'g')`;
 }
 
+/**
+ * SQL for a string of every white-space character, built with `chr()`, which Athena (Trino)
+ * and DuckDB both have: `translate(s, <this>, '')` removes them all on both engines, where
+ * `regexp_replace` would not (DuckDB replaces only the first match without its own `'g'` flag,
+ * which Trino does not take), and no raw control character ends up in the SQL text.
+ */
+export function sqlWhiteSpaceCharacters(): string {
+  return whiteSpaceCodePoints.map((codePoint) => `chr(${codePoint})`).join(' || ');
+}
+
 /** The UTF-8 bytes of every white-space character, by first byte. */
 const sequencesByLead: ReadonlyMap<number, readonly Buffer[]> = (() => {
   const map = new Map<number, Buffer[]>();

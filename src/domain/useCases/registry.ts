@@ -1,6 +1,9 @@
 import { InternalError, PipelineError } from '../errors/pipelineError.ts';
+import { sources as registeredSources } from '../sources/registry.ts';
+import type { SourceContract } from '../sources/sourceContract.ts';
 import { sqlString } from '../sql/sqlLiteral.ts';
 import type { ColumnDefinition, TableDefinition } from '../tables/tableSchema.ts';
+import { propertyClusterCtes, propertyClustersPlaceholder } from './propertyClusters.ts';
 import type { ModelUseCase, SqlUseCase, UseCase } from './useCase.ts';
 
 const dtKey: readonly ColumnDefinition[] = [{ name: 'dt', type: 'string', comment: 'Run date, YYYY-MM-DD' }];
@@ -28,7 +31,17 @@ export const marketStatsMonthly: SqlUseCase = {
       { name: 'property_type', type: 'string', comment: 'apartment or house' },
       { name: 'currency', type: 'string', comment: 'Currency of the prices (listings.currency)' },
       { name: 'month', type: 'string', comment: 'Month of scraping, YYYY-MM' },
-      { name: 'listings', type: 'bigint', comment: 'Offers in the group' },
+      {
+        name: 'listings',
+        type: 'bigint',
+        comment:
+          'Properties in the group: offers of several sources clustered as one (property_clusters) count once',
+      },
+      {
+        name: 'offers_across_sources',
+        type: 'bigint',
+        comment: 'Offers of those properties on all sources (each cross-source duplicate counted)',
+      },
       { name: 'mean_price_per_square_meter', type: 'double', comment: 'Mean price per m²' },
       {
         name: 'median_price_per_square_meter',
@@ -37,6 +50,34 @@ export const marketStatsMonthly: SqlUseCase = {
       },
       { name: 'p10_price_per_square_meter', type: 'double', comment: '10th percentile of price per m²' },
       { name: 'p90_price_per_square_meter', type: 'double', comment: '90th percentile of price per m²' },
+    ],
+  ),
+};
+
+export const propertyClusters: SqlUseCase = {
+  kind: 'sql',
+  name: 'property_clusters',
+  description: 'Offers of different sources that describe the same property, clustered under one id',
+  reads: ['listings'],
+  sqlFile: 'property_clusters.sql',
+  table: resultTable(
+    'property_clusters',
+    'Every offer of the run date with the cross-source cluster (property) it belongs to',
+    [
+      { name: 'source', type: 'string', comment: 'Source the offer came from' },
+      { name: 'id', type: 'string', comment: 'Offer id' },
+      { name: 'municipality', type: 'string', comment: 'Municipality as the source wrote it' },
+      { name: 'property_type', type: 'string', comment: 'apartment or house' },
+      { name: 'currency', type: 'string', comment: 'Currency of the price (listings.currency)' },
+      { name: 'price', type: 'double', comment: 'Price' },
+      { name: 'living_area', type: 'double', comment: 'Living area in m²' },
+      {
+        name: 'property_cluster_id',
+        type: 'string',
+        comment: 'source:id of the cluster’s anchor, the offer the cluster is counted by',
+      },
+      { name: 'cluster_size', type: 'bigint', comment: 'Offers in the cluster (1: no duplicate found)' },
+      { name: 'cluster_sources', type: 'array<string>', comment: 'Sources in the cluster, sorted' },
     ],
   ),
 };
@@ -140,7 +181,13 @@ export const priceModel: ModelUseCase = {
 };
 
 /** Every use case, in the order they are run. This list is the allow-list for run arguments. */
-export const useCases: readonly UseCase[] = [marketStatsMonthly, currentListings, priceOutliers, priceModel];
+export const useCases: readonly UseCase[] = [
+  marketStatsMonthly,
+  currentListings,
+  priceOutliers,
+  propertyClusters,
+  priceModel,
+];
 
 export const sqlUseCases: readonly SqlUseCase[] = useCases.filter((u): u is SqlUseCase => u.kind === 'sql');
 
@@ -170,13 +217,27 @@ export function useCaseNamed(name: string, registered: readonly UseCase[] = useC
   return found;
 }
 
-/** Fills the placeholders of a use case's SQL. Values are validated upstream and quoted here. */
-export function renderUseCaseSql(sql: string, runDate: string, runIdValue: string): string {
+/**
+ * Fills the placeholders of a use case's SQL: `:property_clusters` with the clustering's common
+ * table expressions, their tolerances taken from the source contracts (the registered ones
+ * unless given), then `:run_date` and `:run_id`. Values are validated upstream and quoted here.
+ */
+export function renderUseCaseSql(
+  sql: string,
+  runDate: string,
+  runIdValue: string,
+  sourceContracts: readonly SourceContract[] = registeredSources,
+): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(runDate)) throw new InternalError(`Bad run date ${runDate}`);
-  return sql
+  // Comments go first: one that names a placeholder must not take the clustering in with it.
+  const statement = sql
     .split('\n')
     .filter((line) => !line.trimStart().startsWith('--'))
-    .join('\n')
+    .join('\n');
+  const withClusters = statement.includes(propertyClustersPlaceholder)
+    ? statement.replaceAll(propertyClustersPlaceholder, propertyClusterCtes(sourceContracts))
+    : statement;
+  return withClusters
     .replaceAll(':run_date', sqlString(runDate))
     .replaceAll(':run_id', sqlString(runIdValue))
     .replace(/;\s*$/, '')

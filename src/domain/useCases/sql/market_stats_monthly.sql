@@ -5,15 +5,24 @@
 -- The ranks a percentile lies between are computed once per group in integer arithmetic
 -- (the percentile in tenths), and only the rows at those ranks are joined back: no row pays
 -- for the DECIMAL arithmetic that `(offers - 1) * 0.1` would be.
-WITH offers AS (
-  SELECT municipality,
-         property_type,
+-- A property offered on several sources counts once: only the anchor of each cluster of
+-- :property_clusters (the property_clusters use case's clustering, rendered in place) is an
+-- offer here, in the group of its own municipality spelling, type, currency and month; its
+-- cluster's size is summed as offers_across_sources. The clustering is computed again here,
+-- not read from the property_clusters table: the state machine runs a day's use cases side by
+-- side, so that table may not be published yet for the day.
+WITH :property_clusters,
+offers AS (
+  SELECT l.municipality,
+         l.property_type,
          -- rows written before listings had a currency count as unknown, not as no group
-         coalesce(currency, 'unknown') AS currency,
-         substr(CAST(scraping_date AS VARCHAR), 1, 7) AS month,
-         price_per_square_meter AS ppsqm
-  FROM listings
-  WHERE dt = :run_date
+         coalesce(l.currency, 'unknown') AS currency,
+         substr(CAST(l.scraping_date AS VARCHAR), 1, 7) AS month,
+         l.price_per_square_meter AS ppsqm,
+         c.cluster_size
+  FROM listings l
+  JOIN property_clusters_of_day c ON c.source = l.source AND c.id = l.id
+  WHERE l.dt = :run_date AND c.is_anchor
 ),
 ranked AS (
   SELECT municipality, property_type, currency, month, ppsqm,
@@ -21,7 +30,8 @@ ranked AS (
   FROM offers
 ),
 groups AS (
-  SELECT municipality, property_type, currency, month, count(*) AS offers, avg(ppsqm) AS mean_ppsqm
+  SELECT municipality, property_type, currency, month, count(*) AS offers, avg(ppsqm) AS mean_ppsqm,
+         sum(cluster_size) AS offers_across_sources
   FROM offers
   GROUP BY municipality, property_type, currency, month
 ),
@@ -62,6 +72,7 @@ SELECT g.municipality,
        g.currency,
        g.month,
        CAST(g.offers AS BIGINT) AS listings,
+       CAST(g.offers_across_sources AS BIGINT) AS offers_across_sources,
        g.mean_ppsqm AS mean_price_per_square_meter,
        max(CASE WHEN p.tenths = 5 THEN p.value END) AS median_price_per_square_meter,
        max(CASE WHEN p.tenths = 1 THEN p.value END) AS p10_price_per_square_meter,
@@ -70,4 +81,4 @@ SELECT g.municipality,
 FROM groups g
 JOIN percentiles p
   ON p.municipality = g.municipality AND p.property_type = g.property_type AND p.currency = g.currency AND p.month = g.month
-GROUP BY g.municipality, g.property_type, g.currency, g.month, g.offers, g.mean_ppsqm
+GROUP BY g.municipality, g.property_type, g.currency, g.month, g.offers, g.offers_across_sources, g.mean_ppsqm
