@@ -11,6 +11,7 @@ import {
   type SourceContract,
   sourceContractSchema,
 } from '../../src/domain/sources/sourceContract.ts';
+import { propertyClusterCtes } from '../../src/domain/useCases/propertyClusters.ts';
 import {
   marketStatsMonthly,
   propertyClusters,
@@ -197,19 +198,27 @@ describe('property_clusters', () => {
     const looseA = source('loose_a', { livingAreaTolerance: 0.1, priceTolerance: 0.1 });
     const looseB = source('loose_b', { livingAreaTolerance: 0.1, priceTolerance: 0.1 });
     const strict = source('strict', { livingAreaTolerance: 0.01, priceTolerance: 0.01 });
-    // every pair is at least 5 % apart in area and 4 % in price: only the two loose sources match
-    await publishListings(lake, 'loose_a', dt, [offer('x', { living_area: 100, price: 1_000_000 })]);
+    // Bern: the loose pair is 5 % apart in area and 4 % in price, within their 10 %;
+    // strict:x has loose_a:x's price and is 5 % off in area: outside strict's 1 %, inside 10 %.
+    // Thun: the same area, prices 5 % apart: outside strict's 1 %, inside loose_a's 10 %.
+    await publishListings(lake, 'loose_a', dt, [
+      offer('x', { living_area: 100, price: 1_000_000 }),
+      offer('y', { municipality: 'Thun', living_area: 100, price: 1_000_000 }),
+    ]);
     await publishListings(lake, 'loose_b', dt, [offer('x', { living_area: 105, price: 1_040_000 })]);
     await publishListings(lake, 'strict', dt, [
-      offer('x', { municipality: 'Bern', living_area: 95, price: 960_000 }),
+      offer('x', { living_area: 95, price: 1_000_000 }),
+      offer('y', { municipality: 'Thun', living_area: 100, price: 1_050_000 }),
     ]);
     expect(await clusters([looseA, looseB, strict])).toEqual([
       ['loose_a', 'x', 'loose_a:x', 2, ['loose_a', 'loose_b']],
+      ['loose_a', 'y', 'loose_a:y', 1, ['loose_a']],
       ['loose_b', 'x', 'loose_a:x', 2, ['loose_a', 'loose_b']],
       ['strict', 'x', 'strict:x', 1, ['strict']],
+      ['strict', 'y', 'strict:y', 1, ['strict']],
     ]);
-    // with the defaults (3 %, 2 %) none of them match
-    expect((await clusters(defaults)).map((r) => r[3])).toEqual([1, 1, 1]);
+    // sources without a contract get the defaults (3 %, 2 %): none of them match then
+    expect((await clusters(defaults)).map((r) => r[3])).toEqual([1, 1, 1, 1, 1]);
   });
 
   it('renders the contracts’ tolerances into the SQL, and the defaults for unknown sources', () => {
@@ -222,6 +231,17 @@ describe('property_clusters', () => {
     );
     expect(sql).not.toContain(':property_clusters');
     expect(sql).not.toContain('--');
+  });
+});
+
+describe('the clustering is one definition', () => {
+  it('property_clusters and market_stats_monthly render the same common table expressions', () => {
+    const clustering = renderUseCaseSql(propertyClusterCtes(defaults), dt, 'run-1', defaults);
+    for (const useCase of [propertyClusters, marketStatsMonthly]) {
+      expect(renderUseCaseSql(readUseCaseSql(useCase), dt, 'run-1', defaults)).toContain(clustering);
+    }
+    // neither reads the other's table: a day's use cases run side by side, in no order
+    expect(marketStatsMonthly.reads).toEqual(['listings']);
   });
 });
 
