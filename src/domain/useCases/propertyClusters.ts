@@ -54,6 +54,14 @@ export function propertyClusterCtes(sources: readonly SourceContract[]): string 
     `(${sqlString(name)}, ${sqlDouble(matching.livingAreaTolerance)}, ${sqlDouble(matching.priceTolerance)})`;
   const tolerances = sources.map((s) => row(s.name, duplicateMatchingOf(s))).join(',\n           ');
   const whiteSpace = sqlWhiteSpaceCharacters();
+  // Bands of ln(value) one widest tolerance wide: two values that match (the larger at most
+  // 1 + tolerance times the smaller) lie in the same band or in neighbouring ones, so the match
+  // compares each offer with those of three bands of area by three of price, never with the
+  // whole municipality (all pairs of 100k offers measured 34 s; 1.4M offers timed out).
+  const widest = (pick: (m: DuplicateMatching) => number): string =>
+    sqlDouble(Math.max(pick(defaultDuplicateMatching), ...sources.map((s) => pick(duplicateMatchingOf(s)))));
+  const areaBandWidth = `ln(1 + ${widest((m) => m.livingAreaTolerance)})`;
+  const priceBandWidth = `ln(1 + ${widest((m) => m.priceTolerance)})`;
   return `property_cluster_tolerances AS (
   SELECT source, living_area_tolerance, price_tolerance
   FROM (VALUES ${tolerances}) AS contract_tolerances (source, living_area_tolerance, price_tolerance)
@@ -67,6 +75,8 @@ property_cluster_offers AS (
          l.currency,
          l.price,
          l.living_area,
+         CAST(floor(ln(l.living_area) / ${areaBandWidth}) AS BIGINT) AS area_band,
+         CAST(floor(ln(l.price) / ${priceBandWidth}) AS BIGINT) AS price_band,
          coalesce(t.living_area_tolerance, ${sqlDouble(defaultDuplicateMatching.livingAreaTolerance)}) AS living_area_tolerance,
          coalesce(t.price_tolerance, ${sqlDouble(defaultDuplicateMatching.priceTolerance)}) AS price_tolerance
   FROM listings l
@@ -80,8 +90,11 @@ property_cluster_matches AS (
          abs(a.living_area - b.living_area) / least(a.living_area, b.living_area)
            + abs(a.price - b.price) / least(a.price, b.price) AS distance
   FROM property_cluster_offers a
+  CROSS JOIN (VALUES (-1), (0), (1)) AS area_steps (area_step)
+  CROSS JOIN (VALUES (-1), (0), (1)) AS price_steps (price_step)
   JOIN property_cluster_offers b
     ON b.place = a.place AND b.property_type = a.property_type AND b.currency = a.currency
+   AND b.area_band = a.area_band + area_steps.area_step AND b.price_band = a.price_band + price_steps.price_step
   WHERE b.source <> a.source
     AND abs(a.living_area - b.living_area)
         <= least(a.living_area_tolerance, b.living_area_tolerance) * least(a.living_area, b.living_area)
