@@ -8,6 +8,8 @@ import { defaultDuckdbMemoryLimit } from '../adapters/duckdb/duckdbSession.ts';
 import { QueryRefusedError } from '../adapters/duckdb/readOnlyStatement.ts';
 import { environmentNames } from '../domain/deployment/pipelineStack.ts';
 import { consoleLink } from '../domain/notifications/notifications.ts';
+import { NoRunsYetError } from '../report/noRunsYetError.ts';
+import { writeRunReport } from '../report/runReportFiles.ts';
 import { connectLake } from '../runtime/lakeConnection.ts';
 import { allowPathsFrom } from './allowPathOption.ts';
 import { runDemo } from './demoCommand.ts';
@@ -19,7 +21,6 @@ import { lakeOptionFrom } from './lakeOption.ts';
 import { ProgressDisplay } from './progressDisplay.ts';
 import { queryEnvironment, queryLake } from './queryCommand.ts';
 import { redriveDeployed, redriveInputOf } from './redriveCommand.ts';
-import { writeRunReport } from './reportCommand.ts';
 import { formatResult } from './resultFormat.ts';
 import { runPipeline } from './runCommand.ts';
 import { deployedRuns, historyTable, lakeRuns, runReportOf } from './runHistory.ts';
@@ -598,20 +599,26 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
         const opened = await openEnvironment(flags.env);
         source = {
           name: `environment ${flags.env}`,
-          lake: opened.lake,
+          ...opened.lake,
           query: (sql) => queryEnvironment(opened.environment, sql),
         };
       } else {
         const lake = await checked(command, () => lakeOptionFrom(flags.lake, flags.catalog));
         source = {
           name: lake.lake,
-          lake: connectLake(lake.lake, lake.catalog),
+          ...connectLake(lake.lake, lake.catalog),
           query: (sql) => queryLake(lake.lake, lake.catalog, sql),
         };
       }
-      const { path, data } = await checked(command, () =>
-        writeRunReport(source, { date: flags.date, days: flags.days, out: flags.out }),
-      );
+      const { path, data } = await checked(command, async () => {
+        try {
+          return await writeRunReport(source, { date: flags.date, days: flags.days, out: flags.out });
+        } catch (error) {
+          // no run to report on is a usage matter: exit code 2 and what to do
+          if (error instanceof NoRunsYetError) throw new UsageError(error.message);
+          throw error;
+        }
+      });
       log.info(
         `Report for ${data.date} (${data.since} to ${data.date}) written to ${path}: open it in a browser.`,
       );

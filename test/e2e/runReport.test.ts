@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -116,6 +116,28 @@ describe('etl report: one self-contained page whose charts render in a browser',
     }
     // two days of one source: kept and rejected for each
     expect(figures.find((f) => f.id === 'volumes')?.points).toBe(4);
+  }, 60_000);
+
+  it("is filed by every run's Summarize in the lake's results zone, and opens the same way", async () => {
+    const pages = join(lake, 'results', 'run_reports');
+    const runs = await readdir(pages);
+    expect(runs).toHaveLength(2);
+    const [newest] = runs.sort().reverse();
+    const [file] = await readdir(join(pages, newest as string));
+    const { figures, errors } = await openReport(
+      join(pages, newest as string, file as string),
+      'run-report-summarize.png',
+    );
+    expect(errors).toEqual([]);
+    // Summarize comes after the use cases: the model's metrics are there too
+    expect(figures.filter((f) => f.rendered).map((f) => f.id)).toEqual([
+      'volumes',
+      'quality',
+      'reasons',
+      'prices',
+      'model',
+      'phases',
+    ]);
   }, 60_000);
 
   it('says what is missing instead of drawing an empty chart, for a day with no run', async () => {

@@ -65,7 +65,11 @@ const chart = (id: string) => {
   return found;
 };
 type Datasets = { label: string; data: (number | null)[]; stack?: string }[];
-const datasetsOf = (id: string): Datasets => (chart(id).config?.data as { datasets: Datasets }).datasets;
+const datasetsOf = (id: string): Datasets => {
+  const config = chart(id).config;
+  if (config === null) throw new Error(`chart ${id} has nothing to draw`);
+  return (config.data as { datasets: Datasets }).datasets;
+};
 
 describe('the run report page', () => {
   it('stacks kept and rejected per source and day; a day a source did not load has no bar', () => {

@@ -1,5 +1,12 @@
 import { z } from 'zod';
 import { sqlString } from '../sql/sqlLiteral.ts';
+import {
+  listingsRejectedTable,
+  listingsTable,
+  pipelineRunsTable,
+  type TableDefinition,
+} from '../tables/tableSchema.ts';
+import { priceModelMetricsTable } from '../useCases/registry.ts';
 
 /**
  * What the run report (`etl report`) shows, and the SQL that reads it from the catalog's tables.
@@ -109,11 +116,18 @@ ORDER BY property_type`,
 } as const;
 
 /** The tables each part of the report reads: a part whose table does not exist yet is empty. */
+export const reportTableDefinitions = {
+  volumes: pipelineRunsTable,
+  rejectsByReason: listingsRejectedTable,
+  pricePerSquareMeter: listingsTable,
+  modelMetrics: priceModelMetricsTable,
+} as const satisfies Record<string, TableDefinition>;
+
 export const reportTables = {
-  volumes: 'pipeline_runs',
-  rejectsByReason: 'listings_rejected',
-  pricePerSquareMeter: 'listings',
-  modelMetrics: 'price_model_metrics',
+  volumes: reportTableDefinitions.volumes.name,
+  rejectsByReason: reportTableDefinitions.rejectsByReason.name,
+  pricePerSquareMeter: reportTableDefinitions.pricePerSquareMeter.name,
+  modelMetrics: reportTableDefinitions.modelMetrics.name,
 } as const;
 
 // Engines answer numbers as numbers, strings or bigints: read them at the edge, once.

@@ -8,6 +8,9 @@ import type { RunReportData } from './runReportData.ts';
  * marks each figure `data-rendered` once its chart exists.
  */
 
+/** Chart.js's self-contained build, the file the page inlines (shipped beside the Summarize bundle). */
+export const chartLibraryFileName = 'chart.umd.min.js';
+
 /** A chart of the page: its id, title, what it shows, and its Chart.js configuration (plain JSON). */
 export interface ReportChart {
   readonly id: string;
