@@ -114,7 +114,15 @@ describeWithMoto('the run ledger on S3 + Glue (moto_server)', () => {
         executionName,
         executionStartTime: '2024-03-01T05:00:00.000Z',
       },
-      { ...ports, notifier: { publish: async (n) => (sent.push(n), 'm-1') } },
+      {
+        ...ports,
+        notifier: {
+          publish: async (n) => {
+            sent.push(n);
+            return 'm-1';
+          },
+        },
+      },
     );
     const page = runReportPageUri(lake.zones, runId, executionName);
     expect(page).toBe(`s3://${bucket}/env/results/run_reports/run=${runId}/${executionName}.html`);

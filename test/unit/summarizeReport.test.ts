@@ -63,7 +63,12 @@ describe("Summarize files the run's HTML report", () => {
         zones: lake.zones,
         blobs: lake.blobs,
         catalog: lake.catalog,
-        notifier: { publish: async (n) => (sent.push(n), 'm-1') },
+        notifier: {
+          publish: async (n) => {
+            sent.push(n);
+            return 'm-1';
+          },
+        },
         metrics: { publishRunFigures: () => undefined },
         redriveCommand: (id) => `npx etl redrive ${id}`,
         queryEngine,
