@@ -1,6 +1,7 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { chartLibraryFileName } from '../src/domain/report/runReportPage.ts';
 import type { EnvironmentVariables } from '../src/domain/taskEnvironments/environmentVariables.ts';
 import type { LambdaName, lambdaEnvironments } from '../src/domain/taskEnvironments/lambdaEnvironments.ts';
 import type { LogLevel } from '../src/domain/taskEnvironments/logLevel.ts';
@@ -27,6 +28,8 @@ export interface PipelineFunctionsProps {
 
 /** Use-case SQL files, one per use case, read by RunSqlUseCase at run time from `sql/` next to its bundle. */
 export const useCaseSqlDirectory = 'src/domain/useCases/sql';
+/** Chart.js's self-contained build, which the run report's page inlines (relative to the repository). */
+export const chartLibraryPath = `node_modules/chart.js/dist/${chartLibraryFileName}`;
 
 /**
  * The pipeline's Lambda handlers (one folder each under `lambdas/`): the state machine's, and
@@ -91,7 +94,10 @@ export class PipelineFunctions extends Construct {
       folder: 'summarize',
       environment: props.environments.summarize,
       memorySize: 512,
-      timeout: Duration.minutes(2),
+      // the run report's four Athena queries (a minute each at most) come before the message
+      timeout: Duration.minutes(6),
+      // the report's page inlines Chart.js: the file ships beside the bundle
+      bundledDirectories: [{ from: chartLibraryPath, to: chartLibraryFileName }],
     });
     this.notifyFailure = new HandlerFunction(this, 'NotifyFailure', {
       ...common,

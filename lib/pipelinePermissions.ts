@@ -1,4 +1,11 @@
-import { runLedgerTableUri, runReportsPrefix, useCaseReportsPrefix } from '../src/domain/lake/lakeLayout.ts';
+import {
+  runLedgerTableUri,
+  runReportPagesPrefix,
+  runReportsPrefix,
+  tableLocation,
+  useCaseReportsPrefix,
+} from '../src/domain/lake/lakeLayout.ts';
+import { reportTableDefinitions } from '../src/domain/report/runReportData.ts';
 import type { TableDefinition } from '../src/domain/tables/tableSchema.ts';
 import type { AlertTopic } from './alertTopic.ts';
 import type { AthenaWorkgroup } from './athenaWorkgroup.ts';
@@ -106,6 +113,18 @@ export function grantPipelinePermissions(props: PipelinePermissionsProps): void 
     // The run ledger's files, a key prefix of the curated bucket from the lake layout's own path.
     ...lakeReadWriteStatements({ bucket: lake.curated, key, prefix: runLedgerTableUri({ curated: '' }) }),
     ...catalog.tableWriteStatements(props.runLedgerTables),
+    // The run report: a few SELECTs over the tables (Athena), its page in the results bucket.
+    ...workgroup.queryStatements(),
+    ...catalog.readStatements(),
+    ...Object.values(reportTableDefinitions).flatMap((table) =>
+      lakeReadStatements({
+        bucket: table.zone === 'curated' ? lake.curated : lake.results,
+        key,
+        prefix: tableLocation({ curated: '', results: '' }, table),
+      }),
+    ),
+    ...athenaOutputStatements({ bucket: lake.athenaResults, key }),
+    ...lakeReadWriteStatements({ bucket: lake.results, key, prefix: runReportPagesPrefix({ results: '' }) }),
     ...alerts.publishStatements(),
   ]);
 

@@ -295,6 +295,9 @@ export class PipelineStateMachine extends Construct {
       days: '$.review.useCaseDates',
       items: { plan: 'useCases', item: 'useCase', registered: props.registered.useCases },
       maxConcurrency: props.maxConcurrency.useCases,
+      // listing_history goes on from the state of the day before: a backfill's days run in
+      // order (each day's use cases still run side by side).
+      daysInOrder: true,
       processor: useCaseOfDay,
     });
 
@@ -421,9 +424,12 @@ export class PipelineStateMachine extends Construct {
     /** Fields of the plan every item gets as they are (objects or null). */
     readonly carried?: readonly 'quality'[];
     readonly maxConcurrency: number;
+    /** One day at a time, for items that go on from what the day before published. */
+    readonly daysInOrder?: boolean;
     readonly processor: sfn.IChainable;
   }): sfn.Map {
-    const bounds = nestedConcurrency(spec.maxConcurrency, spec.items.registered);
+    const nested = nestedConcurrency(spec.maxConcurrency, spec.items.registered);
+    const bounds = spec.daysInOrder ? { ...nested, outer: 1 } : nested;
     const carried = spec.carried ?? [];
     const inner = new sfn.Map(this, spec.inner.id, {
       comment: spec.inner.comment,

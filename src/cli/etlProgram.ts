@@ -8,6 +8,8 @@ import { defaultDuckdbMemoryLimit } from '../adapters/duckdb/duckdbSession.ts';
 import { QueryRefusedError } from '../adapters/duckdb/readOnlyStatement.ts';
 import { environmentNames } from '../domain/deployment/pipelineStack.ts';
 import { consoleLink } from '../domain/notifications/notifications.ts';
+import { NoRunsYetError } from '../report/noRunsYetError.ts';
+import { writeRunReport } from '../report/runReportFiles.ts';
 import { connectLake } from '../runtime/lakeConnection.ts';
 import { allowPathsFrom } from './allowPathOption.ts';
 import { runDemo } from './demoCommand.ts';
@@ -129,6 +131,32 @@ const queryFlagsSchema = z
     allowPath: z.array(z.string()),
   })
   .strict();
+
+const reportFlagsSchema = z
+  .object({
+    env: z.enum(environmentNames).optional(),
+    lake: z.string(),
+    catalog: z.enum(catalogs).optional(),
+    date: z.string().optional(),
+    days: z.number(),
+    out: z.string().optional(),
+  })
+  .strict();
+
+/** A day as YYYY-MM-DD that exists in the calendar. */
+function isoDay(option: string): (value: string) => string {
+  return (value) => {
+    const day = new Date(`${value}T00:00:00Z`);
+    if (
+      !/^\d{4}-\d{2}-\d{2}$/.test(value) ||
+      Number.isNaN(day.getTime()) ||
+      day.toISOString().slice(0, 10) !== value
+    ) {
+      throw new InvalidArgumentError(`${option} takes a day as YYYY-MM-DD, e.g. ${option} 2024-01-15.`);
+    }
+    return value;
+  };
+}
 
 const generateFlagsSchema = z.object({ rows: z.number(), out: z.string(), seed: z.number() }).strict();
 
@@ -533,6 +561,67 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
     .action(async (_flags: unknown, command: Command) => {
       const flags = generateFlagsSchema.parse(command.opts());
       await generateOffers(flags.rows, flags.out, flags.seed, log);
+    });
+
+  program
+    .command('report')
+    .description(
+      'one self-contained HTML page with charts of a day: volumes, rejects, quality, prices, model, timings',
+    )
+    .showHelpAfterError('(etl report --help lists every option)')
+    .addOption(lakeOption())
+    .addOption(catalogOption())
+    .addOption(environmentOption('the --lake'))
+    .addOption(
+      new Option('--date <YYYY-MM-DD>', 'the day the report is about')
+        .argParser(isoDay('--date'))
+        .default(undefined, 'the newest day in the run ledger'),
+    )
+    .addOption(
+      new Option('--days <n>', 'days the volume and quality charts cover, ending on --date')
+        .argParser(wholeNumber('--days', true))
+        .default(30),
+    )
+    .addOption(
+      new Option('--out <file>', 'where to write the page').default(undefined, 'etl-report-<date>.html'),
+    )
+    .action(async (_flags: unknown, command: Command) => {
+      const flags = reportFlagsSchema.parse(command.opts());
+      let source: Parameters<typeof writeRunReport>[0];
+      if (flags.env !== undefined) {
+        await checked(command, async () => {
+          if (['lake', 'catalog'].some((o) => command.getOptionValueSource(o) === 'cli')) {
+            throw new UsageError(
+              '--env reports on a deployed environment: give it without --lake or --catalog.',
+            );
+          }
+        });
+        const opened = await openEnvironment(flags.env);
+        source = {
+          name: `environment ${flags.env}`,
+          ...opened.lake,
+          query: (sql) => queryEnvironment(opened.environment, sql),
+        };
+      } else {
+        const lake = await checked(command, () => lakeOptionFrom(flags.lake, flags.catalog));
+        source = {
+          name: lake.lake,
+          ...connectLake(lake.lake, lake.catalog),
+          query: (sql) => queryLake(lake.lake, lake.catalog, sql),
+        };
+      }
+      const { path, data } = await checked(command, async () => {
+        try {
+          return await writeRunReport(source, { date: flags.date, days: flags.days, out: flags.out });
+        } catch (error) {
+          // no run to report on is a usage matter: exit code 2 and what to do
+          if (error instanceof NoRunsYetError) throw new UsageError(error.message);
+          throw error;
+        }
+      });
+      log.info(
+        `Report for ${data.date} (${data.since} to ${data.date}) written to ${path}: open it in a browser.`,
+      );
     });
 
   program

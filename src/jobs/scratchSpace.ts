@@ -39,9 +39,10 @@ async function removeLeftovers(workDir: string, kind: string, log: Logger): Prom
   for (const entry of entries) {
     if (!entry.isDirectory() || !entry.name.startsWith(`${kind}-`)) continue;
     const path = join(workDir, entry.name);
-    const owner = await readFile(join(path, ownerFile), 'utf8')
-      .then((text) => JSON.parse(text) as ScratchOwner)
-      .catch(() => undefined);
+    const owner =
+      (await readFile(join(path, ownerFile), 'utf8')
+        .then((text) => JSON.parse(text) as ScratchOwner)
+        .catch(() => undefined)) ?? ownerInName(entry.name);
     if (!owner || !processGone(owner)) continue;
     bytes += await sizeOf(path);
     await rm(path, { recursive: true, force: true });
@@ -55,6 +56,12 @@ async function removeLeftovers(workDir: string, kind: string, log: Logger): Prom
   }
 }
 
+/** The owner a folder's name gives (`<kind>-<run id>-p<pid>-<random>`): made on this machine. */
+function ownerInName(name: string): Pick<ScratchOwner, 'pid' | 'host'> | undefined {
+  const pid = /-p(\d+)-[A-Za-z0-9]{6}$/.exec(name)?.[1];
+  return pid === undefined ? undefined : { pid: Number(pid), host: hostname() };
+}
+
 /** A fresh scratch folder for one job in `workDir`, after removing what killed runs left there. */
 export async function openScratch(
   workDir: string,
@@ -64,7 +71,9 @@ export async function openScratch(
 ): Promise<string> {
   await mkdir(workDir, { recursive: true });
   await removeLeftovers(workDir, kind, log);
-  const path = await mkdtemp(join(workDir, `${kind}-${runId}-`));
+  // The name says whose the folder is from the moment it exists: a run killed before it has
+  // written its owner file (or while writing it) still leaves a folder the next run can judge.
+  const path = await mkdtemp(join(workDir, `${kind}-${runId}-p${process.pid}-`));
   const owner: ScratchOwner = {
     pid: process.pid,
     host: hostname(),

@@ -1,7 +1,14 @@
 import { z } from 'zod';
-import type { LakeZones } from '../domain/lake/lakeLayout.ts';
+import { type LakeZones, tableLocation } from '../domain/lake/lakeLayout.ts';
 import { runIdPattern } from '../domain/run/runId.ts';
-import { renderUseCaseSql, UnknownUseCaseError, useCaseNamed } from '../domain/useCases/registry.ts';
+import { listingsTable, type TableDefinition } from '../domain/tables/tableSchema.ts';
+import { incrementalPosition } from '../domain/useCases/incrementalState.ts';
+import {
+  renderUseCaseSelect,
+  stateTableOf,
+  UnknownUseCaseError,
+  useCaseNamed,
+} from '../domain/useCases/registry.ts';
 import type { SqlUseCase } from '../domain/useCases/useCase.ts';
 import type { BlobStore } from '../ports/blobStore.ts';
 import type { Catalog } from '../ports/catalog.ts';
@@ -43,7 +50,12 @@ export async function runSqlUseCaseTask(
       `${run.useCase} is a ${useCase.kind} use case, not a SQL one: it runs its own job.`,
     );
   }
-  const select = renderUseCaseSql(ports.readSql(useCase), run.dt, run.runId);
+  const previousDate = await previousStateDate(ports, useCase, stateTableOf(useCase), run);
+  const select = renderUseCaseSelect(useCase, ports.readSql, {
+    runDate: run.dt,
+    runId: run.runId,
+    previousDate,
+  });
   const [published] = await publishRun(ports, run.runId, [
     {
       table: useCase.table,
@@ -53,4 +65,47 @@ export async function runSqlUseCaseTask(
   ]);
   ports.log.info('use case published', { runId: run.runId, useCase: useCase.name, dt: run.dt });
   return { published: published?.location ?? '' };
+}
+
+/**
+ * The latest partition of the state table before the run date (none: an empty state), for a
+ * use case that goes on from one. Registers the table first: its SQL reads it even on the
+ * first day, before anything was published. Warns, naming them, about the days a run out of
+ * order leaves stale or skipped: it does not re-derive them itself, because each is a run of
+ * its own (its lease, its partition, its failure), and a backfill of the days in order is one
+ * command (`etl run --from … --to … --use-case listing_history`), whose days run one after
+ * the other.
+ */
+async function previousStateDate(
+  ports: RunSqlUseCasePorts,
+  useCase: SqlUseCase,
+  stateTable: TableDefinition | undefined,
+  run: { readonly dt: string; readonly runId: string },
+): Promise<string | undefined> {
+  if (stateTable === undefined) return undefined;
+  await ports.catalog.ensureTable(stateTable, tableLocation(ports.zones, stateTable));
+  const datesOf = async (table: string) =>
+    (await ports.catalog.listPartitions(table)).flatMap((p) =>
+      p.values.dt === undefined ? [] : [p.values.dt],
+    );
+  const position = incrementalPosition(
+    run.dt,
+    await datesOf(stateTable.name),
+    await datesOf(listingsTable.name),
+  );
+  const context = { runId: run.runId, useCase: useCase.name, dt: run.dt, stateTable: stateTable.name };
+  // Only the use case that writes the state warns: one built on it sees the same days.
+  if (useCase.incremental && position.staleLaterDays.length > 0) {
+    ports.log.warn(
+      `${stateTable.name} of later days went on from the state this run replaces: re-run them in order after this one`,
+      { ...context, staleDays: position.staleLaterDays },
+    );
+  }
+  if (useCase.incremental && position.skippedDays.length > 0) {
+    ports.log.warn(
+      `${stateTable.name} has no partition for days with listings before this one: their offers are missing from the state; re-run them in order, then this day`,
+      { ...context, skippedDays: position.skippedDays, previousDate: position.previousDate ?? null },
+    );
+  }
+  return position.previousDate;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type LakeZones, runReportUri } from '../domain/lake/lakeLayout.ts';
+import { type LakeZones, runReportPageUri, runReportUri } from '../domain/lake/lakeLayout.ts';
 import { sourceRunFiguresOf } from '../domain/metrics/sourceRunFigures.ts';
 import { runNotification } from '../domain/notifications/runNotification.ts';
 import {
@@ -17,13 +17,18 @@ import type { Catalog } from '../ports/catalog.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { MetricsPublisher } from '../ports/metrics.ts';
 import type { Notifier } from '../ports/notifier.ts';
+import type { QueryEngine } from '../ports/queryEngine.ts';
 import { fileRunLedger } from '../publishing/runLedgerFiles.ts';
+import { fileRunReportPage } from '../report/runReportFiles.ts';
 import { partitionFactsOf, type RunFactsPorts, useCaseFailuresOf } from './runFacts.ts';
 import { parseTaskEvent } from './taskEvent.ts';
 
 export interface SummarizePorts extends RunFactsPorts {
-  /** The manifests, and the curated zone the run ledger (`pipeline_runs`) lives in. */
-  readonly zones: Pick<LakeZones, 'manifests' | 'curated'>;
+  /**
+   * The manifests, the curated zone the run ledger (`pipeline_runs`) lives in, and the results
+   * zone the run's HTML report goes to.
+   */
+  readonly zones: Pick<LakeZones, 'manifests' | 'curated' | 'results'>;
   /** Where the run ledger's partitions are registered. */
   readonly catalog: Catalog;
   readonly environment: string;
@@ -34,6 +39,10 @@ export interface SummarizePorts extends RunFactsPorts {
   readonly metrics: MetricsPublisher;
   /** The command that re-drives an execution's failed part, in the world it ran in. */
   readonly redriveCommand: (executionId: string) => string;
+  /** The run report's SQL: Athena in AWS, DuckDB over the local catalog on a laptop. */
+  readonly queryEngine: Pick<QueryEngine, 'query'>;
+  /** Chart.js, which the report's page inlines. */
+  readonly chartLibrary: () => Promise<string>;
   readonly log: Logger;
 }
 
@@ -99,18 +108,33 @@ export async function summarizeTask(event: unknown, ports: SummarizePorts): Prom
       contractLimitOf: (source) => sourceNamed(source).quality.maxRejectedShare,
     }),
   );
+  // After the ledger, which it charts; the newest day the run loaded is the report's day.
+  const reportDay = loaded
+    .map((p) => p.dt)
+    .sort()
+    .at(-1);
+  const reportPage =
+    reportDay === undefined
+      ? undefined
+      : await fileRunReportPage(
+          { ...ports, name: ports.environment, query: (sql) => ports.queryEngine.query(sql) },
+          runReportPageUri(ports.zones, plan.runId, executionName),
+          reportDay,
+        );
   ports.metrics.publishRunFigures(sourceRunFiguresOf(outcome));
   const failures = [...facts.flatMap((f) => (f.failure ? [f.failure] : [])), ...useCaseFailures.values()];
   const messageId = await ports.notifier.publish(
     runNotification(outcome, failures, {
       region: ports.region,
       redriveCommand: ports.redriveCommand(executionId),
+      reportPage,
     }),
   );
   ports.log.info(outcome.status === 'SUCCEEDED' ? 'run succeeded' : 'run finished with failures', {
     runId: plan.runId,
     ...outcome.totals,
     report: reportUri,
+    reportPage,
     ledgerFiles: ledgerFiles.length,
     messageId,
   });

@@ -27,6 +27,7 @@ import type { RelayAlarmPorts } from '../lambdaTasks/relayAlarm.ts';
 import type { ReviewLoadsPorts } from '../lambdaTasks/reviewLoads.ts';
 import type { RunSqlUseCasePorts } from '../lambdaTasks/runSqlUseCase.ts';
 import type { SummarizePorts } from '../lambdaTasks/summarize.ts';
+import { readChartLibrary } from '../report/chartLibrary.ts';
 import { connectGlueLake } from './lakeConnection.ts';
 import { readUseCaseSql } from './useCaseSqlFiles.ts';
 
@@ -47,6 +48,9 @@ const logger = (component: LambdaName, settings: { ENVIRONMENT: string; LOG_LEVE
  * environment is read here (test/infra/taskEnvironments.test.ts checks that every variable the
  * stack sets is used).
  */
+/** Each of the run report's few small queries; Summarize has minutes, not hours. */
+const runReportQueryTimeoutMs = 60_000;
+
 export const lambdaWiring = {
   parseArgs: (settings: SettingsOf<'parseArgs'>): ParseArgsPorts => ({
     environment: settings.ENVIRONMENT,
@@ -97,7 +101,18 @@ export const lambdaWiring = {
   summarize: (settings: SettingsOf<'summarize'>, runtime: LambdaRuntimeSettings): SummarizePorts => ({
     environment: settings.ENVIRONMENT,
     region: runtime.AWS_REGION,
-    zones: { manifests: settings.LAKE_MANIFESTS, curated: settings.LAKE_CURATED },
+    zones: {
+      manifests: settings.LAKE_MANIFESTS,
+      curated: settings.LAKE_CURATED,
+      results: settings.LAKE_RESULTS,
+    },
+    queryEngine: new AthenaQueryEngine(createAthenaClient({ region: runtime.AWS_REGION }), {
+      workgroup: settings.ATHENA_WORKGROUP,
+      database: settings.GLUE_DATABASE,
+      outputLocation: settings.LAKE_ATHENA_RESULTS,
+      timeoutMs: runReportQueryTimeoutMs,
+    }),
+    chartLibrary: readChartLibrary,
     blobs: new S3BlobStore(createS3Client({ region: runtime.AWS_REGION })),
     catalog: new GlueCatalog(createGlueClient({ region: runtime.AWS_REGION }), settings.GLUE_DATABASE),
     notifier: new SnsNotifier(createSnsClient({ region: runtime.AWS_REGION }), settings.TOPIC_ARN),

@@ -18,6 +18,7 @@ import type { SummarizePorts } from '../lambdaTasks/summarize.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import type { QueryEngine } from '../ports/queryEngine.ts';
+import { readChartLibrary } from '../report/chartLibrary.ts';
 import type { LakeConnection } from './lakeConnection.ts';
 import { readUseCaseSql } from './useCaseSqlFiles.ts';
 
@@ -81,6 +82,7 @@ export function localPipelinePorts(lake: LakeConnection, settings: LocalRunSetti
     catalog: lake.catalog,
     queryEngine: localQueryEngine(lake),
     readSql: readUseCaseSql,
+    chartLibrary: readChartLibrary,
     notifier: settings.notifier,
     metrics: unpublishedMetrics,
     rerunCommand: (input) => settings.rerunCommand(input),

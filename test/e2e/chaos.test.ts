@@ -70,8 +70,12 @@ function load(target: LakeConnection, dt: string, rules: readonly FaultRule[], p
   );
 }
 
-/** The loader as a process of its own, killed at a random moment of its work: whether it was still running. */
-async function loadAndKill(dt: string, afterMs: number): Promise<boolean> {
+/**
+ * The loader as a process of its own, killed at a random moment of its work (`afterMs`), or as
+ * soon as it says it has started (`'started'`: certain to land mid-work): whether it was still
+ * running.
+ */
+async function loadAndKill(dt: string, afterMs: number | 'started'): Promise<boolean> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'containers/loader/entrypoint.ts'], {
     cwd: repositoryRoot,
     env: {
@@ -89,12 +93,25 @@ async function loadAndKill(dt: string, afterMs: number): Promise<boolean> {
       DUCKDB_THREADS: '1',
       PROGRESS_INTERVAL_SECONDS: '10',
     },
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<NodeJS.Signals | null>((resolve) =>
     child.on('close', (_, signal) => resolve(signal)),
   );
-  await new Promise((resolve) => setTimeout(resolve, afterMs));
+  if (afterMs === 'started') {
+    // the loader's log lines go to stderr; "loader started" comes before any of its work
+    await new Promise<void>((resolve) => {
+      let seen = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (seen.includes('"message":"loader started"')) resolve();
+      });
+      child.on('close', () => resolve());
+    });
+  } else {
+    child.stderr?.resume();
+    await new Promise((resolve) => setTimeout(resolve, afterMs));
+  }
   child.kill('SIGKILL');
   return (await exited) === 'SIGKILL';
 }
@@ -139,12 +156,14 @@ describe(`a seeded chaos run (seed ${seed})`, () => {
   it('keeps every invariant of the lake through overlapping, killed and failing loads', async () => {
     const outcomes = { clean: 0, killed: 0, killedMidRun: 0, faulted: 0, otherFailures: 0, refused: 0 };
     for (let wave = 0; wave < waves; wave++) {
-      const runs = Array.from({ length: runsPerWave }, async () => {
+      const runs = Array.from({ length: runsPerWave }, async (_, index) => {
         const dt = pick(days);
         await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 300)));
-        const kind = pick(['clean', 'killed', 'faulted', 'faulted'] as const);
+        // every wave's first run is killed once it has started, whatever the seed draws
+        const kind = index === 0 ? 'killed' : pick(['clean', 'killed', 'faulted', 'faulted'] as const);
         if (kind === 'killed') {
-          if (await loadAndKill(dt, 200 + Math.floor(random() * 2_500))) outcomes.killedMidRun++;
+          const moment = index === 0 ? 'started' : 200 + Math.floor(random() * 2_500);
+          if (await loadAndKill(dt, moment)) outcomes.killedMidRun++;
           outcomes.killed++;
           return;
         }

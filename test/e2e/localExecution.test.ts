@@ -191,6 +191,7 @@ describe('the synthesized state machine, run locally', () => {
     expect(await query('SELECT count(*) AS n FROM listings')).toEqual([{ n: 0 }]);
     for (const table of [
       'market_stats_monthly',
+      'listing_history',
       'current_listings',
       'price_outliers',
       'property_clusters',

@@ -48,6 +48,29 @@ describe('scratch space', () => {
     expect(warning).toMatchObject({ level: 'warn', workDir, megabytes: 0.2 });
   });
 
+  it('a run killed before its owner file was written still leaves a folder its name tells the owner of', async () => {
+    const workDir = join(root, 'work');
+    // killed between creating the folder and writing owner.json, and while writing it (empty)
+    const noOwnerFile = join(workDir, `load-20240101T000000Z-aaaaaa-p${deadPid()}-Ab12Cd`);
+    const emptyOwnerFile = join(workDir, `load-20240101T000000Z-bbbbbb-p${deadPid()}-Xy34Zw`);
+    const liveNoOwnerFile = join(workDir, `load-20240101T000000Z-cccccc-p${process.pid}-Qr56St`);
+    for (const path of [noOwnerFile, emptyOwnerFile, liveNoOwnerFile]) await mkdir(path, { recursive: true });
+    await writeFile(join(emptyOwnerFile, 'owner.json'), '');
+
+    const fresh = await openScratch(
+      workDir,
+      'load',
+      '20240102T000000Z-dddddd',
+      new JsonLogger({}, () => undefined),
+    );
+
+    expect(existsSync(noOwnerFile)).toBe(false);
+    expect(existsSync(emptyOwnerFile)).toBe(false);
+    expect(existsSync(liveNoOwnerFile)).toBe(true);
+    // and the fresh folder's own name says whose it is
+    expect(fresh).toMatch(new RegExp(`/load-20240102T000000Z-dddddd-p${process.pid}-[A-Za-z0-9]{6}$`));
+  });
+
   it('etl run removes a killed run’s scratch folder and tells the person at the terminal', async () => {
     // What a loader killed with -9 leaves: its folder under the machine's scratch directory.
     const tmp = join(root, 'tmp');

@@ -155,10 +155,21 @@ describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) =
     }
   });
 
-  it('lets only the use-case steps write the results bucket: RunSqlUseCase (UNLOAD) and each model task', () => {
+  it('lets only the use-case steps write the results bucket: RunSqlUseCase (UNLOAD) and each model task; Summarize only its run reports', () => {
     expect(principalsAllowed(statements(), s3WriteActions, bucketObjects(stack().lake.results))).toEqual(
-      [principals().runSqlUseCase, principals().priceModel, principals().rentModel].sort(),
+      [
+        principals().runSqlUseCase,
+        principals().priceModel,
+        principals().rentModel,
+        principals().summarize,
+      ].sort(),
     );
+    const results = `<${id(stack().lake.results)}.Arn>`;
+    const summarizeWrites = statementsOf(principals().summarize)
+      .filter((s) => s.actions.some((a) => s3WriteActions.includes(a)))
+      .flatMap((s) => s.resources)
+      .filter((r) => r.startsWith(results));
+    expect(summarizeWrites).toEqual([`${results}/run_reports/*`]);
   });
 
   it('lets only RunSqlUseCase write the SQL use cases’ tables, and each model only its own tables', () => {
@@ -191,10 +202,10 @@ describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) =
     }
   });
 
-  it('lets Athena results be written only by RunSqlUseCase (its queries) and analysts', () => {
+  it('lets Athena results be written only by the steps that query (RunSqlUseCase, Summarize’s report) and analysts', () => {
     expect(
       principalsAllowed(statements(), s3WriteActions, bucketObjects(stack().lake.athenaResults)),
-    ).toEqual([principals().runSqlUseCase, principals().analysts].sort());
+    ).toEqual([principals().runSqlUseCase, principals().summarize, principals().analysts].sort());
   });
 
   it('gives RunSqlUseCase what UNLOAD needs: the workgroup, read on curated and the catalog', () => {
@@ -242,11 +253,16 @@ describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) =
     );
   });
 
-  it('lets Summarize read only the manifests zone (and its run ledger) and publish to the alert topic; NotifyFailure only publish', () => {
+  it('lets Summarize read only the manifests zone, its run ledger and what its report charts, and publish to the alert topic; NotifyFailure only publish', () => {
     const curated = `<${id(stack().lake.curated)}.Arn>`;
     const allowed = (principal: string) =>
       principal === principals().summarize
-        ? [`${curated}/manifests/`, `${curated}/pipeline_runs/`]
+        ? [
+            `${curated}/manifests/`,
+            `${curated}/pipeline_runs/`,
+            `${curated}/listings/`,
+            `${curated}/listings_rejected/`,
+          ]
         : [`${curated}/manifests/`];
     for (const principal of [principals().summarize, principals().reviewLoads, principals().recordFailure]) {
       const s3Resources = statementsOf(principal)

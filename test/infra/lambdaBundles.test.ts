@@ -2,8 +2,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useCaseSqlDirectory } from '../../lib/pipelineFunctions.ts';
+import { chartLibraryPath, useCaseSqlDirectory } from '../../lib/pipelineFunctions.ts';
 import { repositoryRoot } from '../../lib/repositoryRoot.ts';
+import { chartLibraryFileName } from '../../src/domain/report/runReportPage.ts';
 import { type LambdaName, lambdaEnvironments } from '../../src/domain/taskEnvironments/lambdaEnvironments.ts';
 import { useCases } from '../../src/domain/useCases/registry.ts';
 import { logicalIdOf, type SynthesizedPipeline, synthesizePipeline } from './support/synthesizedPipeline.ts';
@@ -44,6 +45,11 @@ describe('Lambda bundles (esbuild, local)', () => {
       return;
     }
     expect(readdirSync(bundled).sort()).toEqual(readdirSync(source).sort());
+  });
+
+  it('Summarize carries Chart.js beside its bundle, as the installed package has it: the run report inlines it', () => {
+    const bundled = join(bundleDirectory('summarize'), chartLibraryFileName);
+    expect(readFileSync(bundled, 'utf8')).toBe(readFileSync(join(repositoryRoot, chartLibraryPath), 'utf8'));
   });
 });
 

@@ -4,20 +4,25 @@
  * partition points at its folder, each execution has one JSON Lines object per day, and a
  * second Summarize of the same execution leaves one set of rows.
  */
+import { GetQueryExecutionCommand, ListQueryExecutionsCommand } from '@aws-sdk/client-athena';
 import { GetPartitionsCommand, GetTableCommand, type GlueClient } from '@aws-sdk/client-glue';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { createGlueClient, createS3Client } from '../../src/adapters/aws/awsClients.ts';
+import { AthenaQueryEngine } from '../../src/adapters/aws/athenaQueryEngine.ts';
+import { createAthenaClient, createGlueClient, createS3Client } from '../../src/adapters/aws/awsClients.ts';
 import { silentLogger } from '../../src/adapters/jsonLogger.ts';
 import {
   failureReportUri,
   manifestUri,
   runLedgerPartitionUri,
   runLedgerTableUri,
+  runReportPageUri,
 } from '../../src/domain/lake/lakeLayout.ts';
+import type { Notification } from '../../src/domain/notifications/notification.ts';
 import { glueTableInput } from '../../src/domain/tables/glueTableInput.ts';
 import { pipelineRunsTable } from '../../src/domain/tables/tableSchema.ts';
 import { type SummarizePorts, summarizeTask } from '../../src/lambdaTasks/summarize.ts';
+import { readChartLibrary } from '../../src/report/chartLibrary.ts';
 import { connectLake, type LakeConnection } from '../../src/runtime/lakeConnection.ts';
 import { awsTestOptions, createBucket, describeWithMoto, resetMoto } from './moto.ts';
 
@@ -49,6 +54,12 @@ describeWithMoto('the run ledger on S3 + Glue (moto_server)', () => {
       notifier: { publish: async () => 'message' },
       metrics: { publishRunFigures: () => undefined },
       redriveCommand: (id) => `npx etl redrive ${id}`,
+      queryEngine: new AthenaQueryEngine(createAthenaClient(awsTestOptions()), {
+        workgroup: 'primary',
+        database,
+        outputLocation: lake.zones.athenaResults,
+      }),
+      chartLibrary: readChartLibrary,
       log: silentLogger,
     };
   });
@@ -74,6 +85,68 @@ describeWithMoto('the run ledger on S3 + Glue (moto_server)', () => {
       },
       ports,
     );
+
+  it("files the run's HTML report in the results zone, its SQL run by Athena in the workgroup, and links it in the message", async () => {
+    await lake.blobs.putText(
+      manifestUri(lake.zones, { source, dt: '2024-03-01' }, runId),
+      JSON.stringify({
+        source,
+        dt: '2024-03-01',
+        read: 10,
+        kept: 8,
+        rejected: 2,
+        rejectedByReason: {},
+        durationMs: 900,
+      }),
+    );
+    const sent: Notification[] = [];
+    await summarizeTask(
+      {
+        plan: {
+          runId,
+          dates: ['2024-03-01'],
+          sources: [source],
+          useCases: [],
+          rerunInput: { date: '2024-03-01', useCases: [], runId },
+        },
+        useCaseDates: [],
+        executionId,
+        executionName,
+        executionStartTime: '2024-03-01T05:00:00.000Z',
+      },
+      {
+        ...ports,
+        notifier: {
+          publish: async (n) => {
+            sent.push(n);
+            return 'm-1';
+          },
+        },
+      },
+    );
+    const page = runReportPageUri(lake.zones, runId, executionName);
+    expect(page).toBe(`s3://${bucket}/env/results/run_reports/run=${runId}/${executionName}.html`);
+    const html = (await lake.blobs.getText(page)) ?? '';
+    expect(html).toContain('<title>Listings pipeline: run report for 2024-03-01</title>');
+    expect(html).toContain('Chart.defaults.animation = false');
+    expect(sent[0]?.message).toContain(`Report with charts: ${page}`);
+    // moto accepts the queries and answers no rows: the page still renders, saying what is missing
+    const athena = createAthenaClient(awsTestOptions());
+    try {
+      const { QueryExecutionIds = [] } = await athena.send(
+        new ListQueryExecutionsCommand({ WorkGroup: 'primary' }),
+      );
+      const queries = await Promise.all(
+        QueryExecutionIds.map(
+          async (id) =>
+            (await athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id }))).QueryExecution?.Query,
+        ),
+      );
+      expect(queries.some((q) => q?.includes('FROM pipeline_runs'))).toBe(true);
+    } finally {
+      athena.destroy();
+    }
+  });
 
   it('files one object per day under the partition Glue points at, in the table the schema defines; a retry replaces it', async () => {
     await lake.blobs.putText(

@@ -31,7 +31,7 @@ afterEach(async () => {
 async function publishMarketStats(dt: string): Promise<void> {
   const engine = await LocalQueryEngine.open(lake.catalog, lake.root);
   try {
-    const select = renderUseCaseSql(readUseCaseSql(marketStatsMonthly), dt, `run-${dt}`);
+    const select = renderUseCaseSql(readUseCaseSql(marketStatsMonthly), { runDate: dt, runId: `run-${dt}` });
     await publishRun({ ...lake, log: silentLogger }, `run-${dt}`, [
       {
         table: marketStatsMonthly.table,

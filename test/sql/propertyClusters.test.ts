@@ -222,9 +222,11 @@ describe('property_clusters', () => {
   });
 
   it('renders the contracts’ tolerances into the SQL, and the defaults for unknown sources', () => {
-    const sql = renderUseCaseSql(readUseCaseSql(propertyClusters), dt, 'run-1', [
-      source('only', { livingAreaTolerance: 0.07, priceTolerance: 0.015 }),
-    ]);
+    const sql = renderUseCaseSql(readUseCaseSql(propertyClusters), {
+      runDate: dt,
+      runId: 'run-1',
+      sourceContracts: [source('only', { livingAreaTolerance: 0.07, priceTolerance: 0.015 })],
+    });
     expect(sql).toContain("('only', CAST(0.07 AS DOUBLE), CAST(0.015 AS DOUBLE))");
     expect(sql).toContain(
       `coalesce(t.living_area_tolerance, CAST(${defaultDuplicateMatching.livingAreaTolerance} AS DOUBLE))`,
@@ -236,9 +238,10 @@ describe('property_clusters', () => {
 
 describe('the clustering is one definition', () => {
   it('property_clusters and market_stats_monthly render the same common table expressions', () => {
-    const clustering = renderUseCaseSql(propertyClusterCtes(defaults), dt, 'run-1', defaults);
+    const parameters = { runDate: dt, runId: 'run-1', sourceContracts: defaults };
+    const clustering = renderUseCaseSql(propertyClusterCtes(defaults), parameters);
     for (const useCase of [propertyClusters, marketStatsMonthly]) {
-      expect(renderUseCaseSql(readUseCaseSql(useCase), dt, 'run-1', defaults)).toContain(clustering);
+      expect(renderUseCaseSql(readUseCaseSql(useCase), parameters)).toContain(clustering);
     }
     // neither reads the other's table: a day's use cases run side by side, in no order
     expect(marketStatsMonthly.reads).toEqual(['listings']);

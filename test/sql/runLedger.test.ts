@@ -22,6 +22,9 @@ import type { RunLedgerColumns } from '../../src/domain/run/runLedger.ts';
 import type { RunOutcome } from '../../src/domain/run/runOutcome.ts';
 import { pipelineRunsTable } from '../../src/domain/tables/tableSchema.ts';
 import { type SummarizePorts, summarizeTask } from '../../src/lambdaTasks/summarize.ts';
+import { readChartLibrary } from '../../src/report/chartLibrary.ts';
+import { connectLake } from '../../src/runtime/lakeConnection.ts';
+import { localQueryEngine } from '../../src/runtime/localRuntime.ts';
 
 const runId = '20240301T050000Z-0a1b2c';
 const source = 'pricehubble';
@@ -45,6 +48,8 @@ describe('Summarize files the run ledger, pipeline_runs', () => {
       notifier: { publish: async () => 'message' },
       metrics: { publishRunFigures: () => undefined },
       redriveCommand: (id) => `etl redrive ${id}`,
+      queryEngine: localQueryEngine({ ...connectLake(root), catalog }),
+      chartLibrary: readChartLibrary,
       log: silentLogger,
     };
   });

@@ -6,15 +6,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { duckdbType } from '../../src/domain/tables/tableSchema.ts';
 import {
   currentListings,
+  listingHistory,
   marketStatsMonthly,
   priceOutliers,
-  renderUseCaseSql,
+  renderUseCaseSelect,
   sqlUseCases,
 } from '../../src/domain/useCases/registry.ts';
 import { seededRandom } from '../../src/generator/messyOffers.ts';
 import { connectLake, type LakeConnection } from '../../src/runtime/lakeConnection.ts';
 import { readUseCaseSql } from '../../src/runtime/useCaseSqlFiles.ts';
-import { listing, publishListings, runUseCase } from '../support/listingsLake.ts';
+import { listing, publishListings, publishUseCase, runUseCase } from '../support/listingsLake.ts';
 
 let root: string;
 let lake: LakeConnection;
@@ -36,7 +37,11 @@ describe('every SQL use case', () => {
   it.each(sqlUseCases.map((u) => [u.name, u] as const))(
     '%s parses as Trino (Athena engine v3) SQL',
     (_, useCase) => {
-      const sql = renderUseCaseSql(readUseCaseSql(useCase), '2024-01-15', 'run-1');
+      const sql = renderUseCaseSelect(useCase, readUseCaseSql, {
+        runDate: '2024-01-15',
+        runId: 'run-1',
+        previousDate: '2024-01-14',
+      });
       expect(() => new parser.Parser().astify(sql, { database: 'trino' })).not.toThrow();
     },
   );
@@ -134,6 +139,8 @@ describe('current_listings', () => {
       listing('a', 'Bern', 5000, { scraping_date: '2024-01-13' }),
       listing('b', 'Thun', 6000, { scraping_date: '2024-01-13' }),
     ]);
+    // the state it goes on from: listing_history of the day before
+    await publishUseCase(lake, listingHistory, '2024-01-14');
     await publishListings(lake, 'pricehubble', '2024-01-15', [
       listing('a', 'Bern', 5500, { scraping_date: '2024-01-15' }),
     ]);
@@ -151,15 +158,29 @@ describe('current_listings', () => {
           r.id,
           r.price_per_square_meter,
           r.scraping_date,
+          r.price_since,
           r.first_seen,
           r.last_seen,
           r.times_seen,
+          r.active,
+          r.delisted_on,
+          r.days_on_market,
+          r.price_changes,
         ]),
     ).toEqual([
-      ['homegate', 'a', 4000, '2024-01-15', '2024-01-15', '2024-01-15', 1],
-      ['pricehubble', 'a', 5500, '2024-01-15', '2024-01-14', '2024-01-15', 2],
-      ['pricehubble', 'b', 6000, '2024-01-13', '2024-01-14', '2024-01-14', 1],
+      ['homegate', 'a', 4000, '2024-01-15', '2024-01-15', '2024-01-15', '2024-01-15', 1, true, null, 1, 0],
+      ['pricehubble', 'a', 5500, '2024-01-15', '2024-01-15', '2024-01-14', '2024-01-15', 2, true, null, 2, 1],
+      // missed one run of its source: still active (delisted after 3)
+      ['pricehubble', 'b', 6000, '2024-01-13', '2024-01-14', '2024-01-14', '2024-01-14', 1, true, null, 1, 0],
     ]);
+  });
+
+  it('reads only the run date’s listings and the state of the day before, never older listings', async () => {
+    await publishListings(lake, 'pricehubble', '2024-01-14', [listing('old', 'Bern', 5000)]);
+    // no listing_history before the 15th: an empty state, so the 14th's offer is unknown
+    await publishListings(lake, 'pricehubble', '2024-01-15', [listing('a', 'Bern', 5000)]);
+    const { rows } = await runUseCase(lake, currentListings, '2024-01-15');
+    expect(rows.map((r) => r.id)).toEqual(['a']);
   });
 });
 

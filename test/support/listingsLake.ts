@@ -1,13 +1,18 @@
 import { mkdir } from 'node:fs/promises';
 import { DuckdbSession } from '../../src/adapters/duckdb/duckdbSession.ts';
 import { LocalQueryEngine } from '../../src/adapters/duckdb/localQueryEngine.ts';
+import { silentLogger } from '../../src/adapters/jsonLogger.ts';
 import { runPrefix, tableLocation } from '../../src/domain/lake/lakeLayout.ts';
 import type { SourceContract } from '../../src/domain/sources/sourceContract.ts';
 import { sqlString } from '../../src/domain/sql/sqlLiteral.ts';
 import { listingsTable } from '../../src/domain/tables/tableSchema.ts';
-import { renderUseCaseSql } from '../../src/domain/useCases/registry.ts';
+import { incrementalPosition } from '../../src/domain/useCases/incrementalState.ts';
+import { renderUseCaseSelect, stateTableOf } from '../../src/domain/useCases/registry.ts';
 import type { SqlUseCase } from '../../src/domain/useCases/useCase.ts';
+import { runSqlUseCaseTask } from '../../src/lambdaTasks/runSqlUseCase.ts';
+import type { Logger } from '../../src/ports/logger.ts';
 import type { LakeConnection } from '../../src/runtime/lakeConnection.ts';
+import { localQueryEngine } from '../../src/runtime/localRuntime.ts';
 import { readUseCaseSql } from '../../src/runtime/useCaseSqlFiles.ts';
 
 export interface ListingRow {
@@ -64,7 +69,7 @@ export async function publishListings(
 
 /**
  * Runs a use case's SQL, rendered for a run date (with the registered source contracts, or
- * those given), on the local engine over the lake.
+ * those given), on the local engine over the lake, without publishing it; an incremental one goes on from its table's latest partition before `dt`.
  */
 export async function runUseCase(
   lake: LakeConnection,
@@ -72,9 +77,21 @@ export async function runUseCase(
   dt: string,
   sourceContracts?: readonly SourceContract[],
 ) {
+  const state = stateTableOf(useCase);
+  let previousDate: string | undefined;
+  if (state !== undefined) {
+    await lake.catalog.ensureTable(state, tableLocation(lake.zones, state));
+    const dates = (await lake.catalog.listPartitions(state.name)).map((p) => p.values.dt ?? '');
+    previousDate = incrementalPosition(dt, dates, []).previousDate;
+  }
   const engine = await LocalQueryEngine.open(lake.catalog, lake.root);
   try {
-    const sql = renderUseCaseSql(readUseCaseSql(useCase), dt, 'run-1', sourceContracts);
+    const sql = renderUseCaseSelect(useCase, readUseCaseSql, {
+      runDate: dt,
+      runId: 'run-1',
+      previousDate,
+      ...(sourceContracts ? { sourceContracts } : {}),
+    });
     const result = await engine.query(sql);
     const described = await engine.query(`DESCRIBE ${sql}`);
     return {
@@ -102,4 +119,29 @@ export function listing(
     living_area: 100,
     ...overrides,
   };
+}
+
+/** A run id of the pipeline's shape for a day (`20240115T060000Z-000001` style). */
+export function testRunId(dt: string, attempt = 1): string {
+  return `${dt.replaceAll('-', '')}T060000Z-${attempt.toString(16).padStart(6, '0')}`;
+}
+
+/** Runs a SQL use case for a day and publishes it, as the pipeline's RunSqlUseCase task does. */
+export async function publishUseCase(
+  lake: LakeConnection,
+  useCase: SqlUseCase,
+  dt: string,
+  log: Logger = silentLogger,
+): Promise<void> {
+  await runSqlUseCaseTask(
+    { useCase: useCase.name, dt, runId: testRunId(dt) },
+    {
+      zones: lake.zones,
+      blobs: lake.blobs,
+      catalog: lake.catalog,
+      queryEngine: localQueryEngine(lake),
+      readSql: readUseCaseSql,
+      log,
+    },
+  );
 }

@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/adapters/jsonLogger.ts';
 import { FileBlobStore } from '../../src/adapters/local/fileBlobStore.ts';
-import { LocalCatalog } from '../../src/adapters/local/localCatalog.ts';
 import { manifestUri } from '../../src/domain/lake/lakeLayout.ts';
 import type { SourceRunFigures } from '../../src/domain/metrics/sourceRunFigures.ts';
 import type { Notification } from '../../src/domain/notifications/notification.ts';
 import { summarizeTask } from '../../src/lambdaTasks/summarize.ts';
+import { readChartLibrary } from '../../src/report/chartLibrary.ts';
+import { connectLake } from '../../src/runtime/lakeConnection.ts';
+import { localQueryEngine } from '../../src/runtime/localRuntime.ts';
 
 const runId = '20240115T060000Z-3f9a1c';
 
@@ -23,7 +25,8 @@ describe('Summarize publishes the run’s figures', () => {
 
   it('once per run, per source that loaded, from the manifests', async () => {
     const blobs = new FileBlobStore();
-    const zones = { manifests: `${root}/manifests/`, curated: `${root}/curated/` };
+    const lake = connectLake(root);
+    const { zones } = lake;
     await blobs.putText(
       manifestUri(zones, { source: 'pricehubble', dt: '2024-01-15' }, runId),
       JSON.stringify({
@@ -58,7 +61,9 @@ describe('Summarize publishes the run’s figures', () => {
         region: 'eu-central-2',
         zones,
         blobs,
-        catalog: new LocalCatalog(root, 'test'),
+        catalog: lake.catalog,
+        queryEngine: localQueryEngine(lake),
+        chartLibrary: readChartLibrary,
         notifier: {
           publish: async (n) => {
             sent.push(n);

@@ -53,6 +53,7 @@ const columnTypes = {
   date: true,
   double: true,
   bigint: true,
+  boolean: true,
   'array<string>': true,
   timestamp: true,
   'map<string,bigint>': true,

@@ -87,9 +87,12 @@ const range = `(?i)\\d\\s*(?:${magnitude})?\\s*(?:${currency})?\\s*(?:[-–—]|
 /** Macro names, for use in generated SQL. */
 export const priceMacro = 'parse_price';
 
-const currencyCase = `CASE lower(c) ${Object.entries(currencySpellings)
-  .map(([spelling, code]) => `WHEN ${sqlString(spelling)} THEN ${sqlString(code)}`)
-  .join(' ')} ELSE ${sqlString(unknownCurrency)} END`;
+// A lookup in two lists: measured cheaper than a CASE with a branch per spelling.
+const currencyLookup = `coalesce([${Object.values(currencySpellings)
+  .map(sqlString)
+  .join(
+    ', ',
+  )}][list_position([${Object.keys(currencySpellings).map(sqlString).join(', ')}], lower(c))], ${sqlString(unknownCurrency)})`;
 const magnitudeCase = `CASE lower(m) WHEN '' THEN 1 ${Object.entries(magnitudeSpellings)
   .map(([spelling, factor]) => `WHEN ${sqlString(spelling)} THEN ${factor}`)
   .join(' ')} END`;
@@ -106,26 +109,29 @@ export const priceMacrosSql: readonly string[] = [
          [regexp_extract(s, ${sqlString(loneNumber)}, ['s', 'n', 'm'])],
          q -> {'sign': q.s, 'number': q.n, 'magnitude': q.m, 'currency': ''})[1]
      END)[1]`,
-  `CREATE OR REPLACE MACRO price_currency(c) AS ${currencyCase}`,
+  `CREATE OR REPLACE MACRO price_currency(c) AS ${currencyLookup}`,
   `CREATE OR REPLACE MACRO price_magnitude(m) AS ${magnitudeCase}`,
   // Drop separators that are always thousands, leaving digits, '.' and ','.
   `CREATE OR REPLACE MACRO price_digits(t) AS regexp_replace(t, ${sqlString(`[${groupSeparators}]`)}, '', 'g')`,
+  // A number, NULL for zero: a price is positive (the pattern has no sign, so only zero is
+  // left to refuse), decided here on a cheap cast rather than around the regular expressions.
+  `CREATE OR REPLACE MACRO price_cast(d) AS nullif(TRY_CAST(d AS DOUBLE), 0)`,
   // Decide what '.' and ',' mean. d: the token without group separators.
   `CREATE OR REPLACE MACRO price_number(d) AS CASE
      WHEN d IS NULL THEN NULL
-     WHEN NOT contains(d, '.') AND NOT contains(d, ',') THEN TRY_CAST(d AS DOUBLE)
+     WHEN NOT contains(d, '.') AND NOT contains(d, ',') THEN price_cast(d)
      -- both kinds: the last one is the decimal mark
      WHEN contains(d, '.') AND contains(d, ',') THEN
        CASE WHEN strpos(reverse(d), ',') < strpos(reverse(d), '.')
-            THEN TRY_CAST(replace(replace(d, '.', ''), ',', '.') AS DOUBLE)
-            ELSE TRY_CAST(replace(d, ',', '') AS DOUBLE) END
+            THEN price_cast(replace(replace(d, '.', ''), ',', '.'))
+            ELSE price_cast(replace(d, ',', '')) END
      -- one kind, several times: thousands, so every group after the first has three digits
      WHEN length(d) - length(replace(replace(d, '.', ''), ',', '')) > 1 THEN
        CASE WHEN regexp_matches(d, '^\\d{1,3}(?:[.,]\\d{3})+$')
-            THEN TRY_CAST(replace(replace(d, '.', ''), ',', '') AS DOUBLE) END
+            THEN price_cast(replace(replace(d, '.', ''), ',', '')) END
      -- once, followed by exactly three digits: ambiguous
      WHEN regexp_matches(d, '[.,]\\d{3}$') THEN NULL
-     ELSE TRY_CAST(replace(d, ',', '.') AS DOUBLE) END`,
+     ELSE price_cast(replace(d, ',', '.')) END`,
   // A token with a group separator that is then ambiguous ('1 250.000') is refused too.
   `CREATE OR REPLACE MACRO price_value(t) AS CASE
      WHEN t IS NULL OR t = '' THEN NULL
@@ -137,12 +143,12 @@ export const priceMacrosSql: readonly string[] = [
      (contains(s, '-') OR contains(s, '–') OR contains(s, '—') OR contains(s, 'bis') OR contains(s, 'to')
       OR contains(s, 'à'))
      AND regexp_matches(s, ${sqlString(range)})`,
-  // The entry point. greatest() skips NULL, so zero, negative and NULL all end as NULL.
-  `CREATE OR REPLACE MACRO ${priceMacro}(text) AS list_transform([text::VARCHAR], s ->
-     list_transform([price_parts(s)], p -> CASE WHEN price_is_range(s)
-       THEN {'price': NULL::DOUBLE, 'currency': ${sqlString(unknownCurrency)}, 'ambiguous': true}
-       ELSE {'price': CASE WHEN p.sign = '' THEN
-                        nullif(greatest(price_value(p.number) * price_magnitude(p.magnitude), 0), 0) END,
-             'currency': price_currency(coalesce(p.currency, '')),
-             'ambiguous': false} END)[1])[1]`,
+  // The entry point. A sign makes the price NULL through a constant CASE: a CASE around the
+  // parsing itself would evaluate the regular expressions branch by branch (measured slower).
+  `CREATE OR REPLACE MACRO ${priceMacro}(text) AS CASE WHEN price_is_range(text::VARCHAR)
+     THEN {'price': NULL::DOUBLE, 'currency': ${sqlString(unknownCurrency)}, 'ambiguous': true}
+     ELSE list_transform([price_parts(text::VARCHAR)], p -> {
+       'price': price_value(p.number) * price_magnitude(p.magnitude) * (CASE WHEN p.sign = '' THEN 1 END),
+       'currency': price_currency(p.currency),
+       'ambiguous': false})[1] END`,
 ];

@@ -27,6 +27,11 @@ export const errorCatalog = {
       'a bad option of `etl` (date, range, name, file, lake, memory limit; exit code 2); nothing was landed or started',
     action: 'type what the message says, or see `etl <command> --help`',
   },
+  NoRunsYetError: {
+    category: 'input',
+    meaning: '`etl report` was asked of a lake whose run ledger (pipeline_runs) has no run, without --date',
+    action: 'run `etl run` on the lake first, or give `--date` for a day that was loaded',
+  },
   UnknownSourceError: {
     category: 'input',
     meaning: 'a source name that no contract defines',

@@ -146,6 +146,20 @@ export function runReportUri(
   return `${runReportsPrefix(zones)}run=${runId}/${executionName}.json`;
 }
 
+/** Where the runs' HTML reports are: the results zone, beside what the use cases publish. */
+export function runReportPagesPrefix(zones: Pick<LakeZones, 'results'>): string {
+  return `${zones.results}run_reports/`;
+}
+
+/** The HTML report Summarize files for one execution of a run (`etl report` writes the same page). */
+export function runReportPageUri(
+  zones: Pick<LakeZones, 'results'>,
+  runId: string,
+  executionName: string,
+): string {
+  return `${runReportPagesPrefix(zones)}run=${runId}/${executionName}.html`;
+}
+
 /** The run ledger's definition puts it in the curated zone: its writer needs no other zone. */
 const ledgerZones = (zones: Pick<LakeZones, 'curated'>) => ({
   curated: zones.curated,

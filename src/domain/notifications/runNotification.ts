@@ -15,6 +15,8 @@ export interface RunNotificationContext {
   readonly region: string;
   /** The command that re-drives this execution's failed part. */
   readonly redriveCommand: string;
+  /** The run's HTML report, when Summarize could write one. */
+  readonly reportPage?: string | undefined;
 }
 
 /** Failures told in full (message, task, logs); the rest get a line each, then a count. */
@@ -120,6 +122,7 @@ export function runNotification(
     headline,
     `Read ${outcome.totals.read}, kept ${outcome.totals.kept}, rejected ${outcome.totals.rejected}.`,
   ];
+  if (context.reportPage !== undefined) lines.push(`Report with charts: ${context.reportPage}`);
   const quality = qualityNotesOf(p.filter((x) => x.outcome === 'loaded'));
   if (quality.warnings.length > 0) {
     lines.push(

@@ -10,6 +10,13 @@ const gatedReasons = reasonCodes.filter((code) => code !== 'duplicate_id');
 
 const share = z.number().min(0).max(1);
 
+/**
+ * Runs of a source without an offer after which listing_history calls it delisted, unless the
+ * source's contract says otherwise: one missed scrape is common (a page not reached, a listing
+ * hidden for a day), three in a row rarely are.
+ */
+export const defaultDelistAfterDays = 3;
+
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 
 /**
@@ -83,6 +90,12 @@ export const sourceContractSchema = z
      */
     onFailedDay: z.enum(['report', 'skip', 'fail-run']),
     /**
+     * listing_history delists an offer its source has not shown on this many of its runs (days
+     * the source delivered offers; a day without any delivery does not count). A source that
+     * scrapes every page daily can say 1–2; one that rotates through its pages, more.
+     */
+    delistAfterDays: z.number().int().min(1).max(90).default(defaultDelistAfterDays),
+    /**
      * Where the records are when the source exports them inside an object: dot-separated keys
      * to the records array (`results` for `{"count": 2, "results": [...]}`, `data.items`).
      * Absent: records are JSON Lines, an array, or a string holding one (an object is a record).
@@ -122,6 +135,8 @@ export const sourceContractSchema = z
   );
 
 export type SourceContract = z.infer<typeof sourceContractSchema>;
+/** A contract as written in its file: fields with a default may be left out. */
+export type SourceContractInput = z.input<typeof sourceContractSchema>;
 export type ContractField = keyof SourceContract['fields'];
 
 /** The rules of the original assignment; a source overrides only what differs. */
@@ -150,6 +165,6 @@ export const duplicateMatchingOf = (contract: SourceContract): DuplicateMatching
   contract.duplicateMatching ?? defaultDuplicateMatching;
 
 /** Validates a contract at module load, so a bad contract file fails every test that imports it. */
-export function defineSource(contract: SourceContract): SourceContract {
+export function defineSource(contract: SourceContractInput): SourceContract {
   return sourceContractSchema.parse(contract);
 }

@@ -10,6 +10,7 @@ export type ColumnType =
   | 'date'
   | 'double'
   | 'bigint'
+  | 'boolean'
   | 'array<string>'
   /** UTC, no zone: what Hive's JSON SerDe and DuckDB both read from `YYYY-MM-DD HH:MM:SS.sss`. */
   | 'timestamp'
@@ -46,6 +47,7 @@ const glueTypes: Record<ColumnType, string> = {
   date: 'date',
   double: 'double',
   bigint: 'bigint',
+  boolean: 'boolean',
   'array<string>': 'array<string>',
   timestamp: 'timestamp',
   'map<string,bigint>': 'map<string,bigint>',
@@ -56,6 +58,7 @@ const duckdbTypes: Record<ColumnType, string> = {
   date: 'DATE',
   double: 'DOUBLE',
   bigint: 'BIGINT',
+  boolean: 'BOOLEAN',
   'array<string>': 'VARCHAR[]',
   timestamp: 'TIMESTAMP',
   'map<string,bigint>': 'MAP(VARCHAR, BIGINT)',

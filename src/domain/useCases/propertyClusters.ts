@@ -57,7 +57,9 @@ export function propertyClusterCtes(sources: readonly SourceContract[]): string 
   // Bands of ln(value) one widest tolerance wide: two values that match (the larger at most
   // 1 + tolerance times the smaller) lie in the same band or in neighbouring ones, so the match
   // compares each offer with those of three bands of area by three of price, never with the
-  // whole municipality (all pairs of 100k offers measured 34 s; 1.4M offers timed out).
+  // whole municipality (all pairs of 100k offers measured 34 s; 1.4M offers timed out). And
+  // only groups (place, type, currency) that more than one source offers in are joined at all:
+  // a join on them would enumerate same-source pairs only to drop them.
   const widest = (pick: (m: DuplicateMatching) => number): string =>
     sqlDouble(Math.max(pick(defaultDuplicateMatching), ...sources.map((s) => pick(duplicateMatchingOf(s)))));
   const areaBandWidth = `ln(1 + ${widest((m) => m.livingAreaTolerance)})`;
@@ -83,6 +85,12 @@ property_cluster_offers AS (
   LEFT JOIN property_cluster_tolerances t ON t.source = l.source
   WHERE l.dt = :run_date
 ),
+property_cluster_shared_groups AS (
+  SELECT place, property_type, currency
+  FROM property_cluster_offers
+  GROUP BY place, property_type, currency
+  HAVING count(DISTINCT source) > 1
+),
 property_cluster_matches AS (
   SELECT a.offer_key,
          a.source,
@@ -90,6 +98,8 @@ property_cluster_matches AS (
          abs(a.living_area - b.living_area) / least(a.living_area, b.living_area)
            + abs(a.price - b.price) / least(a.price, b.price) AS distance
   FROM property_cluster_offers a
+  JOIN property_cluster_shared_groups g
+    ON g.place = a.place AND g.property_type = a.property_type AND g.currency = a.currency
   CROSS JOIN (VALUES (-1), (0), (1)) AS area_steps (area_step)
   CROSS JOIN (VALUES (-1), (0), (1)) AS price_steps (price_step)
   JOIN property_cluster_offers b

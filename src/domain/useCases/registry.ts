@@ -1,6 +1,6 @@
 import { InternalError, PipelineError } from '../errors/pipelineError.ts';
 import { sources as registeredSources } from '../sources/registry.ts';
-import type { SourceContract } from '../sources/sourceContract.ts';
+import { defaultDelistAfterDays, type SourceContract } from '../sources/sourceContract.ts';
 import { sqlString } from '../sql/sqlLiteral.ts';
 import type { ColumnDefinition, TableDefinition } from '../tables/tableSchema.ts';
 import { propertyClusterCtes, propertyClustersPlaceholder } from './propertyClusters.ts';
@@ -82,30 +82,112 @@ export const propertyClusters: SqlUseCase = {
   ),
 };
 
+/**
+ * Days a delisted offer stays in listing_history's state: seen again within them it is relisted
+ * (first_seen kept); later it is a new offer. It bounds the state a day reads to the active
+ * offers plus this many days of delistings.
+ */
+export const relistWindowDays = 30;
+
+export const listingHistory: SqlUseCase = {
+  kind: 'sql',
+  name: 'listing_history',
+  description:
+    'Every version (price, currency, area) of every offer, with first and last seen and delistings, one day at a time',
+  reads: ['listings', 'listing_history'],
+  sqlFile: 'listing_history.sql',
+  incremental: true,
+  table: {
+    ...resultTable(
+      'listing_history',
+      'Versions of every offer: the state as of dt (open versions) and the versions that closed on dt',
+      [
+        { name: 'source', type: 'string', comment: 'Source the offer came from' },
+        { name: 'id', type: 'string', comment: 'Offer id' },
+        { name: 'valid_from', type: 'date', comment: 'First run date of this version' },
+        {
+          name: 'valid_to',
+          type: 'date',
+          comment: 'Run date a newer version began, or the delisting day; NULL while open',
+        },
+        { name: 'scraping_date', type: 'date', comment: 'Scraping date of the version’s latest sighting' },
+        { name: 'property_type', type: 'string', comment: 'apartment or house (latest seen)' },
+        { name: 'municipality', type: 'string', comment: 'Municipality (latest seen)' },
+        { name: 'price', type: 'double', comment: 'Price of the version' },
+        { name: 'currency', type: 'string', comment: 'Currency of the price (listings.currency)' },
+        { name: 'living_area', type: 'double', comment: 'Living area in m² of the version' },
+        { name: 'price_per_square_meter', type: 'double', comment: 'price / living_area' },
+        {
+          name: 'first_seen',
+          type: 'date',
+          comment: 'First run date the offer was in (kept across a relisting)',
+        },
+        { name: 'last_seen', type: 'date', comment: 'Latest run date the offer was in, as of dt' },
+        {
+          name: 'delisted_on',
+          type: 'date',
+          comment:
+            'Run date the offer was found missing for its source’s delistAfterDays-th run; NULL while active',
+        },
+        {
+          name: 'days_on_market',
+          type: 'bigint',
+          comment: 'Days from first_seen to last_seen, both counted',
+        },
+        {
+          name: 'price_changes',
+          type: 'bigint',
+          comment: 'Versions whose price or currency differed from the one before (across relistings)',
+        },
+        { name: 'times_seen', type: 'bigint', comment: 'Run dates the offer was in' },
+        {
+          name: 'missed_runs',
+          type: 'bigint',
+          comment: 'Runs of its source since last_seen without the offer',
+        },
+      ],
+    ),
+    nullable: ['valid_to', 'delisted_on'],
+  },
+};
+
 export const currentListings: SqlUseCase = {
   kind: 'sql',
   name: 'current_listings',
-  description: 'The latest version of every offer across all run dates and sources',
-  reads: ['listings'],
+  description: 'Every offer as of the run date (the open versions of listing_history), active or delisted',
+  reads: ['listings', 'listing_history'],
   sqlFile: 'current_listings.sql',
-  table: resultTable(
-    'current_listings',
-    'The latest version of every offer (per source and id) up to the run date',
-    [
-      { name: 'source', type: 'string', comment: 'Source the offer came from' },
-      { name: 'id', type: 'string', comment: 'Offer id' },
-      { name: 'scraping_date', type: 'date', comment: 'Scraping date of the latest version' },
-      { name: 'property_type', type: 'string', comment: 'apartment or house' },
-      { name: 'municipality', type: 'string', comment: 'Municipality' },
-      { name: 'price', type: 'double', comment: 'Price' },
-      { name: 'currency', type: 'string', comment: 'Currency of the price (listings.currency)' },
-      { name: 'living_area', type: 'double', comment: 'Living area in m²' },
-      { name: 'price_per_square_meter', type: 'double', comment: 'price / living_area' },
-      { name: 'first_seen', type: 'string', comment: 'First run date the offer was in' },
-      { name: 'last_seen', type: 'string', comment: 'Run date of the version shown' },
-      { name: 'times_seen', type: 'bigint', comment: 'Run dates the offer was in' },
-    ],
-  ),
+  builtOn: listingHistory,
+  table: {
+    ...resultTable(
+      'current_listings',
+      'Every offer (per source and id) as of the run date: its latest version and whether it is active',
+      [
+        { name: 'source', type: 'string', comment: 'Source the offer came from' },
+        { name: 'id', type: 'string', comment: 'Offer id' },
+        { name: 'scraping_date', type: 'date', comment: 'Scraping date of the latest sighting' },
+        { name: 'property_type', type: 'string', comment: 'apartment or house' },
+        { name: 'municipality', type: 'string', comment: 'Municipality' },
+        { name: 'price', type: 'double', comment: 'Price' },
+        { name: 'currency', type: 'string', comment: 'Currency of the price (listings.currency)' },
+        { name: 'living_area', type: 'double', comment: 'Living area in m²' },
+        { name: 'price_per_square_meter', type: 'double', comment: 'price / living_area' },
+        { name: 'price_since', type: 'date', comment: 'Run date this price (version) began' },
+        { name: 'first_seen', type: 'date', comment: 'First run date the offer was in' },
+        { name: 'last_seen', type: 'date', comment: 'Latest run date the offer was in' },
+        { name: 'times_seen', type: 'bigint', comment: 'Run dates the offer was in' },
+        { name: 'active', type: 'boolean', comment: 'false once delisted (listing_history.delisted_on)' },
+        { name: 'delisted_on', type: 'date', comment: 'Run date it was delisted; NULL while active' },
+        {
+          name: 'days_on_market',
+          type: 'bigint',
+          comment: 'Days from first_seen to last_seen, both counted',
+        },
+        { name: 'price_changes', type: 'bigint', comment: 'Price changes so far (listing_history)' },
+      ],
+    ),
+    nullable: ['delisted_on'],
+  },
 };
 
 export const priceOutliers: SqlUseCase = {
@@ -183,6 +265,7 @@ export const priceModel: ModelUseCase = {
 /** Every use case, in the order they are run. This list is the allow-list for run arguments. */
 export const useCases: readonly UseCase[] = [
   marketStatsMonthly,
+  listingHistory,
   currentListings,
   priceOutliers,
   propertyClusters,
@@ -217,29 +300,94 @@ export function useCaseNamed(name: string, registered: readonly UseCase[] = useC
   return found;
 }
 
+/** What a use case's SQL is rendered with; the task that runs it finds them. */
+export interface UseCaseSqlParameters {
+  readonly runDate: string;
+  readonly runId: string;
+  /** `:previous_date`: the state partition an incremental use case goes on from; none: an empty state. */
+  readonly previousDate?: string | undefined;
+  /** `:delist_rules`: runs without an offer after which it is delisted, per source (default: the contracts'). */
+  readonly delistAfterDays?: Readonly<Record<string, number>>;
+  /** `:property_clusters`: the contracts the clustering takes its tolerances from (default: the registered ones). */
+  readonly sourceContracts?: readonly SourceContract[];
+}
+
+const isoDatePattern = /^\d{4}-\d{2}-\d{2}$/;
+
+const contractDelistRules: Readonly<Record<string, number>> = Object.fromEntries(
+  registeredSources.map((s) => [s.name, s.delistAfterDays]),
+);
+
+function delistRulesSql(rules: Readonly<Record<string, number>>): string {
+  const rows = Object.entries(rules).map(([source, days]) => {
+    if (!Number.isInteger(days) || days < 1)
+      throw new InternalError(`Bad delistAfterDays ${days} of ${source}`);
+    return `(${sqlString(source)}, ${days})`;
+  });
+  // A VALUES list needs a row: a source no rule names gets the default in the SQL anyway.
+  return `VALUES ${rows.length > 0 ? rows.join(', ') : `('', ${defaultDelistAfterDays})`}`;
+}
+
 /**
  * Fills the placeholders of a use case's SQL: `:property_clusters` with the clustering's common
- * table expressions, their tolerances taken from the source contracts (the registered ones
- * unless given), then `:run_date` and `:run_id`. Values are validated upstream and quoted here.
+ * table expressions (tolerances from the source contracts), then the values. Comments go first:
+ * one that names a placeholder must not take the clustering in with it. Values are validated
+ * upstream and quoted here.
  */
-export function renderUseCaseSql(
-  sql: string,
-  runDate: string,
-  runIdValue: string,
-  sourceContracts: readonly SourceContract[] = registeredSources,
-): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(runDate)) throw new InternalError(`Bad run date ${runDate}`);
-  // Comments go first: one that names a placeholder must not take the clustering in with it.
+export function renderUseCaseSql(sql: string, parameters: UseCaseSqlParameters): string {
+  const { runDate, runId: runIdValue, previousDate } = parameters;
+  if (!isoDatePattern.test(runDate)) throw new InternalError(`Bad run date ${runDate}`);
+  if (previousDate !== undefined && !(isoDatePattern.test(previousDate) && previousDate < runDate)) {
+    throw new InternalError(`Bad previous date ${previousDate} for the run date ${runDate}`);
+  }
   const statement = sql
     .split('\n')
     .filter((line) => !line.trimStart().startsWith('--'))
     .join('\n');
   const withClusters = statement.includes(propertyClustersPlaceholder)
-    ? statement.replaceAll(propertyClustersPlaceholder, propertyClusterCtes(sourceContracts))
+    ? statement.replaceAll(
+        propertyClustersPlaceholder,
+        propertyClusterCtes(parameters.sourceContracts ?? registeredSources),
+      )
     : statement;
   return withClusters
     .replaceAll(':run_date', sqlString(runDate))
     .replaceAll(':run_id', sqlString(runIdValue))
+    .replaceAll(
+      ':previous_date',
+      previousDate === undefined ? 'CAST(NULL AS VARCHAR)' : sqlString(previousDate),
+    )
+    .replaceAll(':delist_rules', delistRulesSql(parameters.delistAfterDays ?? contractDelistRules))
+    .replaceAll(':default_delist_after_days', String(defaultDelistAfterDays))
+    .replaceAll(':relist_window_days', String(relistWindowDays))
     .replace(/;\s*$/, '')
     .trim();
+}
+
+/**
+ * The SELECT a SQL use case runs for its parameters: its own SQL rendered, with the query of
+ * the use case it is built on (rendered for the same parameters) where it says `:<that name>`.
+ */
+export function renderUseCaseSelect(
+  useCase: SqlUseCase,
+  readSql: (useCase: SqlUseCase) => string,
+  parameters: UseCaseSqlParameters,
+): string {
+  const own = renderUseCaseSql(readSql(useCase), parameters);
+  const base = useCase.builtOn;
+  if (base === undefined) return own;
+  const placeholder = `:${base.name}`;
+  if (!own.includes(placeholder)) {
+    throw new InternalError(`${useCase.sqlFile} is built on ${base.name} but never says ${placeholder}`);
+  }
+  return own.replaceAll(placeholder, renderUseCaseSelect(base, readSql, parameters));
+}
+
+/**
+ * The table whose latest partition before the run date a use case's SQL goes on from: its own
+ * for an incremental use case, that of the one it is built on otherwise; none for the others.
+ */
+export function stateTableOf(useCase: SqlUseCase): TableDefinition | undefined {
+  if (useCase.incremental) return useCase.table;
+  return useCase.builtOn === undefined ? undefined : stateTableOf(useCase.builtOn);
 }

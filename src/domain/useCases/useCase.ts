@@ -13,8 +13,21 @@ export interface SqlUseCase {
   readonly table: TableDefinition;
   /** Tables the SQL reads (for lineage and least-privilege checks). */
   readonly reads: readonly string[];
-  /** File name under src/domain/useCases/sql/. Placeholders: :run_date, :run_id. */
+  /**
+   * File name under src/domain/useCases/sql/. Placeholders: :run_date, :run_id, and those of
+   * {@link UseCaseSqlParameters} the SQL needs (see renderUseCaseSql).
+   */
   readonly sqlFile: string;
+  /**
+   * The SQL reads its own table's latest partition before the run date (`:previous_date`) as
+   * the state it goes on from: the days have to run in order, each after the one before.
+   */
+  readonly incremental?: true;
+  /**
+   * A SQL use case whose query this one's SQL embeds where it says `:<its name>`, rendered for
+   * the same run date: a table derived from another without waiting for its partition.
+   */
+  readonly builtOn?: SqlUseCase;
 }
 
 /** A use case computed by a container job (a Fargate task in AWS, a child process locally). */
