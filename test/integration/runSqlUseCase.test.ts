@@ -93,8 +93,9 @@ describeWithMoto('the RunSqlUseCase Lambda task, wired from its environment, aga
     expect(more).toEqual([]);
     expect(sent?.workgroup).toBe('listings-test');
     expect(sent?.database).toBe('listings_test');
-    expect(sent?.query).toMatch(/^UNLOAD \(WITH offers AS/);
-    expect(sent?.query).toContain("WHERE dt = '2024-01-15'");
+    // the day's clustering comes first: market statistics count each property once
+    expect(sent?.query).toMatch(/^UNLOAD \(WITH property_cluster_tolerances AS/);
+    expect(sent?.query).toContain("dt = '2024-01-15'");
     expect(sent?.query).toContain(`'${runId}' AS run_id`);
     expect(sent?.query).toMatch(
       new RegExp(
