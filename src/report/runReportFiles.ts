@@ -9,7 +9,7 @@ import {
   readReasons,
   readVolumes,
   reportSql,
-  reportTables,
+  reportTableDefinitions,
   windowStart,
 } from '../domain/report/runReportData.ts';
 import { renderRunReportPage } from '../domain/report/runReportPage.ts';
@@ -60,11 +60,13 @@ export const reportDays = 30;
 /** Reads everything the report shows. */
 export async function gatherRunReport(source: ReportSource, options: ReportOptions): Promise<RunReportData> {
   const tables = new Set((await source.catalog.listTables()).map((t) => t.name));
-  const rowsOf = async (table: string, sql: string): Promise<readonly unknown[]> =>
-    tables.has(table) ? (await source.query(sql)).rows : [];
+  const rowsOf = async (
+    { name: table }: { readonly name: string },
+    sql: string,
+  ): Promise<readonly unknown[]> => (tables.has(table) ? (await source.query(sql)).rows : []);
   let date = options.date;
   if (date === undefined) {
-    const [newest] = await rowsOf(reportTables.volumes, reportSql.newestDay);
+    const [newest] = await rowsOf(reportTableDefinitions.volumes, reportSql.newestDay);
     const dt = (newest as { dt?: unknown } | undefined)?.dt;
     if (typeof dt !== 'string') {
       throw new NoRunsYetError(
@@ -74,7 +76,7 @@ export async function gatherRunReport(source: ReportSource, options: ReportOptio
     date = dt;
   }
   const since = windowStart(date, options.days);
-  const volumes = readVolumes(await rowsOf(reportTables.volumes, reportSql.volumes(since, date)));
+  const volumes = readVolumes(await rowsOf(reportTableDefinitions.volumes, reportSql.volumes(since, date)));
   const sourcesOfDay = [...new Set(volumes.filter((v) => v.dt === date).map((v) => v.source))].sort();
   return {
     date,
@@ -82,11 +84,15 @@ export async function gatherRunReport(source: ReportSource, options: ReportOptio
     lake: source.name,
     generatedAt: new Date().toISOString(),
     volumes,
-    rejectsByReason: readReasons(await rowsOf(reportTables.rejectsByReason, reportSql.rejectsByReason(date))),
-    pricePerSquareMeter: readPrices(
-      await rowsOf(reportTables.pricePerSquareMeter, reportSql.pricePerSquareMeter(date)),
+    rejectsByReason: readReasons(
+      await rowsOf(reportTableDefinitions.rejectsByReason, reportSql.rejectsByReason(date)),
     ),
-    modelMetrics: readModelMetrics(await rowsOf(reportTables.modelMetrics, reportSql.modelMetrics(date))),
+    pricePerSquareMeter: readPrices(
+      await rowsOf(reportTableDefinitions.pricePerSquareMeter, reportSql.pricePerSquareMeter(date)),
+    ),
+    modelMetrics: readModelMetrics(
+      await rowsOf(reportTableDefinitions.modelMetrics, reportSql.modelMetrics(date)),
+    ),
     loadPhases: tables.has('listings') ? await loadPhasesOf(source, sourcesOfDay, date) : [],
   };
 }

@@ -123,13 +123,6 @@ export const reportTableDefinitions = {
   modelMetrics: priceModelMetricsTable,
 } as const satisfies Record<string, TableDefinition>;
 
-export const reportTables = {
-  volumes: reportTableDefinitions.volumes.name,
-  rejectsByReason: reportTableDefinitions.rejectsByReason.name,
-  pricePerSquareMeter: reportTableDefinitions.pricePerSquareMeter.name,
-  modelMetrics: reportTableDefinitions.modelMetrics.name,
-} as const;
-
 // Engines answer numbers as numbers, strings or bigints: read them at the edge, once.
 const count = z.union([z.number(), z.bigint(), z.string()]).transform(Number);
 const measure = z.union([z.number(), z.string(), z.null()]).transform((v) => (v === null ? null : Number(v)));
