@@ -30,11 +30,19 @@ const everyLabel = { ticks: { autoSkip: false } };
 
 const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];
 
+/** The days and sources of the ledger's window, sorted, and the row of one source's day. */
+function volumeGrid(data: RunReportData) {
+  return {
+    days: unique(data.volumes.map((v) => v.dt)).sort(),
+    sources: unique(data.volumes.map((v) => v.source)).sort(),
+    dayOf: (source: string, dt: string) => data.volumes.find((v) => v.source === source && v.dt === dt),
+  };
+}
+
 function volumesChart(data: RunReportData): ReportChart {
-  const days = unique(data.volumes.map((v) => v.dt)).sort();
-  const sources = unique(data.volumes.map((v) => v.source)).sort();
+  const { days, sources, dayOf } = volumeGrid(data);
   const recordsOf = (source: string, dt: string, field: 'kept' | 'rejected'): number | null =>
-    data.volumes.find((v) => v.source === source && v.dt === dt)?.[field] ?? null;
+    dayOf(source, dt)?.[field] ?? null;
   return {
     id: 'volumes',
     title: 'Records per day and source',
@@ -73,11 +81,10 @@ function volumesChart(data: RunReportData): ReportChart {
 }
 
 function qualityChart(data: RunReportData): ReportChart {
-  const days = unique(data.volumes.map((v) => v.dt)).sort();
-  const sources = unique(data.volumes.map((v) => v.source)).sort();
+  const { days, sources, dayOf } = volumeGrid(data);
   const series = (source: string, pick: (share: number | null, limit: number | null) => number | null) =>
     days.map((dt) => {
-      const day = data.volumes.find((v) => v.source === source && v.dt === dt);
+      const day = dayOf(source, dt);
       return day ? pick(day.rejectedShare, day.qualityLimit) : null;
     });
   const percent = (share: number | null): number | null => (share === null ? null : share * 100);
