@@ -1,10 +1,9 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/adapters/jsonLogger.ts';
-import { rawPrefix } from '../../src/domain/lake/lakeLayout.ts';
 import { newRunId } from '../../src/domain/run/runId.ts';
 import { pricehubble } from '../../src/domain/sources/pricehubble.ts';
 import { defineSource } from '../../src/domain/sources/sourceContract.ts';
@@ -12,6 +11,7 @@ import { loadPartition } from '../../src/jobs/loader/loadPartition.ts';
 import { connectLake, type LakeConnection } from '../../src/runtime/lakeConnection.ts';
 import { offer } from '../support/contractRun.ts';
 import { queryCatalog } from '../support/lakeQuery.ts';
+import { landRawFile } from '../support/rawFiles.ts';
 
 /**
  * A source that exports its offers inside an object, one page of an API's answer per file:
@@ -38,11 +38,7 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function land(name: string, content: Buffer | string): Promise<void> {
-  const dir = rawPrefix(lake.zones, day);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, name), content);
-}
+const land = (name: string, content: Buffer | string): Promise<void> => landRawFile(lake, day, name, content);
 
 const load = () =>
   loadPartition(

@@ -12,6 +12,7 @@ import { loadPartition } from '../../src/jobs/loader/loadPartition.ts';
 import { connectLake, type LakeConnection } from '../../src/runtime/lakeConnection.ts';
 import { queryCatalog } from '../support/lakeQuery.ts';
 import { deadPid } from '../support/leaseScenarios.ts';
+import { landRawFile } from '../support/rawFiles.ts';
 import { expectedFromSample, sampleFiles } from '../support/sampleOracle.ts';
 
 const day = { source: 'pricehubble', dt: '2024-01-15' };
@@ -26,11 +27,7 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function land(name: string, content: Buffer | string): Promise<void> {
-  const dir = rawPrefix(lake.zones, day);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, name), content);
-}
+const land = (name: string, content: Buffer | string): Promise<void> => landRawFile(lake, day, name, content);
 
 function load(runId = newRunId(), log = silentLogger) {
   return loadPartition(
