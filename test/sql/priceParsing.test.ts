@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckdbSession } from '../../src/adapters/duckdb/duckdbSession.ts';
-import { priceMacro } from '../../src/domain/cleaning/priceParsing.ts';
+import { plainPricePattern, pricedSql, priceMacro } from '../../src/domain/cleaning/priceParsing.ts';
 import { sqlString } from '../../src/domain/sql/sqlLiteral.ts';
 import { sessionWithPriceMacros } from '../support/duckdb.ts';
 
@@ -124,9 +124,11 @@ interface Parsed {
 
 describe('price parsing', () => {
   let session: DuckdbSession;
+  // As the loader parses: the plain shortcut, and the full parser for the rest.
   const parse = async (raw: string | null): Promise<Parsed> => {
+    const text = raw === null ? 'NULL::VARCHAR' : sqlString(raw);
     const [row] = await session.all(
-      `SELECT p.price, p.currency, p.ambiguous FROM (SELECT ${priceMacro}(${raw === null ? 'NULL' : sqlString(raw)}) AS p)`,
+      `SELECT price, currency, price_ambiguous AS ambiguous FROM (${pricedSql(`(SELECT ${text} AS t)`, 't')})`,
     );
     return row as unknown as Parsed;
   };
@@ -158,11 +160,122 @@ describe('price parsing', () => {
     const all = [...cases.map(([raw]) => raw), ...ambiguous];
     const values = all.map((raw) => `(${sqlString(raw)})`).join(', ');
     const rows = await session.all(
-      `SELECT p.price, p.ambiguous FROM (SELECT ${priceMacro}(raw) AS p FROM (VALUES ${values}) AS t(raw))`,
+      `SELECT price, price_ambiguous AS ambiguous FROM (${pricedSql(`(VALUES ${values}) AS t(raw)`, 'raw')})`,
     );
     expect(rows.map((r) => [r.price, r.ambiguous])).toEqual([
       ...cases.map(([, price]) => [price, false]),
       ...ambiguous.map(() => [null, true]),
     ]);
+  });
+});
+
+/** Texts built from the pieces prices are written with, plain and not, from a fixed seed. */
+function fuzzedPrices(count: number, seed: number): string[] {
+  let state = seed;
+  const random = (): number => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const maybe = (text: string, odds = 0.5): string => (random() < odds ? text : '');
+  const separators = [' ', "'", '’', nbsp, narrowNbsp, '.', ','];
+  const number = (): string => {
+    const digits = Array.from({ length: 1 + Math.floor(random() * 16) }, () =>
+      pick('0123456789'.split('')),
+    ).join('');
+    let text = digits;
+    if (random() < 0.6) {
+      // grouped by three from the right, with one separator or a random one per group
+      const separator = pick(separators);
+      const groups: string[] = [];
+      for (let end = digits.length; end > 0; end -= 3)
+        groups.unshift(digits.slice(Math.max(0, end - 3), end));
+      text = groups
+        .map((g, i) => (i === 0 ? g : `${random() < 0.9 ? separator : pick(separators)}${g}`))
+        .join('');
+    }
+    return text + maybe(`${pick(['.', ','])}${'5'.repeat(1 + Math.floor(random() * 4))}`, 0.4);
+  };
+  const texts: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const currency = pick(['CHF', 'chf', '€', 'EUR', 'eur', 'Fr.', 'SFr.', '$', '£', '']);
+    const before = random() < 0.5;
+    texts.push(
+      maybe(pick(['Prix: ', 'Loyer:', 'preis : ', 'Kaufpreis ', 'Heure: ', 'dès ']), 0.3) +
+        maybe(pick(['-', '− ']), 0.05) +
+        (before ? `${currency}${maybe(' ')}` : '') +
+        number() +
+        maybe(pick(['k', ' M', ' Mio.', ' m²']), 0.1) +
+        maybe(pick([' - ', '–', ' bis ', ' to ']) + number(), 0.05) +
+        (before ? '' : `${maybe(' ')}${currency}`) +
+        maybe(pick(['/mo', '/mo.', '.-', '.–', '.—', ' - négociable', '/Monat']), 0.3),
+    );
+  }
+  return texts;
+}
+
+describe('the plain shortcut', () => {
+  let session: DuckdbSession;
+  beforeAll(async () => {
+    session = await sessionWithPriceMacros();
+  });
+  afterAll(() => session.close());
+
+  /** Texts where the shortcut's answer differs from the full parser's, and how many were plain. */
+  const compare = async (texts: readonly string[]): Promise<{ differ: unknown[]; plain: number }> => {
+    const values = texts.map((text) => `(${sqlString(text)})`).join(', ');
+    const relation = `(VALUES ${values}) AS t(raw)`;
+    const differ = await session.all(`
+      SELECT * FROM (
+        SELECT raw, ${priceMacro}(raw) AS by_parser,
+               {'price': price, 'currency': currency, 'ambiguous': price_ambiguous} AS by_loader
+        FROM (${pricedSql(relation, 'raw')}))
+      WHERE by_parser IS DISTINCT FROM by_loader`);
+    const [counted] = await session.all(
+      `SELECT count(*) FILTER (regexp_full_match(raw, ${sqlString(plainPricePattern)})) AS plain FROM ${relation}`,
+    );
+    return { differ, plain: Number(counted?.plain) };
+  };
+
+  it('answers as the full parser does for every case above', async () => {
+    const { differ, plain } = await compare([
+      ...cases.map(([raw]) => raw),
+      ...ambiguous,
+      ...notRanges.map(([raw]) => raw),
+    ]);
+    expect(differ).toEqual([]);
+    expect(plain).toBeGreaterThan(20);
+  });
+
+  it('answers as the full parser does for 20,000 fuzzed texts, most of them plain', async () => {
+    const { differ, plain } = await compare(fuzzedPrices(20_000, 11));
+    expect(differ).toEqual([]);
+    expect(plain).toBeGreaterThan(5_000);
+  });
+
+  it.each([
+    '530 000€/mo.',
+    '530000.0€/mo',
+    'Loyer: 3741€/mo',
+    "CHF 1'250'000.–",
+    '1’250’000.-',
+    `Prix: 450${nbsp}000 €`,
+    '€ 1.488.900,00',
+    '1,250,000.50 EUR',
+    '530000',
+  ])('takes %j as plain (so the common spellings skip the full parser)', (raw) => {
+    expect(new RegExp(`^(?:${plainPricePattern.replace('(?i)', '')})$`, 'iu').test(raw)).toBe(true);
+  });
+
+  it.each([
+    '1.250',
+    '1,250',
+    'CHF -1’250’000',
+    '450k',
+    '1 234 567 890 123 456',
+    'CHF 890 000 - 950 000',
+    'Heure: 100',
+  ])('leaves %j to the full parser', (raw) => {
+    expect(new RegExp(`^(?:${plainPricePattern.replace('(?i)', '')})$`, 'iu').test(raw)).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import { parquetCopySql } from '../sql/parquetCopy.ts';
 import { sqlFile, sqlFileList, sqlIdentifier, sqlString } from '../sql/sqlLiteral.ts';
 import { listingsRejectedTable, listingsTable } from '../tables/tableSchema.ts';
 import { sqlTrimWhiteSpace } from '../text/whiteSpace.ts';
-import { priceMacro } from './priceParsing.ts';
+import { pricedSql } from './priceParsing.ts';
 import type { ReasonCode } from './reasonCodes.ts';
 
 /**
@@ -139,14 +139,10 @@ SELECT *, list_filter([
         ${reasons}
       ], r -> r IS NOT NULL) AS reasons
 FROM (
-  SELECT * EXCLUDE (parsed_price),
-         parsed_price.price AS price,
-         parsed_price.currency AS currency,
-         parsed_price.ambiguous AS price_ambiguous,
-         CASE WHEN parsed_price.price > 0 AND living_area > 0 THEN parsed_price.price / living_area END
-           AS price_per_square_meter
-  FROM (
-    SELECT object_index, record_number, raw, is_object,
+  SELECT * EXCLUDE (raw_price),
+         CASE WHEN price > 0 AND living_area > 0 THEN price / living_area END AS price_per_square_meter
+  FROM (${pricedSql(
+    `(SELECT object_index, record_number, raw, is_object, raw_price,
            nullif(id, '') AS id,
            nullif(raw_price, '') AS price_text,
            nullif(living_area, '') AS area_text,
@@ -154,7 +150,6 @@ FROM (
            lower(property_type) AS property_type,
            nullif(municipality, '') AS municipality,
            nullif(scraping_date, '') AS date_text,
-           ${priceMacro}(raw_price) AS parsed_price,
            -- '84', '84.5', '84,5', '84 m²'. Most areas are plain numbers: a cast reads them, and
            -- only the others pay for the pattern (a CASE; coalesce would evaluate both).
            list_transform([TRY_CAST(living_area AS DOUBLE)], a -> CASE WHEN a IS NOT NULL THEN a
@@ -164,7 +159,9 @@ FROM (
                 THEN TRY_CAST(scraping_date AS DATE) END AS scraping_date
     FROM (SELECT object_index, record_number, raw, is_object,
            ${trimmed}
-          FROM ${fields})))`;
+          FROM ${fields}))`,
+    'raw_price',
+  )}))`;
 }
 
 /**
