@@ -36,9 +36,13 @@ const sqlClass = (() => {
 /**
  * SQL that trims white space from both ends of a VARCHAR expression (NULL stays NULL). One
  * regular expression with both anchors measured about as fast as `trim()` on generated offers.
+ * Most values have none: a match (a DFA, no rewrite) picks the ones that do, and only those
+ * are rewritten (measured 0.95 s instead of 1.2 s of CPU for six fields of 2M records).
+ * `expression` should be a column: it appears three times.
  */
 export function sqlTrimWhiteSpace(expression: string): string {
-  return `regexp_replace(${expression}, '^${sqlClass}+|${sqlClass}+$', '', 'g')`;
+  const ends = `'^${sqlClass}+|${sqlClass}+$'`;
+  return `CASE WHEN regexp_matches(${expression}, ${ends}) THEN regexp_replace(${expression}, ${ends}, '', 'g') ELSE ${expression} END`;
 }
 
 /**
