@@ -60,6 +60,7 @@ export async function runDemo(lake: string, workDir: string, log: Logger): Promi
       `  ${etl} query${lakeFlag} "SELECT * FROM listings LIMIT 10"`,
       `  ${etl} query${lakeFlag} "SELECT reasons, raw_record FROM listings_rejected LIMIT 10"`,
       `  ${etl} query${lakeFlag} --format json "SELECT reason, count(*) AS n FROM listings_rejected, unnest(reasons) AS t(reason) GROUP BY reason"`,
+      `  ${etl} report${lakeFlag} --date ${demoDate} --out /tmp/run-report.html   # charts of the day, one HTML file`,
       `  ${etl} generate --rows 100000 --out /tmp/offers.jsonl.gz && ${etl} run --input /tmp/offers.jsonl.gz --date 2024-01-16${lakeFlag}`,
       '',
     ].join('\n'),

@@ -153,6 +153,27 @@ describe('etl run and query', () => {
   });
 });
 
+describe('etl demo', () => {
+  it('prints next steps that run as printed, the run report among them', async () => {
+    const lake = join(work, 'demo lake');
+    const demo = await etl(['demo', '--lake', lake]);
+    expect(demo.code, demo.stderr).toBe(0);
+    const tries = demo.stdout
+      .slice(demo.stdout.indexOf('Try:'))
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim())
+      .filter((line) => line.startsWith('npm run'));
+    expect(tries.some((line) => line.includes(' report '))).toBe(true);
+    // the generate suggestion lands 100,000 offers: the other tests cover generate and run
+    for (const line of tries.filter((l) => !l.includes(' generate '))) {
+      const tried = await shell(line.replace('/tmp/run-report.html', join(work, 'demo-report.html')));
+      expect(tried.code, `${line}\n${tried.stderr}`).toBe(0);
+    }
+    expect((await readFile(join(work, 'demo-report.html'), 'utf8')).startsWith('<!doctype html>')).toBe(true);
+  });
+});
+
 describe('etl generate', () => {
   it('writes deterministic messy JSON Lines, gzipped on request', async () => {
     const a = join(work, 'a.jsonl.gz');
