@@ -87,6 +87,62 @@ describe('the price model use case', () => {
     expect(Number(zug?.p)).toBeCloseTo(mean + (zugTrain * (6000 - mean)) / (zugTrain + 5), 9);
   });
 
+  it('fits one model per currency: prices in two currencies never share a line', async () => {
+    // CHF: 9000 − 1000 · ln(area); EUR: 3000 − 200 · ln(area); same municipality, same areas
+    const rows = ['CHF', 'EUR'].flatMap((currency) =>
+      Array.from({ length: 60 }, (_, i) => {
+        const area = 40 + i * 3;
+        const ppsqm = currency === 'CHF' ? 9000 - 1000 * Math.log(area) : 3000 - 200 * Math.log(area);
+        return listing(`${currency}${i}`, 'Basel', ppsqm, {
+          living_area: area,
+          price: ppsqm * area,
+          currency,
+        });
+      }),
+    );
+    await publishListings(lake, 'pricehubble', '2024-01-15', rows);
+    const summary = await runPriceModel(
+      { runId: 'run-1', dt: '2024-01-15' },
+      { ...lake, log: silentLogger, workDir: join(root, 'work') },
+    );
+    expect(summary.models.map((m) => [m.currency, m.propertyType])).toEqual([
+      ['CHF', 'apartment'],
+      ['EUR', 'apartment'],
+    ]);
+    const [chf, eur] = summary.models;
+    expect(chf?.intercept).toBeCloseTo(9000, 6);
+    expect(chf?.slope).toBeCloseTo(-1000, 6);
+    expect(eur?.intercept).toBeCloseTo(3000, 6);
+    expect(eur?.slope).toBeCloseTo(-200, 6);
+    expect(await query('SELECT currency, property_type FROM price_model_metrics ORDER BY currency')).toEqual([
+      { currency: 'CHF', property_type: 'apartment' },
+      { currency: 'EUR', property_type: 'apartment' },
+    ]);
+    const errors = await query(`SELECT currency, count(*) AS n,
+        max(abs(price_per_square_meter - predicted_price_per_square_meter)) AS error
+      FROM price_model_predictions GROUP BY currency ORDER BY currency`);
+    expect(errors.map((e) => [e.currency, e.n])).toEqual([
+      ['CHF', 60],
+      ['EUR', 60],
+    ]);
+    for (const e of errors) expect(Number(e.error)).toBeLessThan(1e-6);
+  });
+
+  it('models listings written before the currency column as of unknown currency', async () => {
+    const rows = Array.from({ length: 20 }, (_, i) => listing(`o${i}`, 'Bern', 5000));
+    await publishListings(lake, 'pricehubble', '2024-01-15', rows, { without: ['currency'] });
+    const summary = await runPriceModel(
+      { runId: 'run-1', dt: '2024-01-15' },
+      { ...lake, log: silentLogger, workDir: join(root, 'work') },
+    );
+    expect(summary.models.map((m) => [m.currency, m.propertyType, m.intercept])).toEqual([
+      ['unknown', 'apartment', 5000],
+    ]);
+    expect(await query('SELECT DISTINCT currency FROM price_model_predictions')).toEqual([
+      { currency: 'unknown' },
+    ]);
+  });
+
   it('fails clearly when the day has no published listings', async () => {
     await expect(
       runPriceModel(

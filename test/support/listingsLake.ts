@@ -26,12 +26,16 @@ export interface ListingRow {
   living_area: number;
 }
 
-/** Writes `listings` rows as one published partition, as the loader would have. */
+/**
+ * Writes `listings` rows as one published partition, as the loader would have; `without`
+ * leaves columns out of the file, as a loader from before they existed wrote it.
+ */
 export async function publishListings(
   lake: LakeConnection,
   source: string,
   dt: string,
   rows: readonly ListingRow[],
+  options: { without?: readonly string[] } = {},
 ) {
   const location = runPrefix(lake.zones, listingsTable, { source, dt }, `test-${dt}`);
   await mkdir(location, { recursive: true });
@@ -58,7 +62,7 @@ export async function publishListings(
   const session = await DuckdbSession.open();
   try {
     await session.run(
-      `COPY (SELECT * FROM (VALUES ${values}) AS t(${columns})) TO ${sqlString(`${location}part.parquet`)} (FORMAT parquet)`,
+      `COPY (SELECT * ${options.without?.length ? `EXCLUDE (${options.without.join(', ')})` : ''} FROM (VALUES ${values}) AS t(${columns})) TO ${sqlString(`${location}part.parquet`)} (FORMAT parquet)`,
     );
   } finally {
     session.close();

@@ -163,8 +163,12 @@ describe('the run report data', () => {
       },
     ]);
     expect(
-      readModelMetrics([{ property_type: 'house', test_offers: 4n, mae: 1, rmse: 2, mape: 0.1, r2: null }]),
-    ).toEqual([{ propertyType: 'house', testOffers: 4, mae: 1, rmse: 2, mape: 0.1, r2: null }]);
+      readModelMetrics([
+        { currency: 'CHF', property_type: 'house', test_offers: 4n, mae: 1, rmse: 2, mape: 0.1, r2: null },
+      ]),
+    ).toEqual([
+      { currency: 'CHF', propertyType: 'house', testOffers: 4, mae: 1, rmse: 2, mape: 0.1, r2: null },
+    ]);
   });
 
   it('refuses a row or manifest it does not understand, by field', () => {

@@ -40,6 +40,8 @@ export interface MunicipalityPrice {
 }
 
 export interface ModelMetrics {
+  /** The model's currency: one model per currency and property type. */
+  readonly currency: string;
   readonly propertyType: string;
   readonly testOffers: number;
   readonly mae: number | null;
@@ -109,10 +111,10 @@ GROUP BY municipality, coalesce(currency, 'unknown')
 ORDER BY offers DESC, municipality, currency
 LIMIT ${municipalitiesShown}`,
   modelMetrics: (date: string): string => `
-SELECT property_type, test_offers, mae, rmse, mape, r2
+SELECT coalesce(currency, 'unknown') AS currency, property_type, test_offers, mae, rmse, mape, r2
 FROM price_model_metrics
 WHERE dt = ${sqlString(date)}
-ORDER BY property_type`,
+ORDER BY currency, property_type`,
 } as const;
 
 /** The tables each part of the report reads: a part whose table does not exist yet is empty. */
@@ -176,6 +178,7 @@ export const readPrices = (rows: readonly unknown[]): MunicipalityPrice[] =>
   });
 
 const metricsRow = z.object({
+  currency: z.string(),
   property_type: z.string(),
   test_offers: count,
   mae: measure,
@@ -187,6 +190,7 @@ export const readModelMetrics = (rows: readonly unknown[]): ModelMetrics[] =>
   rows.map((row) => {
     const r = metricsRow.parse(row);
     return {
+      currency: r.currency,
       propertyType: r.property_type,
       testOffers: r.test_offers,
       mae: r.mae,

@@ -193,7 +193,7 @@ function modelChart(data: RunReportData): ReportChart {
     id: 'model',
     title: `Price model error on ${data.date}`,
     caption:
-      'Mean absolute and root mean squared error of the price per m², on the offers held back from fitting.',
+      'Mean absolute and root mean squared error of the price per m², on the offers held back from fitting: one model per property type and currency.',
     empty: `The price model has no metrics for ${data.date}.`,
     config:
       rows.length === 0
@@ -201,7 +201,7 @@ function modelChart(data: RunReportData): ReportChart {
         : {
             type: 'bar',
             data: {
-              labels: rows.map((r) => r.propertyType),
+              labels: rows.map((r) => `${r.propertyType} (${r.currency})`),
               datasets: [
                 { label: 'MAE', backgroundColor: colorOf(0), data: rows.map((r) => r.mae) },
                 { label: 'RMSE', backgroundColor: colorOf(2), data: rows.map((r) => r.rmse) },

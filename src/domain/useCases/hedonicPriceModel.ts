@@ -1,6 +1,6 @@
 import { PipelineError } from '../errors/pipelineError.ts';
 /**
- * A hedonic price model of price per m²: per property type, a line in the logarithm of the
+ * A hedonic price model of price per m²: per currency and property type, a line in the logarithm of the
  * living area, plus a municipality effect where the municipality has data. The effect is the
  * municipality's mean residual shrunk towards zero by `shrinkage` pseudo-offers, so a
  * municipality with two offers moves the estimate a little and one with two hundred moves it

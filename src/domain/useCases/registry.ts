@@ -228,6 +228,7 @@ export const priceModelPredictionsTable: TableDefinition = resultTable(
   [
     { name: 'source', type: 'string', comment: 'Source the offer came from' },
     { name: 'id', type: 'string', comment: 'Offer id' },
+    { name: 'currency', type: 'string', comment: 'Currency of the price (one model per currency and type)' },
     { name: 'property_type', type: 'string', comment: 'apartment or house (one model each)' },
     { name: 'municipality', type: 'string', comment: 'Municipality' },
     { name: 'living_area', type: 'double', comment: 'Living area in m²' },
@@ -238,25 +239,31 @@ export const priceModelPredictionsTable: TableDefinition = resultTable(
 );
 
 export const priceModelMetricsTable: TableDefinition = {
-  ...resultTable('price_model_metrics', 'Fit and held-back error of the hedonic model per property type', [
-    { name: 'property_type', type: 'string', comment: 'apartment or house' },
-    { name: 'train_offers', type: 'bigint', comment: 'Offers the model was fitted on' },
-    { name: 'test_offers', type: 'bigint', comment: 'Held-back offers it was evaluated on' },
-    { name: 'intercept', type: 'double', comment: 'Price per m² at ln(area) = 0' },
-    { name: 'slope', type: 'double', comment: 'Change of price per m² per unit of ln(area)' },
-    { name: 'municipalities', type: 'bigint', comment: 'Municipalities with an effect' },
-    { name: 'mae', type: 'double', comment: 'Mean absolute error on held-back offers' },
-    { name: 'rmse', type: 'double', comment: 'Root mean squared error on held-back offers' },
-    { name: 'mape', type: 'double', comment: 'Mean absolute percentage error (fraction)' },
-    { name: 'r2', type: 'double', comment: 'R² on held-back offers (null without spread)' },
-  ]),
+  ...resultTable(
+    'price_model_metrics',
+    'Fit and held-back error of the hedonic model per currency and property type',
+    [
+      { name: 'currency', type: 'string', comment: 'Currency of the prices the model was fitted on' },
+      { name: 'property_type', type: 'string', comment: 'apartment or house' },
+      { name: 'train_offers', type: 'bigint', comment: 'Offers the model was fitted on' },
+      { name: 'test_offers', type: 'bigint', comment: 'Held-back offers it was evaluated on' },
+      { name: 'intercept', type: 'double', comment: 'Price per m² at ln(area) = 0' },
+      { name: 'slope', type: 'double', comment: 'Change of price per m² per unit of ln(area)' },
+      { name: 'municipalities', type: 'bigint', comment: 'Municipalities with an effect' },
+      { name: 'mae', type: 'double', comment: 'Mean absolute error on held-back offers' },
+      { name: 'rmse', type: 'double', comment: 'Root mean squared error on held-back offers' },
+      { name: 'mape', type: 'double', comment: 'Mean absolute percentage error (fraction)' },
+      { name: 'r2', type: 'double', comment: 'R² on held-back offers (null without spread)' },
+    ],
+  ),
   nullable: ['mae', 'rmse', 'mape', 'r2'],
 };
 
 export const priceModel: ModelUseCase = {
   kind: 'model',
   name: 'price_model',
-  description: 'Hedonic price model per property type: price per m² from living area and municipality',
+  description:
+    'Hedonic price model per currency and property type: price per m² from living area and municipality',
   reads: ['listings'],
   tables: [priceModelPredictionsTable, priceModelMetricsTable],
   container: 'priceModel',

@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DuckdbSession } from '../../adapters/duckdb/duckdbSession.ts';
+import { unknownCurrency } from '../../domain/cleaning/priceParsing.ts';
 import { PipelineError } from '../../domain/errors/pipelineError.ts';
 import { runDataFile } from '../../domain/lake/lakeLayout.ts';
 import { emptyRowsSql } from '../../domain/sql/emptyRows.ts';
@@ -26,7 +27,8 @@ export interface ModelSummary {
   readonly runId: string;
   readonly dt: string;
   readonly offers: number;
-  readonly models: readonly (LineFit & ModelMetrics & { propertyType: string; trainOffers: number })[];
+  readonly models: readonly (LineFit &
+    ModelMetrics & { currency: string; propertyType: string; trainOffers: number })[];
   readonly published: readonly { table: string; location: string }[];
   /** Why there is no model, when there is none. */
   readonly note?: string;
@@ -34,6 +36,21 @@ export interface ModelSummary {
 
 export class NoListingsError extends PipelineError {
   override readonly name = 'NoListingsError';
+}
+
+/**
+ * A downloaded listings file as rows with a `currency`: files written before the column
+ * existed read as `unknown`, as the lake's views answer for them.
+ */
+async function listingsRelation(
+  session: DuckdbSession,
+  file: { path: string; source: string },
+): Promise<string> {
+  const columns = await session.all(`SELECT name FROM parquet_schema(${sqlFile(file.path)})`);
+  const rows = columns.some((c) => c.name === 'currency')
+    ? `* REPLACE (coalesce(currency, ${sqlString(unknownCurrency)}) AS currency)`
+    : `*, ${sqlString(unknownCurrency)} AS currency`;
+  return `SELECT ${rows}, ${sqlString(file.source)} AS source FROM read_parquet(${sqlFile(file.path)})`;
 }
 
 /** Downloads every Parquet object of the day's published `listings` partitions, with its source. */
@@ -77,7 +94,7 @@ function parquetOutput(
 
 /**
  * The hedonic price model use case (see src/domain/useCases/hedonicPriceModel.ts): fits one
- * model per property type on 4/5 of the day's offers, predicts every offer, evaluates on the
+ * model per currency and property type on 4/5 of the day's offers, predicts every offer, evaluates on the
  * held-back fifth, and publishes predictions and metrics like every other table. All row
  * work is SQL in DuckDB; only the per-type sums cross into JS.
  */
@@ -103,22 +120,23 @@ export async function runPriceModel(
     const offersFile = join(work, 'offers.parquet');
     await session.run(
       parquetCopySql(
-        `SELECT source, id, property_type, municipality, living_area, price_per_square_meter AS ppsqm,
+        `SELECT source, id, currency, property_type, municipality, living_area, price_per_square_meter AS ppsqm,
              ln(living_area) AS x,
              CASE WHEN CAST(('0x' || substr(md5(source || '/' || id), 1, 8)) AS BIGINT) % ${holdoutBuckets} = 0
                   THEN 'test' ELSE 'train' END AS split
-      FROM (${files
-        .map((f) => `SELECT *, ${sqlString(f.source)} AS source FROM read_parquet(${sqlFile(f.path)})`)
-        .join(' UNION ALL ')})`,
+      FROM (${(await Promise.all(files.map((f) => listingsRelation(session, f)))).join(' UNION ALL ')})`,
         offersFile,
         'lz4_raw',
       ),
     );
     await session.run(`CREATE VIEW offers AS SELECT * FROM read_parquet(${sqlFile(offersFile)})`);
-    const sums = await session.all(`SELECT property_type, count(*) AS n, sum(x) AS sum_x, sum(ppsqm) AS sum_y,
+    // One model per currency and property type: prices in two currencies are not one scale.
+    const sums =
+      await session.all(`SELECT currency, property_type, count(*) AS n, sum(x) AS sum_x, sum(ppsqm) AS sum_y,
         sum(x * x) AS sum_xx, sum(x * ppsqm) AS sum_xy
-      FROM offers WHERE split = 'train' GROUP BY property_type ORDER BY property_type`);
+      FROM offers WHERE split = 'train' GROUP BY currency, property_type ORDER BY currency, property_type`);
     const lines = sums.map((s) => ({
+      currency: String(s.currency),
       propertyType: String(s.property_type),
       trainOffers: Number(s.n),
       ...fitLine({
@@ -164,27 +182,37 @@ export async function runPriceModel(
     }
     await session.run(
       `CREATE TABLE lines AS SELECT * FROM (VALUES ${lines
-        .map((l) => `(${sqlString(l.propertyType)}, ${l.intercept}::DOUBLE, ${l.slope}::DOUBLE)`)
-        .join(', ')}) AS t(property_type, intercept, slope)`,
+        .map(
+          (l) =>
+            `(${sqlString(l.currency)}, ${sqlString(l.propertyType)}, ${l.intercept}::DOUBLE, ${l.slope}::DOUBLE)`,
+        )
+        .join(', ')}) AS t(currency, property_type, intercept, slope)`,
     );
+    const sameModel = (a: string, b: string): string =>
+      `${a}.currency = ${b}.currency AND ${a}.property_type = ${b}.property_type`;
     await session.run(`CREATE TABLE effects AS
-      SELECT o.property_type, o.municipality,
+      SELECT o.currency, o.property_type, o.municipality,
              sum(o.ppsqm - (l.intercept + l.slope * o.x)) / (count(*) + ${municipalityShrinkage}) AS effect
-      FROM offers o JOIN lines l ON o.property_type = l.property_type
-      WHERE o.split = 'train' GROUP BY o.property_type, o.municipality`);
+      FROM offers o JOIN lines l ON ${sameModel('o', 'l')}
+      WHERE o.split = 'train' GROUP BY o.currency, o.property_type, o.municipality`);
     await session.run(`CREATE VIEW predictions AS
-      SELECT o.source, o.id, o.property_type, o.municipality, o.living_area, o.ppsqm AS price_per_square_meter,
+      SELECT o.source, o.id, o.currency, o.property_type, o.municipality, o.living_area,
+             o.ppsqm AS price_per_square_meter,
              l.intercept + l.slope * o.x + coalesce(e.effect, 0) AS predicted_price_per_square_meter, o.split
-      FROM offers o JOIN lines l ON o.property_type = l.property_type
-      LEFT JOIN effects e ON e.property_type = o.property_type AND e.municipality = o.municipality`);
-    const errorSums = await session.all(`SELECT property_type, count(*) AS n,
+      FROM offers o JOIN lines l ON ${sameModel('o', 'l')}
+      LEFT JOIN effects e ON ${sameModel('e', 'o')} AND e.municipality = o.municipality`);
+    const errorSums = await session.all(`SELECT currency, property_type, count(*) AS n,
         sum(abs(price_per_square_meter - predicted_price_per_square_meter)) AS sum_abs,
         sum(pow(price_per_square_meter - predicted_price_per_square_meter, 2)) AS sum_sq,
         sum(abs(price_per_square_meter - predicted_price_per_square_meter) / price_per_square_meter) AS sum_pct,
         sum(price_per_square_meter) AS sum_actual, sum(pow(price_per_square_meter, 2)) AS sum_actual_sq
-      FROM predictions WHERE split = 'test' GROUP BY property_type`);
+      FROM predictions WHERE split = 'test' GROUP BY currency, property_type`);
+    const ofLine =
+      (line: { currency: string; propertyType: string }) =>
+      (row: Record<string, unknown>): boolean =>
+        row.currency === line.currency && row.property_type === line.propertyType;
     const models = lines.map((line) => {
-      const e = errorSums.find((s) => s.property_type === line.propertyType);
+      const e = errorSums.find(ofLine(line));
       return {
         ...line,
         ...metricsFrom({
@@ -198,14 +226,14 @@ export async function runPriceModel(
       };
     });
     const municipalities = await session.all(
-      'SELECT property_type, count(*) AS n FROM effects GROUP BY property_type',
+      'SELECT currency, property_type, count(*) AS n FROM effects GROUP BY currency, property_type',
     );
     const number = (value: number | null): string =>
       value === null || Number.isNaN(value) ? 'NULL' : `${value}`;
     const metricsRows = models
       .map((m) => {
-        const withEffect = Number(municipalities.find((r) => r.property_type === m.propertyType)?.n ?? 0);
-        return `(${sqlString(m.propertyType)}, ${m.trainOffers}::BIGINT, ${m.n}::BIGINT, ${m.intercept}::DOUBLE, ${m.slope}::DOUBLE,
+        const withEffect = Number(municipalities.find(ofLine(m))?.n ?? 0);
+        return `(${sqlString(m.currency)}, ${sqlString(m.propertyType)}, ${m.trainOffers}::BIGINT, ${m.n}::BIGINT, ${m.intercept}::DOUBLE, ${m.slope}::DOUBLE,
           ${withEffect}::BIGINT, ${number(m.mae)}::DOUBLE, ${number(m.rmse)}::DOUBLE, ${number(m.mape)}::DOUBLE,
           ${number(m.r2)}::DOUBLE, ${sqlString(runId)})`;
       })
@@ -216,7 +244,7 @@ export async function runPriceModel(
         ports,
         session,
         priceModelPredictionsTable,
-        `SELECT source, id, property_type, municipality, living_area, price_per_square_meter,
+        `SELECT source, id, currency, property_type, municipality, living_area, price_per_square_meter,
                 predicted_price_per_square_meter, split, ${sqlString(runId)} AS run_id FROM predictions ORDER BY source, id`,
         join(work, 'predictions.parquet'),
         values,
@@ -232,7 +260,7 @@ export async function runPriceModel(
     ]);
     const [offers] = await session.all('SELECT count(*) AS n FROM offers');
     log.info('price model published', {
-      models: models.map((m) => ({ type: m.propertyType, mae: m.mae, r2: m.r2 })),
+      models: models.map((m) => ({ currency: m.currency, type: m.propertyType, mae: m.mae, r2: m.r2 })),
     });
     return {
       runId,
