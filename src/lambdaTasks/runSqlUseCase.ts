@@ -26,6 +26,11 @@ export interface RunSqlUseCasePorts {
   /** The use case's SQL text (its file, beside the bundle in AWS). */
   readonly readSql: (useCase: SqlUseCase) => string;
   readonly log: Logger;
+  /**
+   * The task's cancellation (locally: its state timed out or its execution ended): the query is
+   * stopped and the publish refused. None in AWS, where a Lambda runs until its own timeout.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** An item of the Map over use cases: names and a date, never SQL. */
@@ -60,7 +65,8 @@ export async function runSqlUseCaseTask(
     {
       table: useCase.table,
       values: { dt: run.dt },
-      write: (location) => ports.queryEngine.unload(select, location),
+      write: (location) =>
+        ports.queryEngine.unload(select, location, ports.signal ? { signal: ports.signal } : {}),
     },
   ]);
   ports.log.info('use case published', { runId: run.runId, useCase: useCase.name, dt: run.dt });

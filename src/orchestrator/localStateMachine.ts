@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { constants as osConstants } from 'node:os';
 import { StateMachine } from 'aws-local-stepfunctions';
@@ -17,10 +17,13 @@ import { recordFailureTask } from '../lambdaTasks/recordFailure.ts';
 import { reviewLoadsTask } from '../lambdaTasks/reviewLoads.ts';
 import { runSqlUseCaseTask } from '../lambdaTasks/runSqlUseCase.ts';
 import { summarizeTask } from '../lambdaTasks/summarize.ts';
+import { cancellationReason } from '../ports/taskCancellation.ts';
 import type { LakeConnection } from '../runtime/lakeConnection.ts';
 import { type LocalPipelinePorts, localContainerEnvironment } from '../runtime/localRuntime.ts';
+import { cancellablePorts } from './cancellablePorts.ts';
 import { containerBundle } from './esbuildBundles.ts';
 import { isValidatedDefinition } from './localDefinition.ts';
+import { type LocalTaskHandler, RunningTasks } from './runningTasks.ts';
 
 /*
  * aws-local-stepfunctions 3 uses Promise.withResolvers (Node 22). On Node 20 every Task would
@@ -44,7 +47,6 @@ if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function'
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type TaskHandler = (input: Json) => Promise<Json>;
 
 export class UnmappedTaskError extends PipelineError {
   override readonly name = 'UnmappedTaskError';
@@ -76,13 +78,15 @@ export interface LocalExecutionOptions {
   readonly workDir: string;
   readonly duckdbMemoryLimit: string;
   /** Replaces handlers (tests make a stage fail this way). */
-  readonly handlerOverrides?: Partial<Record<string, TaskHandler>>;
+  readonly handlerOverrides?: Partial<Record<string, LocalTaskHandler>>;
   /** The use cases the definition was built with; default: the registry's. */
   readonly useCases?: readonly UseCase[];
   /** Where running tasks report progress (the CLI's live lines). */
   readonly onProgress?: (progress: TaskProgress) => void;
   /** How often containers report it (default: every second); tests ask for more often. */
   readonly progressIntervalSeconds?: number;
+  /** Aborting it aborts the execution (StopExecution): its running tasks are cancelled. */
+  readonly signal?: AbortSignal;
 }
 
 export interface LocalExecutionResult {
@@ -162,8 +166,8 @@ const ecsRunTaskInput = z.object({
  * A pipeline container as a child process with the environment its ECS task would have: the
  * per-run overrides from the state's input, the task definition's settings for the local lake.
  */
-function runContainerTask(container: string, options: LocalExecutionOptions): TaskHandler {
-  return async (input) => {
+function runContainerTask(container: string, options: LocalExecutionOptions): LocalTaskHandler {
+  return async (input, { signal }) => {
     const overrides = ecsRunTaskInput.parse(input).Overrides.ContainerOverrides[0];
     const env = Object.fromEntries((overrides?.Environment ?? []).map((e) => [e.Name, e.Value]));
     const bundle = await containerBundle(container);
@@ -183,6 +187,9 @@ function runContainerTask(container: string, options: LocalExecutionOptions): Ta
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      const stop = stopWhenCancelled(child, signal, (reason) =>
+        options.ports.log.warn(`${container} stopped: ${reason}`, { pid: child.pid ?? null }),
+      );
       const task = container === 'loader' ? `${env.SOURCE} ${env.RUN_DATE}` : `${container} ${env.RUN_DATE}`;
       let stdout = '';
       let stderr = '';
@@ -209,7 +216,8 @@ function runContainerTask(container: string, options: LocalExecutionOptions): Ta
       });
       child.on('error', reject);
       const taskArn = `arn:aws:ecs:local:000000000000:task/listings-local/${randomUUID().replace(/-/g, '')}`;
-      child.on('close', (code, signal) => {
+      child.on('close', (code, exitSignal) => {
+        stop();
         if (unread < stderr.length) readLines(stderr.length);
         options.onProgress?.({ task, stage: 'done', elapsedMs: 0 });
         const last = stdout.trim().split('\n').at(-1) ?? '';
@@ -237,7 +245,7 @@ function runContainerTask(container: string, options: LocalExecutionOptions): Ta
           return;
         }
         // Its last words, for the person at the terminal (in AWS: the task's log stream).
-        options.ports.log.warn(`${container} exited ${code ?? signal}`, {
+        options.ports.log.warn(`${container} exited ${code ?? exitSignal}`, {
           ...(typeof outcome.error === 'string' ? { error: outcome.error } : {}),
           stderr: stderr.trim().split('\n').slice(-5).join('\n'),
         });
@@ -254,7 +262,7 @@ function runContainerTask(container: string, options: LocalExecutionOptions): Ta
               Name: overrides?.Name ?? container,
               TaskArn: taskArn,
               LastStatus: 'STOPPED',
-              ExitCode: code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0),
+              ExitCode: code ?? 128 + (exitSignal ? (osConstants.signals[exitSignal] ?? 0) : 0),
             },
           ],
         };
@@ -263,6 +271,33 @@ function runContainerTask(container: string, options: LocalExecutionOptions): Ta
     });
   };
 }
+
+/**
+ * What ECS does to a task whose .sync state timed out or whose execution stopped (StopTask):
+ * SIGTERM, then SIGKILL if the container has not exited 30 s later. Returns the clean-up for
+ * when the process has exited.
+ */
+function stopWhenCancelled(
+  child: ChildProcess,
+  signal: AbortSignal,
+  onStop: (reason: string) => void,
+): () => void {
+  let killTimer: NodeJS.Timeout | undefined;
+  const stop = () => {
+    onStop(cancellationReason(signal));
+    child.kill('SIGTERM');
+    killTimer = setTimeout(() => child.kill('SIGKILL'), ecsStopTimeoutMs);
+  };
+  if (signal.aborted) stop();
+  else signal.addEventListener('abort', stop, { once: true });
+  return () => {
+    signal.removeEventListener('abort', stop);
+    clearTimeout(killTimer);
+  };
+}
+
+/** ECS's default stop timeout: how long a stopped container has between SIGTERM and SIGKILL. */
+const ecsStopTimeoutMs = 30_000;
 
 /** A container's `progress` log line (jobs/progressTicker.ts) as a task's progress; undefined for other lines. */
 function progressOfLogLine(line: string, task: string): TaskProgress | undefined {
@@ -304,19 +339,26 @@ function warningOfLogLine(line: string): { message: string; fields: Record<strin
   }
 }
 
-/** Turns a thrown error into one whose name Step Functions would report for a Lambda. */
-function lambda(task: (event: unknown) => unknown): TaskHandler {
-  return async (input) => {
-    try {
-      return (await task(input)) as Json;
-    } catch (error) {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      throw new TaskError(
-        failure.name,
-        JSON.stringify({ errorType: failure.name, errorMessage: failure.message }),
-      );
-    }
-  };
+/**
+ * A Lambda task run in-process with the ports of a local run; a thrown error becomes one whose
+ * name Step Functions would report for a Lambda. In AWS a Lambda the state no longer waits for
+ * runs on until its own timeout, its result discarded; here its ports carry the cancellation:
+ * its query is stopped and any partition switch it attempts after it is refused
+ * (TaskCancelledError), so a late publish cannot race a re-run.
+ */
+function lambdaOf(ports: LocalPipelinePorts) {
+  return (task: (event: unknown, ports: LocalPipelinePorts) => unknown): LocalTaskHandler =>
+    async (input, { signal }) => {
+      try {
+        return (await task(input, cancellablePorts(ports, signal))) as Json;
+      } catch (error) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        throw new TaskError(
+          failure.name,
+          JSON.stringify({ errorType: failure.name, errorMessage: failure.message }),
+        );
+      }
+    };
 }
 
 /**
@@ -329,20 +371,21 @@ export function localTaskHandlers(
   options: LocalExecutionOptions,
   onPlan: (plan: RunPlan) => void = () => {},
   onNextPart: (part: NextPart) => void = () => {},
-): Record<string, TaskHandler> {
+): Record<string, LocalTaskHandler> {
   const { ports } = options;
-  const handlers: Record<string, TaskHandler> = {
-    [stateNames.parseArgs]: lambda((event) => {
-      const plan = parseArgsTask(event, ports);
+  const lambda = lambdaOf(ports);
+  const handlers: Record<string, LocalTaskHandler> = {
+    [stateNames.parseArgs]: lambda((event, taskPorts) => {
+      const plan = parseArgsTask(event, taskPorts);
       onPlan(plan);
       return plan;
     }),
     [stateNames.load]: runContainerTask('loader', options),
-    [stateNames.recordLoadFailure]: lambda((event) => recordFailureTask(event, ports)),
-    [stateNames.reviewLoads]: lambda((event) => reviewLoadsTask(event, ports)),
-    [stateNames.runSqlUseCase]: lambda((event) => runSqlUseCaseTask(event, ports)),
-    [stateNames.recordUseCaseFailure]: lambda((event) => recordFailureTask(event, ports)),
-    [stateNames.summarize]: lambda((event) => summarizeTask(event, ports)),
+    [stateNames.recordLoadFailure]: lambda((event, taskPorts) => recordFailureTask(event, taskPorts)),
+    [stateNames.reviewLoads]: lambda((event, taskPorts) => reviewLoadsTask(event, taskPorts)),
+    [stateNames.runSqlUseCase]: lambda((event, taskPorts) => runSqlUseCaseTask(event, taskPorts)),
+    [stateNames.recordUseCaseFailure]: lambda((event, taskPorts) => recordFailureTask(event, taskPorts)),
+    [stateNames.summarize]: lambda((event, taskPorts) => summarizeTask(event, taskPorts)),
     [stateNames.startNextPart]: async (input) => {
       // StartExecution (no .sync) answers at once with the new execution's ARN; the next part
       // runs when this one has ended (see runLocalExecutions), as it would beside it in AWS.
@@ -350,7 +393,7 @@ export function localTaskHandlers(
       onNextPart({ executionArn, input: startExecutionInput.parse(input).Input });
       return { ExecutionArn: executionArn, StartDate: new Date().toISOString() };
     },
-    [stateNames.notifyFailure]: lambda((event) => notifyFailureTask(event, ports)),
+    [stateNames.notifyFailure]: lambda((event, taskPorts) => notifyFailureTask(event, taskPorts)),
     ...Object.fromEntries(
       (options.useCases ?? useCases)
         .filter((useCase) => useCase.kind === 'model')
@@ -393,6 +436,17 @@ export async function runLocalExecution(
       nextPart = part;
     },
   );
+  // Each task with its own cancellation, aborted when the engine gives up on it.
+  const running = new RunningTasks(definition, (state, reason, error) => {
+    const failure = error as { name?: string; message?: string } | undefined;
+    ports.log.warn(`${state} ended after its cancellation; its result was discarded`, {
+      reason,
+      ...(failure ? { error: failure.name ?? 'Error', cause: readableCause(failure.message ?? '') } : {}),
+    });
+  });
+  const engineHandlers = Object.fromEntries(
+    Object.entries(handlers).map(([state, handler]) => [state, running.track(state, handler)]),
+  );
   const startTime = new Date().toISOString();
   const executionId = executionArn;
   const executionName = executionArn.split(':').at(-1) as string;
@@ -404,7 +458,7 @@ export async function runLocalExecution(
   });
   const execution = machine.run(input, {
     overrides: {
-      taskResourceLocalHandlers: handlers,
+      taskResourceLocalHandlers: engineHandlers,
       retryIntervalOverrides: Object.fromEntries(taskStates(definition).map((name) => [name, 0])),
     },
     context: {
@@ -415,6 +469,10 @@ export async function runLocalExecution(
       },
     },
   });
+  // StopExecution: the engine rejects the result with ExecutionAbortedError.
+  const stopExecution = () => execution.abort();
+  if (options.signal?.aborted) stopExecution();
+  else options.signal?.addEventListener('abort', stopExecution, { once: true });
   const states: string[] = [];
   const clock = new StateClock();
   const useCaseStates = new Set<string>([
@@ -431,6 +489,12 @@ export async function runLocalExecution(
         clock.entered(event.state.name, event.timestamp);
         if (useCaseStates.has(event.state.name) && useCasesDone.startedAt === 0)
           useCasesDone.startedAt = event.timestamp;
+      }
+      // A failed Map (or Parallel) aborts its other iterations: their running tasks are
+      // abandoned, as AWS stops the iterations of a Map state that failed.
+      if (event.type === 'StateFailed' && (event.state.type === 'Map' || event.state.type === 'Parallel')) {
+        const inside = running.tasksInside(event.state.name);
+        if (inside) running.cancel(`${event.state.name} failed (${event.Error})`, inside);
       }
       if (event.type === 'StateExited' || event.type === 'StateFailed') {
         clock.left(event.state.name, event.timestamp);
@@ -453,9 +517,23 @@ export async function runLocalExecution(
       if (event.type === 'StateCaught' && runSteps.has(event.state.name)) caughtBy = event.catch.catcher.Next;
     }
   })();
+  // Whatever the outcome, no task of the execution outlives it: cancel what still runs, wait
+  // for it to stop.
+  const endTasks = async () => {
+    options.signal?.removeEventListener('abort', stopExecution);
+    running.cancel('the execution ended');
+    const left = await running.settle();
+    if (left.length > 0) {
+      ports.log.warn('tasks of the execution did not stop after their cancellation', {
+        executionId,
+        states: left,
+      });
+    }
+  };
   try {
     const output = (await execution.result) as Json;
     await collecting;
+    await endTasks();
     options.onProgress?.({ task: 'use cases', stage: 'done', elapsedMs: 0 });
     return {
       status: 'SUCCEEDED',
@@ -470,6 +548,7 @@ export async function runLocalExecution(
     };
   } catch (error) {
     await collecting.catch(() => {});
+    await endTasks();
     options.onProgress?.({ task: 'use cases', stage: 'done', elapsedMs: 0 });
     return {
       status: 'FAILED',

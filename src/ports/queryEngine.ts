@@ -6,17 +6,26 @@ export interface QueryResult {
   readonly rows: readonly Record<string, unknown>[];
 }
 
+/** How a statement may be stopped from outside. */
+export interface QueryOptions {
+  /**
+   * The task's cancellation: once aborted, the engine stops the statement (Athena's
+   * StopQueryExecution, DuckDB's interrupt) and fails it with a TaskCancelledError.
+   */
+  readonly signal?: AbortSignal;
+}
+
 /**
  * SQL over the catalog's tables: Athena in AWS, DuckDB locally. SQL is written in the
  * Athena (Trino) dialect; the local engine supplies compatibility macros.
  */
 export interface QueryEngine {
-  query(sql: string): Promise<QueryResult>;
+  query(sql: string, options?: QueryOptions): Promise<QueryResult>;
   /**
    * Writes the rows of a SELECT as zstd Parquet under `location`, a fresh run prefix (Athena's
    * UNLOAD, DuckDB's COPY): how a SQL use case writes its result before it is published.
    */
-  unload(select: string, location: string): Promise<void>;
+  unload(select: string, location: string, options?: QueryOptions): Promise<void>;
 }
 
 /** The engine failed a query: a SQL error, a missing table or column, or the engine's own failure. */

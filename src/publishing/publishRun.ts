@@ -6,6 +6,7 @@ import { withLeases } from '../leases/lease.ts';
 import type { BlobStore } from '../ports/blobStore.ts';
 import type { Catalog } from '../ports/catalog.ts';
 import type { Logger } from '../ports/logger.ts';
+import { refuseIfCancelled } from '../ports/taskCancellation.ts';
 import { removeSupersededRuns } from './supersededRuns.ts';
 
 /** One table partition a run writes. */
@@ -31,6 +32,11 @@ export interface PublishPorts {
   readonly log: Logger;
   /** How long a partition may be held and waited for (default: {@link defaultLeasePolicy}). */
   readonly leasePolicy?: LeasePolicy;
+  /**
+   * The task's cancellation (its state timed out, its execution ended): once aborted, the
+   * publish stops at its next step and never switches a partition ({@link TaskCancelledError}).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -44,6 +50,9 @@ export interface PublishPorts {
  *    one catalog change: readers switch at once, all tables together or none;
  * 4. remove the run prefixes this publish superseded (the one replaced last stays one run
  *    longer, for queries already under way).
+ *
+ * A cancelled task (see {@link PublishPorts.signal}) stops before its next step and is refused
+ * the switch, even with its outputs written: its run prefixes are removed as after any failure.
  *
  * A repeated attempt with the same run id (a retry of the step) is safe: outputs the catalog
  * already points at are published and are not written again; leftovers of an attempt that
@@ -60,6 +69,8 @@ export async function publishRun(
     ...output,
     location: runPrefix(ports.zones, output.table, output.values, runId),
   }));
+  const what = located.map((o) => o.table.name).join(', ');
+  refuseIfCancelled(ports.signal, `start publishing ${what}`);
   const policy = ports.leasePolicy ?? defaultLeasePolicy;
   const subjects = located.map(({ table, values }) => ({
     prefix: leasePrefix(ports.zones, table, values),
@@ -77,6 +88,7 @@ export async function publishRun(
       await writeOutputs(ports, located, live);
       await registerTables(ports, located);
       await verifyLeases();
+      refuseIfCancelled(ports.signal, `publish ${what}`);
       const previous = await ports.catalog.publish(
         located.map(({ table, values, location }) => ({ table, values, location })),
       );
@@ -118,6 +130,7 @@ async function writeOutputs(
   for (const output of outputs) {
     if (live.has(output.location)) continue;
     // What an earlier attempt of this run left behind without publishing it.
+    refuseIfCancelled(ports.signal, `write ${output.table.name}`);
     await ports.blobs.deletePrefix(output.location);
     await output.write(output.location);
   }

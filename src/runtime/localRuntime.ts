@@ -66,8 +66,8 @@ export function localQueryEngine(lake: LakeConnection): QueryEngine {
     }
   };
   return {
-    query: (sql) => withEngine((engine) => engine.query(sql)),
-    unload: (select, location) => withEngine((engine) => engine.unload(select, location)),
+    query: (sql, options) => withEngine((engine) => engine.query(sql, options)),
+    unload: (select, location, options) => withEngine((engine) => engine.unload(select, location, options)),
   };
 }
 

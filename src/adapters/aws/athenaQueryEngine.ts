@@ -9,7 +9,13 @@ import {
 } from '@aws-sdk/client-athena';
 import { InternalError, PipelineError } from '../../domain/errors/pipelineError.ts';
 import { sqlString } from '../../domain/sql/sqlLiteral.ts';
-import { type QueryEngine, type QueryResult, SqlQueryFailedError } from '../../ports/queryEngine.ts';
+import {
+  type QueryEngine,
+  type QueryOptions,
+  type QueryResult,
+  SqlQueryFailedError,
+} from '../../ports/queryEngine.ts';
+import { refuseIfCancelled } from '../../ports/taskCancellation.ts';
 
 export interface AthenaQueryEngineOptions {
   readonly workgroup: string;
@@ -60,19 +66,24 @@ export class AthenaQueryEngine implements QueryEngine {
     this.timeoutMs = options.timeoutMs ?? 30 * 60_000;
   }
 
-  async query(sql: string): Promise<QueryResult> {
-    const { id, execution } = await this.run(sql);
+  async query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
+    const { id, execution } = await this.run(sql, options);
     return this.results(id, execution.StatementType);
   }
 
   /** Athena's UNLOAD: the result as zstd Parquet files under `location` (which must be empty). */
-  async unload(select: string, location: string): Promise<void> {
+  async unload(select: string, location: string, options: QueryOptions = {}): Promise<void> {
     await this.run(
       `UNLOAD (${select}) TO ${sqlString(location)} WITH (format = 'PARQUET', compression = 'ZSTD')`,
+      options,
     );
   }
 
-  private async run(sql: string): Promise<{ id: string; execution: QueryExecution }> {
+  private async run(
+    sql: string,
+    { signal }: QueryOptions,
+  ): Promise<{ id: string; execution: QueryExecution }> {
+    refuseIfCancelled(signal, 'start an Athena query');
     const started = await this.client.send(
       new StartQueryExecutionCommand({
         QueryString: sql,
@@ -83,10 +94,10 @@ export class AthenaQueryEngine implements QueryEngine {
     );
     const id = started.QueryExecutionId;
     if (!id) throw new InternalError('Athena StartQueryExecution returned no QueryExecutionId.');
-    return { id, execution: await this.waitForCompletion(id, sql) };
+    return { id, execution: await this.waitForCompletion(id, sql, signal) };
   }
 
-  private async waitForCompletion(id: string, sql: string): Promise<QueryExecution> {
+  private async waitForCompletion(id: string, sql: string, signal?: AbortSignal): Promise<QueryExecution> {
     const deadline = Date.now() + this.timeoutMs;
     let wait = this.initialPollMs;
     for (;;) {
@@ -105,6 +116,13 @@ export class AthenaQueryEngine implements QueryEngine {
           `Query: ${excerpt(sql)}. See the query's details in the Athena console (workgroup ${this.options.workgroup}).`;
         if (status?.AthenaError?.Retryable === true) throw new AthenaQueryInterruptedError(message);
         throw new SqlQueryFailedError(message, { queryExecutionId: id, state, reason });
+      }
+      if (signal?.aborted) {
+        // The task was cancelled: the query must not go on writing (and billing) for nobody.
+        await this.client
+          .send(new StopQueryExecutionCommand({ QueryExecutionId: id }))
+          .catch(() => undefined);
+        refuseIfCancelled(signal, `wait for Athena query ${id} (stopped)`);
       }
       if (Date.now() + wait > deadline) {
         // Do not leave it running (and billing) after we stop waiting for it.

@@ -122,6 +122,11 @@ export class DuckdbSession {
     return { names, types, rows };
   }
 
+  /** Stops the statement running now; it fails with DuckDB's INTERRUPT error. */
+  interrupt(): void {
+    this.connection.interrupt();
+  }
+
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();

@@ -2,7 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { runDataFile } from '../../domain/lake/lakeLayout.ts';
 import { parquetCopySql } from '../../domain/sql/parquetCopy.ts';
 import type { Catalog } from '../../ports/catalog.ts';
-import type { QueryEngine, QueryResult } from '../../ports/queryEngine.ts';
+import type { QueryEngine, QueryOptions, QueryResult } from '../../ports/queryEngine.ts';
+import { refuseIfCancelled } from '../../ports/taskCancellation.ts';
 import { type DuckdbOptions, DuckdbSession } from './duckdbSession.ts';
 import { engineFailure } from './engineFailure.ts';
 import { createLakeViews, type LakeViews } from './lakeViews.ts';
@@ -34,22 +35,31 @@ export class LocalQueryEngine implements QueryEngine {
     }
   }
 
-  async query(sql: string): Promise<QueryResult> {
-    try {
-      const result = await this.session.columns(sql);
-      return { columns: result.names, rows: result.rows };
-    } catch (error) {
-      throw engineFailure(error, sql, this.views);
-    }
+  async query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
+    const result = await this.interruptible(sql, options, () => this.session.columns(sql));
+    return { columns: result.names, rows: result.rows };
   }
 
   /** Athena's UNLOAD, locally: one zstd Parquet file in the run prefix's directory. */
-  async unload(select: string, location: string): Promise<void> {
+  async unload(select: string, location: string, options: QueryOptions = {}): Promise<void> {
     await mkdir(location, { recursive: true });
+    await this.interruptible(select, options, () =>
+      this.session.run(parquetCopySql(select, runDataFile(location))),
+    );
+  }
+
+  /** Runs a statement that the task's cancellation interrupts (then a TaskCancelledError). */
+  private async interruptible<T>(sql: string, { signal }: QueryOptions, run: () => Promise<T>): Promise<T> {
+    refuseIfCancelled(signal, 'start a query');
+    const interrupt = () => this.session.interrupt();
+    signal?.addEventListener('abort', interrupt, { once: true });
     try {
-      await this.session.run(parquetCopySql(select, runDataFile(location)));
+      return await run();
     } catch (error) {
-      throw engineFailure(error, select, this.views);
+      refuseIfCancelled(signal, 'finish a query');
+      throw engineFailure(error, sql, this.views);
+    } finally {
+      signal?.removeEventListener('abort', interrupt);
     }
   }
 

@@ -206,6 +206,13 @@ export const errorCatalog = {
     action:
       'give the task more ephemeral storage (`loader.ephemeralStorageGiB` in `lib/config/environments.ts`); locally, free disk space where `WORK_DIR` is',
   },
+  TaskCancelledError: {
+    category: 'environment',
+    meaning:
+      'a task went on after its state timed out (States.Timeout) or its execution ended, and was refused what it tried next (a query, a partition switch): nothing it did after that was published. Locally the runner cancels it as AWS stops the task',
+    action:
+      "find why the task was slow (the data's size, the machine), give it more time (the state's TimeoutSeconds, e.g. `loader.timeoutMinutes`) if it needs it, then re-run the day",
+  },
   S3DeleteError: {
     category: 'environment',
     meaning: 'S3 did not delete every object of a prefix',

@@ -1,0 +1,184 @@
+import type { AslState, StateMachineDefinition } from '../../lib/resolvedDefinition.ts';
+import { InternalError } from '../domain/errors/pipelineError.ts';
+import { TaskCancelledError } from '../ports/taskCancellation.ts';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** What a local task's work is given besides its input. */
+export interface LocalTask {
+  /**
+   * Aborted when AWS would stop the task or stop waiting for it: its state's TimeoutSeconds
+   * passed, the Map it runs in failed, or the execution ended. The reason is a sentence.
+   */
+  readonly signal: AbortSignal;
+}
+
+/** A Task state's local handler: the state's effective input, and its cancellation. */
+export type LocalTaskHandler = (input: Json, task: LocalTask) => Promise<Json>;
+
+/** What aws-local-stepfunctions calls for a Task state (it passes no signal). */
+export type EngineTaskHandler = (input: Json) => Promise<Json>;
+
+/**
+ * The engine's timeout of a Task state without TimeoutSeconds (aws-local-stepfunctions 3: 60 s).
+ * AWS has none: there such a state waits for its Lambda, which ends at its own timeout.
+ */
+export const engineDefaultTaskTimeoutSeconds = 60;
+
+/**
+ * How long cancelled work may take to stop before the execution's end stops waiting for it:
+ * ECS's stop timeout (SIGTERM, then SIGKILL after 30 s), plus a margin.
+ */
+const settleTimeoutMs = 35_000;
+
+interface RunningTask {
+  readonly state: string;
+  readonly controller: AbortController;
+  /** The work, settled either way. */
+  readonly done: Promise<void>;
+}
+
+/**
+ * The local tasks of one execution, each with its own cancellation. aws-local-stepfunctions
+ * only stops *waiting* for a task (Promise.race against its timer; a failed Map's siblings
+ * are dropped): the task itself would go on and might publish after the run had failed, which
+ * AWS never lets happen (ECS .sync stops the task; a Lambda's result is discarded). So every
+ * handler runs with a signal that is aborted at the very moment the engine gives up on it.
+ */
+export class RunningTasks {
+  private readonly running = new Set<RunningTask>();
+
+  constructor(
+    private readonly definition: Pick<StateMachineDefinition, 'States'>,
+    /** Told how cancelled work ended (its error, e.g. a refused publish; or undefined): nobody else hears it. */
+    private readonly onCancelledEnd: (state: string, reason: string, error: unknown) => void = () => {},
+  ) {}
+
+  /** The handler the engine calls for `state`: `handler` with a signal of its own for each call. */
+  track(state: string, handler: LocalTaskHandler): EngineTaskHandler {
+    const timeoutSeconds = taskTimeoutSeconds(this.definition, state);
+    return (input) => {
+      const controller = new AbortController();
+      const work = Promise.resolve().then(() => handler(input, { signal: controller.signal }));
+      const task: RunningTask = { state, controller, done: work.then(settled, settled) };
+      this.running.add(task);
+      // Set after the engine's own timer for the state (it sets it once this call returns), so
+      // the engine's States.Timeout is what the execution records.
+      let timer: NodeJS.Timeout | undefined;
+      let timedOut = false;
+      queueMicrotask(() => {
+        if (controller.signal.aborted) return;
+        timer = setTimeout(() => {
+          timedOut = true;
+          controller.abort(`${state} timed out after ${timeoutSeconds} s (States.Timeout)`);
+        }, timeoutSeconds * 1000);
+      });
+      void task.done.then(() => {
+        clearTimeout(timer);
+        this.running.delete(task);
+      });
+      work.then(
+        () => {
+          if (controller.signal.aborted)
+            this.onCancelledEnd(state, String(controller.signal.reason), undefined);
+        },
+        (error: unknown) => {
+          if (controller.signal.aborted) this.onCancelledEnd(state, String(controller.signal.reason), error);
+        },
+      );
+      return new Promise<Json>((resolve, reject) => {
+        work.then(resolve, reject);
+        controller.signal.addEventListener(
+          'abort',
+          () => {
+            // The engine no longer waits for this promise; the same answer as its own, in case.
+            reject(
+              timedOut
+                ? Object.assign(new Error('States.Timeout'), { name: 'States.Timeout' })
+                : new TaskCancelledError(String(controller.signal.reason)),
+            );
+          },
+          { once: true },
+        );
+      });
+    };
+  }
+
+  /** Cancels the running tasks of these states (every state if none are named). */
+  cancel(reason: string, states?: ReadonlySet<string>): void {
+    for (const task of this.running)
+      if (!states || states.has(task.state)) task.controller.abort(`${task.state}: ${reason}`);
+  }
+
+  /**
+   * Waits until cancelled work has stopped (bounded: work that ignores its signal cannot be
+   * killed in-process); returns the states of the tasks still running after that.
+   */
+  async settle(timeoutMs = settleTimeoutMs): Promise<string[]> {
+    const cancelled = [...this.running].filter((t) => t.controller.signal.aborted);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(cancelled.map((t) => t.done)),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    return [...this.running].map((t) => t.state);
+  }
+
+  /** The Task states inside a Map or Parallel state (what is abandoned when it fails). */
+  tasksInside(state: string): ReadonlySet<string> | undefined {
+    const found = findState(this.definition, state);
+    if (!found) return undefined;
+    const bodies = [
+      ...(found.ItemProcessor ? [found.ItemProcessor] : []),
+      ...(found.Iterator ? [found.Iterator] : []),
+      ...(found.Branches ?? []),
+    ];
+    if (bodies.length === 0) return undefined;
+    return new Set(bodies.flatMap(taskStatesOf));
+  }
+}
+
+const settled = (): void => {};
+
+/** The Task states of a definition, nested bodies included. */
+function taskStatesOf(definition: Pick<StateMachineDefinition, 'States'>): string[] {
+  return Object.entries(definition.States).flatMap(([name, state]: [string, AslState]) => [
+    ...(state.Type === 'Task' ? [name] : []),
+    ...(state.ItemProcessor ? taskStatesOf(state.ItemProcessor) : []),
+    ...(state.Iterator ? taskStatesOf(state.Iterator) : []),
+    ...(state.Branches ?? []).flatMap((branch) => taskStatesOf(branch)),
+  ]);
+}
+
+function findState(definition: Pick<StateMachineDefinition, 'States'>, name: string): AslState | undefined {
+  for (const [key, state] of Object.entries(definition.States)) {
+    if (key === name) return state;
+    const bodies = [
+      ...(state.ItemProcessor ? [state.ItemProcessor] : []),
+      ...(state.Iterator ? [state.Iterator] : []),
+      ...(state.Branches ?? []),
+    ];
+    for (const body of bodies) {
+      const found = findState(body, name);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The timeout the engine gives a Task state: its TimeoutSeconds, else the engine's default.
+ * (TimeoutSecondsPath is refused: the runner could not cancel the task when the engine gives up.)
+ */
+function taskTimeoutSeconds(definition: Pick<StateMachineDefinition, 'States'>, state: string): number {
+  const found = findState(definition, state);
+  if (found?.TimeoutSecondsPath !== undefined)
+    throw new InternalError(
+      `${state} uses TimeoutSecondsPath, which the local runner does not support: use TimeoutSeconds.`,
+    );
+  const seconds = found?.TimeoutSeconds;
+  return typeof seconds === 'number' && seconds > 0 ? seconds : engineDefaultTaskTimeoutSeconds;
+}
