@@ -11,7 +11,6 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckdbSession } from '../src/adapters/duckdb/duckdbSession.ts';
 import { judgedRecordsSql } from '../src/domain/cleaning/listingRules.ts';
-import { priceMacrosSql } from '../src/domain/cleaning/priceParsing.ts';
 import { pricehubble } from '../src/domain/sources/pricehubble.ts';
 import { parquetCopySql } from '../src/domain/sql/parquetCopy.ts';
 import { sqlFile } from '../src/domain/sql/sqlLiteral.ts';
@@ -22,7 +21,6 @@ if (!input || !outDir || !memoryLimit)
 await mkdir(outDir, { recursive: true });
 const started = performance.now();
 const session = await DuckdbSession.open({ memoryLimit, tempDirectory: join(outDir, 'spill') });
-for (const macro of priceMacrosSql) await session.run(macro);
 const fields = `(SELECT 0 AS object_index, 0 AS record_number, NULL AS raw,
     id IS NOT NULL OR raw_price IS NOT NULL AS is_object, *
   FROM read_json(${sqlFile(input)}, format = 'newline_delimited', ignore_errors = true,

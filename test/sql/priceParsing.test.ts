@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckdbSession } from '../../src/adapters/duckdb/duckdbSession.ts';
-import { plainPricePattern, pricedSql, priceMacro } from '../../src/domain/cleaning/priceParsing.ts';
+import { plainPricePattern, pricedSql } from '../../src/domain/cleaning/priceParsing.ts';
 import { sqlString } from '../../src/domain/sql/sqlLiteral.ts';
-import { sessionWithPriceMacros } from '../support/duckdb.ts';
+import { sqlTestSession } from '../support/duckdb.ts';
 
 const nbsp = '\u00a0';
 const narrowNbsp = '\u202f';
@@ -133,7 +133,7 @@ describe('price parsing', () => {
     return row as unknown as Parsed;
   };
   beforeAll(async () => {
-    session = await sessionWithPriceMacros();
+    session = await sqlTestSession();
   });
   afterAll(() => session.close());
 
@@ -217,7 +217,7 @@ function fuzzedPrices(count: number, seed: number): string[] {
 describe('the plain shortcut', () => {
   let session: DuckdbSession;
   beforeAll(async () => {
-    session = await sessionWithPriceMacros();
+    session = await sqlTestSession();
   });
   afterAll(() => session.close());
 
@@ -227,9 +227,11 @@ describe('the plain shortcut', () => {
     const relation = `(VALUES ${values}) AS t(raw)`;
     const differ = await session.all(`
       SELECT * FROM (
-        SELECT raw, ${priceMacro}(raw) AS by_parser,
-               {'price': price, 'currency': currency, 'ambiguous': price_ambiguous} AS by_loader
-        FROM (${pricedSql(relation, 'raw')}))
+        SELECT raw, {'price': price, 'currency': currency, 'ambiguous': price_ambiguous} AS by_loader
+        FROM (${pricedSql(relation, 'raw')})) AS loader
+      FULL JOIN (
+        SELECT raw, {'price': price, 'currency': currency, 'ambiguous': price_ambiguous} AS by_parser
+        FROM (${pricedSql(relation, 'raw', { plainShortcut: false })})) AS parser USING (raw)
       WHERE by_parser IS DISTINCT FROM by_loader`);
     const [counted] = await session.all(
       `SELECT count(*) FILTER (regexp_full_match(raw, ${sqlString(plainPricePattern)})) AS plain FROM ${relation}`,

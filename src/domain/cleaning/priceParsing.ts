@@ -2,12 +2,8 @@ import { InternalError } from '../errors/pipelineError.ts';
 import { sqlString } from '../sql/sqlLiteral.ts';
 
 /**
- * Reading a price out of the free text sources put in `raw_price`, as DuckDB SQL macros so
- * that the loader never leaves SQL for a row (the README's design notes on throughput).
- *
- * `parse_price(s)` answers a struct: `price` (a positive number, or NULL), `currency` (an ISO
- * code when a currency stands next to the number, else `unknown`) and `ambiguous` (the text
- * holds a range or two prices joined by a dash or a word: `CHF 890 000 - 950 000`).
+ * Reading a price out of the free text sources put in `raw_price`, in SQL so that the loader
+ * never leaves the engine for a row (the README's design notes on throughput): `pricedSql`.
  *
  * Accepted: `530 000€/mo.`, `530000.0€/mo`, `Loyer: 3741€/mo`, `CHF 1'250'000.–`,
  * `1’250’000.-`, `€ 1.250.000,50`, `Prix: 450 000 €` (no-break and narrow no-break spaces
@@ -85,74 +81,47 @@ const loneNumber = `(?i)(${sign})?(${numberPattern})${numberEnd(magnitude)}`;
 /** Two numbers joined by a dash or a word ("from … to …"), currencies and magnitudes allowed. */
 const range = `(?i)\\d\\s*(?:${magnitude})?\\s*(?:${currency})?\\s*(?:[-–—]|bis|to|à)\\s*(?:${currency})?\\s*\\d`;
 
-/** Macro names, for use in generated SQL. */
-export const priceMacro = 'parse_price';
+/** Currency spellings (any case) as the ISO code, `unknown` for none. `c` should be a column. */
+const currencyCodeSql = (c: string): string =>
+  `coalesce([${Object.values(currencySpellings).map(sqlString).join(', ')}][list_position([${Object.keys(
+    currencySpellings,
+  )
+    .map(sqlString)
+    .join(', ')}], lower(${c}))], ${sqlString(unknownCurrency)})`;
 
-// A lookup in two lists: measured cheaper than a CASE with a branch per spelling.
-const currencyLookup = `coalesce([${Object.values(currencySpellings)
-  .map(sqlString)
-  .join(
-    ', ',
-  )}][list_position([${Object.keys(currencySpellings).map(sqlString).join(', ')}], lower(c))], ${sqlString(unknownCurrency)})`;
-const magnitudeCase = `CASE lower(m) WHEN '' THEN 1 ${Object.entries(magnitudeSpellings)
-  .map(([spelling, factor]) => `WHEN ${sqlString(spelling)} THEN ${factor}`)
-  .join(' ')} END`;
+/** A magnitude word (any case) as its factor, 1 for none. */
+const magnitudeFactorSql = (m: string): string =>
+  `CASE lower(${m}) WHEN '' THEN 1 ${Object.entries(magnitudeSpellings)
+    .map(([spelling, factor]) => `WHEN ${sqlString(spelling)} THEN ${factor}`)
+    .join(' ')} END`;
 
-export const priceMacrosSql: readonly string[] = [
-  // The number the text is about, its sign, magnitude and currency: next to a currency, else
-  // the only number in it (the second pattern runs only for texts the first one missed).
-  `CREATE OR REPLACE MACRO price_parts(s) AS list_transform(
-     [regexp_extract(s, ${sqlString(besideCurrency)}, ['c1', 's1', 'n1', 'm1', 's2', 'n2', 'm2', 'c2'])],
-     p -> CASE
-       WHEN p.n1 <> '' THEN {'sign': p.s1, 'number': p.n1, 'magnitude': p.m1, 'currency': p.c1}
-       WHEN p.n2 <> '' THEN {'sign': p.s2, 'number': p.n2, 'magnitude': p.m2, 'currency': p.c2}
-       WHEN len(regexp_extract_all(s, ${sqlString(loneNumber)})) = 1 THEN list_transform(
-         [regexp_extract(s, ${sqlString(loneNumber)}, ['s', 'n', 'm'])],
-         q -> {'sign': q.s, 'number': q.n, 'magnitude': q.m, 'currency': ''})[1]
-     END)[1]`,
-  `CREATE OR REPLACE MACRO price_currency(c) AS ${currencyLookup}`,
-  `CREATE OR REPLACE MACRO price_magnitude(m) AS ${magnitudeCase}`,
-  // Drop separators that are always thousands, leaving digits, '.' and ','.
-  `CREATE OR REPLACE MACRO price_digits(t) AS regexp_replace(t, ${sqlString(`[${groupSeparators}]`)}, '', 'g')`,
-  // A number, NULL for zero: a price is positive (the pattern has no sign, so only zero is
-  // left to refuse), decided here on a cheap cast rather than around the regular expressions.
-  `CREATE OR REPLACE MACRO price_cast(d) AS nullif(TRY_CAST(d AS DOUBLE), 0)`,
-  // Decide what '.' and ',' mean. d: the token without group separators.
-  `CREATE OR REPLACE MACRO price_number(d) AS CASE
-     WHEN d IS NULL THEN NULL
-     WHEN NOT contains(d, '.') AND NOT contains(d, ',') THEN price_cast(d)
+/**
+ * A number, NULL for zero: a price is positive (the patterns have no sign, so only zero is
+ * left to refuse), decided on a cheap cast rather than around the regular expressions.
+ */
+const castSql = (text: string): string => `nullif(TRY_CAST(${text} AS DOUBLE), 0)`;
+
+/** What '.' and ',' mean in `d`, a number without group separators (a column: it appears often). */
+const decimalNumberSql = (d: string): string => `CASE
+     WHEN ${d} IS NULL THEN NULL
+     WHEN NOT contains(${d}, '.') AND NOT contains(${d}, ',') THEN ${castSql(d)}
      -- both kinds: the last one is the decimal mark
-     WHEN contains(d, '.') AND contains(d, ',') THEN
-       CASE WHEN strpos(reverse(d), ',') < strpos(reverse(d), '.')
-            THEN price_cast(replace(replace(d, '.', ''), ',', '.'))
-            ELSE price_cast(replace(d, ',', '')) END
+     WHEN contains(${d}, '.') AND contains(${d}, ',') THEN
+       CASE WHEN strpos(reverse(${d}), ',') < strpos(reverse(${d}), '.')
+            THEN ${castSql(`replace(replace(${d}, '.', ''), ',', '.')`)}
+            ELSE ${castSql(`replace(${d}, ',', '')`)} END
      -- one kind, several times: thousands, so every group after the first has three digits
-     WHEN length(d) - length(replace(replace(d, '.', ''), ',', '')) > 1 THEN
-       CASE WHEN regexp_matches(d, '^\\d{1,3}(?:[.,]\\d{3})+$')
-            THEN price_cast(replace(replace(d, '.', ''), ',', '')) END
+     WHEN length(${d}) - length(replace(replace(${d}, '.', ''), ',', '')) > 1 THEN
+       CASE WHEN regexp_matches(${d}, '^\\d{1,3}(?:[.,]\\d{3})+$')
+            THEN ${castSql(`replace(replace(${d}, '.', ''), ',', '')`)} END
      -- once, followed by exactly three digits: ambiguous
-     WHEN regexp_matches(d, '[.,]\\d{3}$') THEN NULL
-     ELSE price_cast(replace(d, ',', '.')) END`,
-  // A token with a group separator that is then ambiguous ('1 250.000') is refused too.
-  `CREATE OR REPLACE MACRO price_value(t) AS CASE
-     WHEN t IS NULL OR t = '' THEN NULL
-     WHEN regexp_matches(t, ${sqlString(`[${groupSeparators}]`)}) AND regexp_matches(t, '[.,]\\d{3}$') THEN NULL
-     -- a one-element list and a lambda bind the digits once instead of once per mention
-     ELSE list_transform([price_digits(t)], d -> price_number(d))[1] END`,
-  // A range is looked for only in texts with a dash or a joining word.
-  `CREATE OR REPLACE MACRO price_is_range(s) AS
-     (contains(s, '-') OR contains(s, '–') OR contains(s, '—') OR contains(s, 'bis') OR contains(s, 'to')
-      OR contains(s, 'à'))
-     AND regexp_matches(s, ${sqlString(range)})`,
-  // The entry point. A sign makes the price NULL through a constant CASE: a CASE around the
-  // parsing itself would evaluate the regular expressions branch by branch (measured slower).
-  `CREATE OR REPLACE MACRO ${priceMacro}(text) AS CASE WHEN price_is_range(text::VARCHAR)
-     THEN {'price': NULL::DOUBLE, 'currency': ${sqlString(unknownCurrency)}, 'ambiguous': true}
-     ELSE list_transform([price_parts(text::VARCHAR)], p -> {
-       'price': price_value(p.number) * price_magnitude(p.magnitude) * (CASE WHEN p.sign = '' THEN 1 END),
-       'currency': price_currency(p.currency),
-       'ambiguous': false})[1] END`,
-];
+     WHEN regexp_matches(${d}, '[.,]\\d{3}$') THEN NULL
+     ELSE ${castSql(`replace(${d}, ',', '.')`)} END`;
+
+/** A range is looked for only in texts with a dash or a joining word. */
+const isRangeSql = (s: string): string =>
+  `(contains(${s}, '-') OR contains(${s}, '–') OR contains(${s}, '—') OR contains(${s}, 'bis') OR contains(${s}, 'to')
+      OR contains(${s}, 'à')) AND regexp_matches(${s}, ${sqlString(range)})`;
 
 /**
  * The plain shortcut. Most prices are written one of a few plain ways: an optional label, one
@@ -208,27 +177,79 @@ const plainCurrency = (lowerText: string): string =>
     .join(' ')} ELSE ${sqlString(unknownCurrency)} END`;
 
 /**
- * `relation` with three columns added: `price`, `currency` and `price_ambiguous`, read from
- * its column `text` (the struct `parse_price` answers, as plain columns). In layers, so that
- * each expensive expression is a column computed once: the plain test, then the plain number
- * or the full parser (a CASE evaluates only the rows it selects), then the values.
+ * `relation` with three columns added, read from its text column `text`: `price` (a positive
+ * number, or NULL), `currency` (an ISO code when a currency stands next to the number, else
+ * `unknown`) and `price_ambiguous` (the text holds a range or two prices joined by a dash or a
+ * word: `CHF 890 000 - 950 000`).
+ *
+ * In layers of plain columns, not macros: each expensive expression is a column computed once
+ * (a macro repeats its argument; binding it with a one-element list and a lambda measured
+ * costlier than the regular expressions), and a CASE on `price_plain` runs each parser only on
+ * the rows that need it. `plainShortcut: false` runs the full parser on every text (tests
+ * compare the two).
  */
-export function pricedSql(relation: string, text: string): string {
+export function pricedSql(relation: string, text: string, options: { plainShortcut?: boolean } = {}): string {
+  const plain =
+    options.plainShortcut === false
+      ? 'false'
+      : `coalesce(regexp_full_match(${text}, ${sqlString(plainPricePattern)}), false)`;
+  const full = (expression: string): string => `CASE WHEN NOT price_plain THEN ${expression} END`;
+  const part = (beside1: string, beside2: string, lone: string): string =>
+    `CASE WHEN price_beside.n1 <> '' THEN price_beside.${beside1} WHEN price_beside.n2 <> '' THEN price_beside.${beside2}
+          ELSE ${lone} END`;
+  const helpers = [
+    'price_plain',
+    'price_token',
+    'price_lower',
+    'price_range',
+    'price_beside',
+    'price_lone',
+    'price_sign',
+    'price_number_text',
+    'price_magnitude',
+    'price_currency_text',
+    'price_digits',
+    'price_refused',
+  ];
   return `
-SELECT * EXCLUDE (price_plain, price_token, price_plain_currency, price_parsed),
+SELECT * EXCLUDE (${helpers.join(', ')}),
        CASE WHEN price_plain
-            THEN nullif(TRY_CAST(translate(price_token, ${sqlString(`${groupSeparators}.,`)}, '') AS DOUBLE), 0)
+            THEN ${castSql(`translate(price_token, ${sqlString(`${groupSeparators}.,`)}, '')`)}
                  / CASE WHEN right(price_token, 2)[1] IN ('.', ',') THEN 10
                         WHEN right(price_token, 3)[1] IN ('.', ',') THEN 100 ELSE 1 END
-            ELSE price_parsed.price END AS price,
-       CASE WHEN price_plain THEN price_plain_currency ELSE price_parsed.currency END AS currency,
-       CASE WHEN price_plain THEN false ELSE price_parsed.ambiguous END AS price_ambiguous
+            WHEN price_range OR price_refused OR price_number_text = '' THEN NULL
+            ELSE (${decimalNumberSql('price_digits')}) * (${magnitudeFactorSql('price_magnitude')})
+                 * (CASE WHEN price_sign = '' THEN 1 END) END AS price,
+       CASE WHEN price_plain THEN ${plainCurrency('price_lower')}
+            WHEN price_range THEN ${sqlString(unknownCurrency)}
+            ELSE ${currencyCodeSql('price_currency_text')} END AS currency,
+       coalesce(price_range, false) AS price_ambiguous
 FROM (
+  -- the number's text without separators that are always thousands, and whether it is refused
+  -- for holding one while ending in one '.' or ',' and three digits ('1 250.000')
   SELECT *,
-         CASE WHEN price_plain THEN regexp_extract(${text}, ${sqlString(plainNumberToken)}) END AS price_token,
-         CASE WHEN price_plain THEN list_transform([lower(${text})], l -> ${plainCurrency('l')})[1] END
-           AS price_plain_currency,
-         CASE WHEN NOT price_plain THEN ${priceMacro}(${text}) END AS price_parsed
-  FROM (SELECT *, coalesce(regexp_full_match(${text}, ${sqlString(plainPricePattern)}), false) AS price_plain
-        FROM ${relation}))`;
+         ${full(`translate(price_number_text, ${sqlString(groupSeparators)}, '')`)} AS price_digits,
+         ${full(`regexp_matches(price_number_text, ${sqlString(`[${groupSeparators}]`)}) AND regexp_matches(price_number_text, '[.,]\\d{3}$')`)}
+           AS price_refused
+  FROM (
+    -- the number the text is about, its sign, magnitude and currency: next to a currency, else
+    -- the only number in it
+    SELECT *,
+           ${part('s1', 's2', 'price_lone.s')} AS price_sign,
+           ${part('n1', 'n2', 'price_lone.n')} AS price_number_text,
+           ${part('m1', 'm2', 'price_lone.m')} AS price_magnitude,
+           ${part('c1', 'c2', "CASE WHEN price_lone.n <> '' THEN '' END")} AS price_currency_text
+    FROM (
+      -- the lone number pattern runs only for texts the first one missed
+      SELECT *,
+             ${full(`CASE WHEN price_beside.n1 = '' AND price_beside.n2 = '' AND len(regexp_extract_all(${text}, ${sqlString(loneNumber)})) = 1
+                  THEN regexp_extract(${text}, ${sqlString(loneNumber)}, ['s', 'n', 'm']) END`)} AS price_lone
+      FROM (
+        SELECT *,
+               CASE WHEN price_plain THEN regexp_extract(${text}, ${sqlString(plainNumberToken)}) END AS price_token,
+               CASE WHEN price_plain THEN lower(${text}) END AS price_lower,
+               ${full(isRangeSql(text))} AS price_range,
+               ${full(`regexp_extract(${text}, ${sqlString(besideCurrency)}, ['c1', 's1', 'n1', 'm1', 's2', 'n2', 'm2', 'c2'])`)}
+                 AS price_beside
+        FROM (SELECT *, ${plain} AS price_plain FROM ${relation})))))`;
 }

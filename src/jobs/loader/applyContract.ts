@@ -11,7 +11,6 @@ import {
   writeListingsSql,
   writeRejectedSql,
 } from '../../domain/cleaning/listingRules.ts';
-import { priceMacrosSql } from '../../domain/cleaning/priceParsing.ts';
 import type { SourceContract } from '../../domain/sources/sourceContract.ts';
 import { emptyRowsSql } from '../../domain/sql/emptyRows.ts';
 import { parquetCopySql } from '../../domain/sql/parquetCopy.ts';
@@ -89,7 +88,6 @@ export class ContractChecker {
     });
     try {
       if (options.trackProgress) await session.trackProgress();
-      for (const macro of priceMacrosSql) await session.run(macro);
     } catch (error) {
       session.close();
       throw error;
