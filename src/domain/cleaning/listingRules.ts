@@ -139,8 +139,14 @@ SELECT *, list_filter([
         ${reasons}
       ], r -> r IS NOT NULL) AS reasons
 FROM (
-  SELECT * EXCLUDE (raw_price),
-         CASE WHEN price > 0 AND living_area > 0 THEN price / living_area END AS price_per_square_meter
+  SELECT *, CASE WHEN price > 0 AND living_area > 0 THEN price / living_area END AS price_per_square_meter
+  FROM (
+  SELECT * EXCLUDE (raw_price, area_number),
+         -- '84', '84.5', '84,5', '84 m²'. Most areas are plain numbers: a cast reads them, and
+         -- only the others pay for the pattern (a CASE; coalesce would evaluate both).
+         CASE WHEN area_number IS NOT NULL THEN area_number
+              ELSE TRY_CAST(replace(regexp_replace(lower(area_text), '\\s*(m2|m²|sqm|qm)$', ''), ',', '.') AS DOUBLE)
+              END AS living_area
   FROM (${pricedSql(
     `(SELECT object_index, record_number, raw, is_object, raw_price,
            nullif(id, '') AS id,
@@ -150,18 +156,14 @@ FROM (
            lower(property_type) AS property_type,
            nullif(municipality, '') AS municipality,
            nullif(scraping_date, '') AS date_text,
-           -- '84', '84.5', '84,5', '84 m²'. Most areas are plain numbers: a cast reads them, and
-           -- only the others pay for the pattern (a CASE; coalesce would evaluate both).
-           list_transform([TRY_CAST(living_area AS DOUBLE)], a -> CASE WHEN a IS NOT NULL THEN a
-             ELSE TRY_CAST(replace(regexp_replace(lower(living_area), '\\s*(m2|m²|sqm|qm)$', ''), ',', '.') AS DOUBLE)
-             END)[1] AS living_area,
+           TRY_CAST(living_area AS DOUBLE) AS area_number,
            CASE WHEN regexp_full_match(scraping_date, '\\d{4}-\\d{2}-\\d{2}')
                 THEN TRY_CAST(scraping_date AS DATE) END AS scraping_date
     FROM (SELECT object_index, record_number, raw, is_object,
            ${trimmed}
           FROM ${fields}))`,
     'raw_price',
-  )}))`;
+  )})))`;
 }
 
 /**

@@ -215,8 +215,8 @@ export function pricedSql(relation: string, text: string, options: { plainShortc
 SELECT * EXCLUDE (${helpers.join(', ')}),
        CASE WHEN price_plain
             THEN ${castSql(`translate(price_token, ${sqlString(`${groupSeparators}.,`)}, '')`)}
-                 / CASE WHEN right(price_token, 2)[1] IN ('.', ',') THEN 10
-                        WHEN right(price_token, 3)[1] IN ('.', ',') THEN 100 ELSE 1 END
+                 / CASE WHEN regexp_matches(price_token, '[.,]\\d$') THEN 10
+                        WHEN regexp_matches(price_token, '[.,]\\d\\d$') THEN 100 ELSE 1 END
             WHEN price_range OR price_refused OR price_number_text = '' THEN NULL
             ELSE (${decimalNumberSql('price_digits')}) * (${magnitudeFactorSql('price_magnitude')})
                  * (CASE WHEN price_sign = '' THEN 1 END) END AS price,
