@@ -7,21 +7,21 @@
  *
  *   npx tsx bench/listingHistorySimulation.ts [--days 60] [--active 50000] [--out FILE]
  */
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckdbSession } from '../src/adapters/duckdb/duckdbSession.ts';
 import { LocalQueryEngine } from '../src/adapters/duckdb/localQueryEngine.ts';
 import { silentLogger } from '../src/adapters/jsonLogger.ts';
-import { runPrefix, tableLocation } from '../src/domain/lake/lakeLayout.ts';
 import { sqlString } from '../src/domain/sql/sqlLiteral.ts';
 import { listingsTable } from '../src/domain/tables/tableSchema.ts';
 import { listingHistory } from '../src/domain/useCases/registry.ts';
 import { runSqlUseCaseTask } from '../src/lambdaTasks/runSqlUseCase.ts';
-import { connectLake, type LakeConnection } from '../src/runtime/lakeConnection.ts';
+import { connectLake } from '../src/runtime/lakeConnection.ts';
 import { localQueryEngine } from '../src/runtime/localRuntime.ts';
 import { readUseCaseSql } from '../src/runtime/useCaseSqlFiles.ts';
+import { publishListingsPartition } from './support/listingsPartition.ts';
 
 const { values: options } = parseArgs({
   options: {
@@ -92,31 +92,6 @@ async function churnMarket(session: DuckdbSession): Promise<void> {
     FROM (SELECT nextval('next_id') AS i FROM range(${Math.round(active * churn.added)}))`);
 }
 
-/** Publishes the market as the day's listings partition, as the loader would. */
-async function publishDay(session: DuckdbSession, lake: LakeConnection, dt: string): Promise<void> {
-  const location = runPrefix(lake.zones, listingsTable, { source, dt }, `bench-${dt}`);
-  await mkdir(location, { recursive: true });
-  const expressions: Record<string, string> = {
-    id: 'id',
-    scraping_date: `DATE ${sqlString(dt)}`,
-    property_type: 'property_type',
-    municipality: 'municipality',
-    price: 'ppsqm * living_area',
-    currency: "'CHF'",
-    living_area: 'living_area',
-    price_per_square_meter: 'ppsqm',
-    source_object: sqlString(`raw/source=${source}/dt=${dt}/offers.jsonl`),
-    record_number: 'CAST(row_number() OVER () AS BIGINT)',
-    run_id: sqlString(`bench-${dt}`),
-  };
-  const select = listingsTable.columns.map((c) => `${expressions[c.name]} AS ${c.name}`).join(', ');
-  await session.run(
-    `COPY (SELECT ${select} FROM market) TO ${sqlString(`${location}part.parquet`)} (FORMAT parquet, COMPRESSION zstd)`,
-  );
-  await lake.catalog.ensureTable(listingsTable, tableLocation(lake.zones, listingsTable));
-  await lake.catalog.publish([{ table: listingsTable, values: { source, dt }, location }]);
-}
-
 interface DayFigures {
   readonly day: number;
   readonly dt: string;
@@ -139,7 +114,7 @@ async function main(): Promise<void> {
     for (let day = 1; day <= days; day++) {
       const dt = addDays(first, day - 1);
       if (day > 1) await churnMarket(market);
-      await publishDay(market, lake, dt);
+      await publishListingsPartition(market, lake, { source, dt }, 'market');
 
       // listing_history reads the day's listings and the latest state partition before it
       const listingsPartitions = await lake.catalog.listPartitions(listingsTable.name);

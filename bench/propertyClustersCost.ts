@@ -9,7 +9,7 @@
  *                                         [--copies 0.3] [--out bench/property-clusters.md]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { cpuUsage, resourceUsage } from 'node:process';
@@ -17,14 +17,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DuckdbSession } from '../src/adapters/duckdb/duckdbSession.ts';
 import { silentLogger } from '../src/adapters/jsonLogger.ts';
-import { runPrefix, tableLocation } from '../src/domain/lake/lakeLayout.ts';
 import { sqlString } from '../src/domain/sql/sqlLiteral.ts';
-import { listingsTable } from '../src/domain/tables/tableSchema.ts';
 import { propertyClusters } from '../src/domain/useCases/registry.ts';
 import { runSqlUseCaseTask } from '../src/lambdaTasks/runSqlUseCase.ts';
 import { connectLake, type LakeConnection } from '../src/runtime/lakeConnection.ts';
 import { localQueryEngine } from '../src/runtime/localRuntime.ts';
 import { readUseCaseSql } from '../src/runtime/useCaseSqlFiles.ts';
+import { publishListingsPartition } from './support/listingsPartition.ts';
 
 const { values: options } = parseArgs({
   options: {
@@ -58,8 +57,6 @@ async function publishSource(
   offers: number,
 ): Promise<void> {
   const source = `portal${index}`;
-  const location = runPrefix(lake.zones, listingsTable, { source, dt }, `bench-${source}`);
-  await mkdir(location, { recursive: true });
   // property i: municipality, type, area and price per m² from hashes of i; a copy moves area
   // and price by less than 1%
   const property = (i: string, jitter: string) => `
@@ -70,27 +67,14 @@ async function publishSource(
   // the first source holds the originals (no jitter); the others copy them
   const copied = Math.round(offers * copies);
   const jitter = index === 0 ? '0' : `(CAST(hash(range + ${index * 1000}) % 200 AS INTEGER) - 100) / 20000.0`;
-  const expressions: Record<string, string> = {
-    id: 'id',
-    scraping_date: `DATE ${sqlString(dt)}`,
-    property_type: 'property_type',
-    municipality: 'municipality',
-    price: 'ppsqm * living_area',
-    currency: "'CHF'",
-    living_area: 'living_area',
-    price_per_square_meter: 'ppsqm',
-    source_object: sqlString(`raw/source=${source}/dt=${dt}/offers.jsonl`),
-    record_number: 'CAST(row_number() OVER () AS BIGINT)',
-    run_id: sqlString(`bench-${source}`),
-  };
-  const select = listingsTable.columns.map((c) => `${expressions[c.name]} AS ${c.name}`).join(', ');
-  await session.run(`COPY (SELECT ${select} FROM (
-      SELECT 'c' || range AS id, ${property('range * 7919', jitter)} FROM range(${copied})
+  await publishListingsPartition(
+    session,
+    lake,
+    { source, dt },
+    `(SELECT 'c' || range AS id, ${property('range * 7919', jitter)} FROM range(${copied})
       UNION ALL
-      SELECT 'f' || range AS id, ${property(`(range + ${index + 1} * 100000000)`, '0')} FROM range(${offers - copied})))
-    TO ${sqlString(`${location}part.parquet`)} (FORMAT parquet, COMPRESSION zstd)`);
-  await lake.catalog.ensureTable(listingsTable, tableLocation(lake.zones, listingsTable));
-  await lake.catalog.publish([{ table: listingsTable, values: { source, dt }, location }]);
+      SELECT 'f' || range AS id, ${property(`(range + ${index + 1} * 100000000)`, '0')} FROM range(${offers - copied}))`,
+  );
 }
 
 async function runShape(sources: number, offersPerSource: number): Promise<ShapeFigures> {
