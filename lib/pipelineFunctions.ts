@@ -4,8 +4,8 @@ import { Construct } from 'constructs';
 import { chartLibraryFileName } from '../src/domain/report/runReportPage.ts';
 import type { EnvironmentVariables } from '../src/domain/taskEnvironments/environmentVariables.ts';
 import type { LambdaName, lambdaEnvironments } from '../src/domain/taskEnvironments/lambdaEnvironments.ts';
+import { lambdaSettings } from '../src/domain/taskEnvironments/lambdaSettings.ts';
 import type { LogLevel } from '../src/domain/taskEnvironments/logLevel.ts';
-import { sqlUseCaseTimeoutMinutes } from '../src/domain/useCases/useCase.ts';
 import { HandlerFunction } from './handlerFunction.ts';
 
 /** Each Lambda's environment, exactly as its schema asks (a missing variable fails the type check). */
@@ -31,11 +31,16 @@ export const useCaseSqlDirectory = 'src/domain/useCases/sql';
 /** Chart.js's self-contained build, which the run report's page inlines (relative to the repository). */
 export const chartLibraryPath = `node_modules/chart.js/dist/${chartLibraryFileName}`;
 
+/** A Lambda's size and timeout, from their one definition (src/domain/taskEnvironments/lambdaSettings.ts). */
+function sizeOf(name: LambdaName): { memorySize: number; timeout: Duration } {
+  const settings = lambdaSettings[name];
+  return { memorySize: settings.memorySize, timeout: Duration.seconds(settings.timeoutSeconds) };
+}
+
 /**
  * The pipeline's Lambda handlers (one folder each under `lambdas/`): the state machine's, and
- * the relay of its alarms. Sizes are per
- * handler, not per environment: they do the same work everywhere. Permissions are granted by
- * the stack, which knows what each one touches.
+ * the relay of its alarms. Permissions are granted by the stack, which knows what each one
+ * touches.
  */
 export class PipelineFunctions extends Construct {
   readonly parseArgs: HandlerFunction;
@@ -57,45 +62,34 @@ export class PipelineFunctions extends Construct {
       ...common,
       folder: 'parseArgs',
       environment: props.environments.parseArgs,
-      memorySize: 256,
-      timeout: Duration.seconds(30),
+      ...sizeOf('parseArgs'),
     });
-    // Renders, runs and waits for one Athena query, then publishes its partition: mostly
-    // waiting, so little memory; it stops the query before its own timeout.
     this.runSqlUseCase = new HandlerFunction(this, 'RunSqlUseCase', {
       ...common,
       folder: 'runSqlUseCase',
       environment: props.environments.runSqlUseCase,
-      memorySize: 512,
-      timeout: Duration.minutes(sqlUseCaseTimeoutMinutes + 1),
+      ...sizeOf('runSqlUseCase'),
       bundledDirectories: [{ from: useCaseSqlDirectory, to: 'sql' }],
     });
-    // Reads and writes one small report per failed load or use case.
     this.recordFailure = new HandlerFunction(this, 'RecordFailure', {
       ...common,
       folder: 'recordFailure',
       environment: props.environments.recordFailure({
         runSqlUseCase: this.runSqlUseCase.logGroup.logGroupName,
       }),
-      memorySize: 256,
-      timeout: Duration.seconds(30),
+      ...sizeOf('recordFailure'),
     });
-    // Reads every partition's manifest of a run, like Summarize.
     this.reviewLoads = new HandlerFunction(this, 'ReviewLoads', {
       ...common,
       folder: 'reviewLoads',
       environment: props.environments.reviewLoads,
-      memorySize: 512,
-      timeout: Duration.minutes(2),
+      ...sizeOf('reviewLoads'),
     });
-    // Reads every partition's manifest of a run (a backfill may have hundreds).
     this.summarize = new HandlerFunction(this, 'Summarize', {
       ...common,
       folder: 'summarize',
       environment: props.environments.summarize,
-      memorySize: 512,
-      // the run report's four Athena queries (a minute each at most) come before the message
-      timeout: Duration.minutes(6),
+      ...sizeOf('summarize'),
       // the report's page inlines Chart.js: the file ships beside the bundle
       bundledDirectories: [{ from: chartLibraryPath, to: chartLibraryFileName }],
     });
@@ -103,16 +97,14 @@ export class PipelineFunctions extends Construct {
       ...common,
       folder: 'notifyFailure',
       environment: props.environments.notifyFailure,
-      memorySize: 256,
-      timeout: Duration.minutes(1),
+      ...sizeOf('notifyFailure'),
     });
     // Not a state: EventBridge invokes it when one of the stack's alarms goes off.
     this.relayAlarm = new HandlerFunction(this, 'RelayAlarm', {
       ...common,
       folder: 'relayAlarm',
       environment: props.environments.relayAlarm,
-      memorySize: 256,
-      timeout: Duration.seconds(30),
+      ...sizeOf('relayAlarm'),
     });
   }
 

@@ -8,7 +8,10 @@ import { PipelineError } from '../domain/errors/pipelineError.ts';
 import { readableCause } from '../domain/notifications/notifications.ts';
 import type { RunPlan } from '../domain/run/runArguments.ts';
 import { progressMessage, type TaskProgress, taskProgressSchema } from '../domain/run/taskProgress.ts';
+import { invokesLambda, lambdaOfState } from '../domain/stateMachine/lambdaStates.ts';
 import { modelUseCaseStateName, stateNames } from '../domain/stateMachine/stateNames.ts';
+import type { LambdaName } from '../domain/taskEnvironments/lambdaEnvironments.ts';
+import { lambdaSettings } from '../domain/taskEnvironments/lambdaSettings.ts';
 import { useCases } from '../domain/useCases/registry.ts';
 import type { UseCase } from '../domain/useCases/useCase.ts';
 import { notifyFailureTask } from '../lambdaTasks/notifyFailure.ts';
@@ -23,7 +26,7 @@ import { type LocalPipelinePorts, localContainerEnvironment } from '../runtime/l
 import { cancellablePorts } from './cancellablePorts.ts';
 import { containerBundle } from './esbuildBundles.ts';
 import { isValidatedDefinition } from './localDefinition.ts';
-import { type LocalTaskHandler, RunningTasks } from './runningTasks.ts';
+import { engineDefinition, type LocalTaskHandler, RunningTasks } from './runningTasks.ts';
 
 /*
  * aws-local-stepfunctions 3 uses Promise.withResolvers (Node 22). On Node 20 every Task would
@@ -70,6 +73,35 @@ export function taskStates(definition: Pick<StateMachineDefinition, 'States'>): 
   ]);
 }
 
+/**
+ * The timeout, in seconds, of the Lambda each Lambda Task state of the definition invokes, by
+ * state: what AWS waits for such a state (it has no timeout of its own unless TimeoutSeconds
+ * says so). Throws if the runner does not know a Lambda state's Lambda.
+ */
+export function lambdaTaskTimeouts(
+  definition: Pick<StateMachineDefinition, 'States'>,
+  overrides: Partial<Record<LambdaName, number>> = {},
+): Record<string, number> {
+  const timeouts: Record<string, number> = {};
+  const visit = (machine: Pick<StateMachineDefinition, 'States'>): void => {
+    for (const [name, state] of Object.entries(machine.States)) {
+      if (state.Type === 'Task' && invokesLambda(state.Resource)) {
+        const lambda = lambdaOfState[name];
+        if (!lambda)
+          throw new UnmappedTaskError(
+            `Task state ${name} invokes a Lambda the local runner does not know: name it in ` +
+              'src/domain/stateMachine/lambdaStates.ts, so that it times out as in AWS.',
+          );
+        timeouts[name] = overrides[lambda] ?? lambdaSettings[lambda].timeoutSeconds;
+      }
+      for (const body of [state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])])
+        if (body) visit(body);
+    }
+  };
+  visit(definition);
+  return timeouts;
+}
+
 export interface LocalExecutionOptions {
   readonly lake: LakeConnection;
   /** The Lambda tasks' ports (see src/runtime/localRuntime.ts). */
@@ -87,6 +119,8 @@ export interface LocalExecutionOptions {
   readonly progressIntervalSeconds?: number;
   /** Aborting it aborts the execution (StopExecution): its running tasks are cancelled. */
   readonly signal?: AbortSignal;
+  /** Replaces Lambdas' timeouts, in seconds (tests time a Lambda task out in seconds, not minutes). */
+  readonly lambdaTimeoutSeconds?: Partial<Record<LambdaName, number>>;
 }
 
 export interface LocalExecutionResult {
@@ -436,8 +470,10 @@ export async function runLocalExecution(
       nextPart = part;
     },
   );
-  // Each task with its own cancellation, aborted when the engine gives up on it.
-  const running = new RunningTasks(definition, (state, reason, error) => {
+  // Each task with its own cancellation, aborted when AWS would give up on it: its state's
+  // TimeoutSeconds, its Lambda's timeout, its Map failing, the execution ending.
+  const lambdaTimeouts = lambdaTaskTimeouts(definition, options.lambdaTimeoutSeconds);
+  const running = new RunningTasks(definition, lambdaTimeouts, (state, reason, error) => {
     const failure = error as { name?: string; message?: string } | undefined;
     ports.log.warn(`${state} ended after its cancellation; its result was discarded`, {
       reason,
@@ -450,7 +486,8 @@ export async function runLocalExecution(
   const startTime = new Date().toISOString();
   const executionId = executionArn;
   const executionName = executionArn.split(':').at(-1) as string;
-  const machine = new StateMachine(definition as never, {
+  // The engine's 60 s default for a Task without TimeoutSeconds lifted: AWS has none.
+  const machine = new StateMachine(engineDefinition(definition) as never, {
     // A synthesized definition was validated when it was cached; validating costs ~0.25 s a run.
     validationOptions: isValidatedDefinition(definition)
       ? { noValidate: true }

@@ -7,8 +7,9 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 /** What a local task's work is given besides its input. */
 export interface LocalTask {
   /**
-   * Aborted when AWS would stop the task or stop waiting for it: its state's TimeoutSeconds
-   * passed, the Map it runs in failed, or the execution ended. The reason is a sentence.
+   * Aborted when AWS would stop the task or stop waiting for it: its state's TimeoutSeconds or
+   * its Lambda's timeout passed, the Map it runs in failed, or the execution ended. The reason
+   * is a sentence.
    */
   readonly signal: AbortSignal;
 }
@@ -20,10 +21,28 @@ export type LocalTaskHandler = (input: Json, task: LocalTask) => Promise<Json>;
 export type EngineTaskHandler = (input: Json) => Promise<Json>;
 
 /**
- * The engine's timeout of a Task state without TimeoutSeconds (aws-local-stepfunctions 3: 60 s).
- * AWS has none: there such a state waits for its Lambda, which ends at its own timeout.
+ * What Step Functions reports when the Lambda a Task state invokes runs past its own timeout:
+ * "Unhandled errors in Lambda are reported as Lambda.Unknown in the error output. These include
+ * out-of-memory errors and function timeouts" (Step Functions developer guide, "Handle Lambda
+ * service exceptions"). Not States.Timeout: that is the state's own TimeoutSeconds.
  */
-export const engineDefaultTaskTimeoutSeconds = 60;
+export const lambdaTimeoutErrorName = 'Lambda.Unknown';
+
+/** The cause AWS gives with it: the Lambda's timeout message. */
+export const lambdaTimeoutCause = (seconds: number): string =>
+  JSON.stringify({ errorMessage: `Task timed out after ${seconds.toFixed(2)} seconds` });
+
+/**
+ * When AWS gives up on a Task state: its TimeoutSeconds (States.Timeout), and for a Lambda task
+ * its Lambda's timeout (Lambda.Unknown), whichever comes first. Neither: it waits as long as it takes.
+ */
+export interface TaskDeadline {
+  readonly seconds: number;
+  /** The error the state fails with then. */
+  readonly error: string;
+  /** Its cause, as the execution records it. */
+  readonly cause: string;
+}
 
 /**
  * How long cancelled work may take to stop before the execution's end stops waiting for it:
@@ -42,36 +61,40 @@ interface RunningTask {
  * The local tasks of one execution, each with its own cancellation. aws-local-stepfunctions
  * only stops *waiting* for a task (Promise.race against its timer; a failed Map's siblings
  * are dropped): the task itself would go on and might publish after the run had failed, which
- * AWS never lets happen (ECS .sync stops the task; a Lambda's result is discarded). So every
- * handler runs with a signal that is aborted at the very moment the engine gives up on it.
+ * AWS never lets happen (ECS .sync stops the task; a Lambda's result is discarded; Lambda stops
+ * an invocation at its timeout). So every handler runs with a signal that is aborted at the very
+ * moment AWS gives up on it.
  */
 export class RunningTasks {
   private readonly running = new Set<RunningTask>();
 
   constructor(
     private readonly definition: Pick<StateMachineDefinition, 'States'>,
+    /** The timeout of each Lambda Task state's Lambda, in seconds, by state name. */
+    private readonly lambdaTimeouts: Readonly<Record<string, number>> = {},
     /** Told how cancelled work ended (its error, e.g. a refused publish; or undefined): nobody else hears it. */
     private readonly onCancelledEnd: (state: string, reason: string, error: unknown) => void = () => {},
   ) {}
 
   /** The handler the engine calls for `state`: `handler` with a signal of its own for each call. */
   track(state: string, handler: LocalTaskHandler): EngineTaskHandler {
-    const timeoutSeconds = taskTimeoutSeconds(this.definition, state);
+    const deadline = taskDeadline(this.definition, state, this.lambdaTimeouts[state]);
     return (input) => {
       const controller = new AbortController();
       const work = Promise.resolve().then(() => handler(input, { signal: controller.signal }));
       const task: RunningTask = { state, controller, done: work.then(settled, settled) };
       this.running.add(task);
       // Set after the engine's own timer for the state (it sets it once this call returns), so
-      // the engine's States.Timeout is what the execution records.
+      // that when both are the state's TimeoutSeconds, the engine's States.Timeout is what the
+      // execution records.
       let timer: NodeJS.Timeout | undefined;
       let timedOut = false;
       queueMicrotask(() => {
-        if (controller.signal.aborted) return;
+        if (controller.signal.aborted || !deadline) return;
         timer = setTimeout(() => {
           timedOut = true;
-          controller.abort(`${state} timed out after ${timeoutSeconds} s (States.Timeout)`);
-        }, timeoutSeconds * 1000);
+          controller.abort(`${state} timed out after ${deadline.seconds} s (${deadline.error})`);
+        }, deadline.seconds * 1000);
       });
       void task.done.then(() => {
         clearTimeout(timer);
@@ -91,10 +114,11 @@ export class RunningTasks {
         controller.signal.addEventListener(
           'abort',
           () => {
-            // The engine no longer waits for this promise; the same answer as its own, in case.
+            // A timeout: the error AWS fails the state with (for States.Timeout the engine's
+            // own timer has answered already, this is the same answer in case).
             reject(
-              timedOut
-                ? Object.assign(new Error('States.Timeout'), { name: 'States.Timeout' })
+              timedOut && deadline
+                ? Object.assign(new Error(deadline.cause), { name: deadline.error })
                 : new TaskCancelledError(String(controller.signal.reason)),
             );
           },
@@ -170,15 +194,62 @@ function findState(definition: Pick<StateMachineDefinition, 'States'>, name: str
 }
 
 /**
- * The timeout the engine gives a Task state: its TimeoutSeconds, else the engine's default.
+ * When AWS gives up on `state` (see {@link TaskDeadline}); undefined: never.
  * (TimeoutSecondsPath is refused: the runner could not cancel the task when the engine gives up.)
  */
-function taskTimeoutSeconds(definition: Pick<StateMachineDefinition, 'States'>, state: string): number {
+export function taskDeadline(
+  definition: Pick<StateMachineDefinition, 'States'>,
+  state: string,
+  lambdaTimeoutSeconds: number | undefined,
+): TaskDeadline | undefined {
   const found = findState(definition, state);
   if (found?.TimeoutSecondsPath !== undefined)
     throw new InternalError(
       `${state} uses TimeoutSecondsPath, which the local runner does not support: use TimeoutSeconds.`,
     );
-  const seconds = found?.TimeoutSeconds;
-  return typeof seconds === 'number' && seconds > 0 ? seconds : engineDefaultTaskTimeoutSeconds;
+  const stateSeconds =
+    typeof found?.TimeoutSeconds === 'number' && found.TimeoutSeconds > 0 ? found.TimeoutSeconds : undefined;
+  if (
+    lambdaTimeoutSeconds !== undefined &&
+    (stateSeconds === undefined || lambdaTimeoutSeconds < stateSeconds)
+  )
+    return {
+      seconds: lambdaTimeoutSeconds,
+      error: lambdaTimeoutErrorName,
+      cause: lambdaTimeoutCause(lambdaTimeoutSeconds),
+    };
+  if (stateSeconds !== undefined)
+    return { seconds: stateSeconds, error: 'States.Timeout', cause: 'States.Timeout' };
+  return undefined;
 }
+
+/**
+ * The definition the engine runs: `definition` with every Task state's timer where AWS has it.
+ * aws-local-stepfunctions gives a Task state without TimeoutSeconds 60 s, where AWS gives it none
+ * (a Lambda task ends at its Lambda's timeout, which {@link RunningTasks} applies): such a state
+ * gets a TimeoutSeconds the engine never reaches first (the execution's own, at most what a timer
+ * holds). Nothing else changes.
+ */
+export function engineDefinition<T extends Pick<StateMachineDefinition, 'States' | 'TimeoutSeconds'>>(
+  definition: T,
+): T {
+  const never = Math.min(definition.TimeoutSeconds ?? maxTimerSeconds, maxTimerSeconds);
+  const copy = structuredClone(definition);
+  const lift = (machine: Pick<StateMachineDefinition, 'States'>): void => {
+    for (const state of Object.values(machine.States)) {
+      if (
+        state.Type === 'Task' &&
+        state.TimeoutSeconds === undefined &&
+        state.TimeoutSecondsPath === undefined
+      )
+        (state as { TimeoutSeconds?: number }).TimeoutSeconds = never;
+      for (const body of [state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])])
+        if (body) lift(body);
+    }
+  };
+  lift(copy);
+  return copy;
+}
+
+/** The longest delay setTimeout keeps (a longer one fires at once), in whole seconds. */
+const maxTimerSeconds = Math.floor((2 ** 31 - 1) / 1000);

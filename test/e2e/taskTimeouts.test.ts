@@ -2,7 +2,8 @@ import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StateMachineDefinition } from '../../lib/resolvedDefinition.ts';
 import { JsonLogger, silentLogger } from '../../src/adapters/jsonLogger.ts';
 import { OutboxNotifier } from '../../src/adapters/local/outboxNotifier.ts';
@@ -10,6 +11,7 @@ import { rawPrefix } from '../../src/domain/lake/lakeLayout.ts';
 import { stateNames } from '../../src/domain/stateMachine/stateNames.ts';
 import { localStateMachineDefinition } from '../../src/orchestrator/localDefinition.ts';
 import { type LocalExecutionOptions, runLocalExecution } from '../../src/orchestrator/localStateMachine.ts';
+import { lambdaTimeoutErrorName } from '../../src/orchestrator/runningTasks.ts';
 import type { QueryEngine } from '../../src/ports/queryEngine.ts';
 import { connectLake, type LakeConnection } from '../../src/runtime/lakeConnection.ts';
 import { type LocalPipelinePorts, localPipelinePorts } from '../../src/runtime/localRuntime.ts';
@@ -191,5 +193,135 @@ describe('a task slower than its TimeoutSeconds, run locally', () => {
     expect(await lake.catalog.listPartitions('market_stats_monthly')).toEqual([]);
     expect(messages()).not.toContain('use case published');
     expect(messages()).toContain('RunSqlUseCase ended after its cancellation; its result was discarded');
+  });
+});
+
+/**
+ * A Lambda task without TimeoutSeconds: AWS waits for it until its Lambda's own timeout, then
+ * fails the state with Lambda.Unknown (not States.Timeout); the engine's own 60 s default must
+ * not apply. Lambda timeouts are made test-sized through lambdaTimeoutSeconds.
+ */
+describe("a Lambda task and its Lambda's timeout, run locally", () => {
+  const input = { date: '2024-01-15', useCases: ['market_stats_monthly'] };
+
+  it("slower than its Lambda's timeout: fails with the error AWS gives, its query is interrupted, nothing is published", async () => {
+    ports = { ...ports, readSql: () => endlessSql };
+    const started = Date.now();
+    const result = await run(definition, input, { lambdaTimeoutSeconds: { runSqlUseCase: 1 } });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toMatchObject({ name: 'PartitionsFailedError' });
+    expect(result.states).toContain(stateNames.recordUseCaseFailure);
+    expect(lambdaTimeoutErrorName).toBe('Lambda.Unknown');
+    expect(await lastMessage()).toContain('market_stats_monthly 2024-01-15: Lambda.Unknown');
+    expect(Date.now() - started).toBeLessThan(30_000);
+    await sleep(1_000);
+    expect(await lake.catalog.listPartitions('market_stats_monthly')).toEqual([]);
+    expect(messages()).not.toContain('use case published');
+    const late = logged.find((l) => l.message.startsWith('RunSqlUseCase ended after its cancellation'));
+    expect(late?.line).toContain('RunSqlUseCase timed out after 1 s (Lambda.Unknown)');
+  });
+
+  it('one whose work ignores its cancellation: the late publish is refused by name, the partition stays', async () => {
+    expect((await run(definition, input)).status).toBe('SUCCEEDED');
+    const before = await lake.catalog.getPartition('market_stats_monthly', { dt: '2024-01-15' });
+    expect(before).toBeDefined();
+    logged = [];
+    const engine = ports.queryEngine;
+    const deaf: QueryEngine = {
+      query: (sql) => engine.query(sql),
+      unload: async (select, location) => {
+        await sleep(2_500);
+        await engine.unload(select, location);
+      },
+    };
+    ports = { ...ports, queryEngine: deaf };
+    const result = await run(definition, input, { lambdaTimeoutSeconds: { runSqlUseCase: 1 } });
+    expect(result.status).toBe('FAILED');
+    expect(await lastMessage()).toContain('market_stats_monthly 2024-01-15: Lambda.Unknown');
+    await sleep(3_000); // past the end of the slow work
+    expect(await lake.catalog.getPartition('market_stats_monthly', { dt: '2024-01-15' })).toEqual(before);
+    expect(messages()).not.toContain('use case published');
+    const late = logged.find((l) => l.message.startsWith('RunSqlUseCase ended after its cancellation'));
+    expect(late?.line).toContain('"error":"TaskCancelledError"');
+    expect(late?.line).toContain('Refused to publish market_stats_monthly');
+  });
+
+  it("a state's TimeoutSeconds shorter than its Lambda's timeout still fails it with States.Timeout", async () => {
+    ports = { ...ports, readSql: () => endlessSql };
+    const result = await run(withTaskTimeout(stateNames.runSqlUseCase, 1), input, {
+      lambdaTimeoutSeconds: { runSqlUseCase: 5 },
+    });
+    expect(await lastMessage()).toContain('market_stats_monthly 2024-01-15: States.Timeout');
+    expect(result.status).toBe('FAILED');
+  });
+
+  describe('on a simulated clock', () => {
+    /** One Lambda Task state, no TimeoutSeconds: the shape of every Lambda state of the pipeline. */
+    const oneLambdaTask = (): StateMachineDefinition => ({
+      StartAt: stateNames.runSqlUseCase,
+      States: {
+        [stateNames.runSqlUseCase]: {
+          Type: 'Task',
+          Resource: 'arn:aws:lambda:eu-central-2:000000000000:function:RunSqlUseCase',
+          End: true,
+        },
+      },
+    });
+    /** A Lambda that works `seconds` (of the simulated clock) and answers. */
+    const slowLambda = (seconds: number) => async () => {
+      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+      return { done: true };
+    };
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('the engine alone fails a Task without TimeoutSeconds after 60 s (what the runner must lift)', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const execution = new StateMachine(oneLambdaTask() as never).run(
+        {},
+        { overrides: { taskResourceLocalHandlers: { [stateNames.runSqlUseCase]: slowLambda(61) } } },
+      );
+      const outcome = execution.result.then(
+        () => 'SUCCEEDED',
+        (error: { name?: string; cause?: { name?: string } }) => error.cause?.name ?? error.name,
+      );
+      await vi.advanceTimersByTimeAsync(61_000);
+      expect(await outcome).toBe('States.Timeout');
+    });
+
+    it("a Lambda task longer than 60 s but within its Lambda's timeout succeeds", async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const pending = run(
+        oneLambdaTask(),
+        {},
+        {
+          handlerOverrides: { [stateNames.runSqlUseCase]: slowLambda(61) },
+          lambdaTimeoutSeconds: { runSqlUseCase: 120 },
+        },
+      );
+      await vi.advanceTimersByTimeAsync(61_000);
+      const result = await pending;
+      expect(result.error).toBeNull();
+      expect(result.status).toBe('SUCCEEDED');
+      expect(result.output).toEqual({ done: true });
+    });
+
+    it("one longer than its Lambda's timeout fails at that timeout with Lambda.Unknown", async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const pending = run(
+        oneLambdaTask(),
+        {},
+        {
+          handlerOverrides: { [stateNames.runSqlUseCase]: slowLambda(121) },
+          lambdaTimeoutSeconds: { runSqlUseCase: 120 },
+        },
+      );
+      await vi.advanceTimersByTimeAsync(121_000);
+      const result = await pending;
+      expect(result.status).toBe('FAILED');
+      expect(result.error?.name).toBe('Lambda.Unknown');
+      expect(result.error?.message).toContain('Task timed out after 120.00 seconds');
+    });
   });
 });

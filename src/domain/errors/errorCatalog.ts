@@ -209,9 +209,9 @@ export const errorCatalog = {
   TaskCancelledError: {
     category: 'environment',
     meaning:
-      'a task went on after its state timed out (States.Timeout) or its execution ended, and was refused what it tried next (a query, a partition switch): nothing it did after that was published. Locally the runner cancels it as AWS stops the task',
+      'a task went on after its state timed out (States.Timeout, or its Lambda timed out: Lambda.Unknown) or its execution ended, and was refused what it tried next (a query, a partition switch): nothing it did after that was published. Locally the runner cancels it as AWS stops the task',
     action:
-      "find why the task was slow (the data's size, the machine), give it more time (the state's TimeoutSeconds, e.g. `loader.timeoutMinutes`) if it needs it, then re-run the day",
+      "find why the task was slow (the data's size, the machine), give it more time (the state's TimeoutSeconds, e.g. `loader.timeoutMinutes`; a Lambda's timeout in `src/domain/taskEnvironments/lambdaSettings.ts`) if it needs it, then re-run the day",
   },
   S3DeleteError: {
     category: 'environment',
