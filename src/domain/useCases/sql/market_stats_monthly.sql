@@ -13,16 +13,15 @@
 -- side, so that table may not be published yet for the day.
 WITH :property_clusters,
 offers AS (
-  SELECT l.municipality,
-         l.property_type,
+  SELECT municipality,
+         property_type,
          -- rows written before listings had a currency count as unknown, not as no group
-         coalesce(l.currency, 'unknown') AS currency,
-         substr(CAST(l.scraping_date AS VARCHAR), 1, 7) AS month,
-         l.price_per_square_meter AS ppsqm,
-         c.cluster_size
-  FROM listings l
-  JOIN property_clusters_of_day c ON c.source = l.source AND c.id = l.id
-  WHERE l.dt = :run_date AND c.is_anchor
+         coalesce(currency, 'unknown') AS currency,
+         substr(CAST(scraping_date AS VARCHAR), 1, 7) AS month,
+         price_per_square_meter AS ppsqm,
+         cluster_size
+  FROM property_clusters_of_day
+  WHERE is_anchor
 ),
 ranked AS (
   SELECT municipality, property_type, currency, month, ppsqm,
