@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LocalQueryEngine } from '../../src/adapters/duckdb/localQueryEngine.ts';
 import { pricehubble } from '../../src/domain/sources/pricehubble.ts';
 import {
   type DuplicateMatching,
@@ -17,6 +18,7 @@ import {
   propertyClusters,
   renderUseCaseSql,
 } from '../../src/domain/useCases/registry.ts';
+import { seededRandom } from '../../src/generator/messyOffers.ts';
 import { connectLake, type LakeConnection } from '../../src/runtime/lakeConnection.ts';
 import { readUseCaseSql } from '../../src/runtime/useCaseSqlFiles.ts';
 import { type ListingRow, publishListings, runUseCase } from '../support/listingsLake.ts';
@@ -297,5 +299,154 @@ describe('market_stats_monthly counts a property offered on several sources once
         run_id: 'run-1',
       },
     ]);
+  });
+});
+
+interface ReferenceOffer {
+  readonly source: string;
+  readonly id: string;
+  readonly municipality: string;
+  readonly property_type: string;
+  readonly currency: string;
+  readonly price: number;
+  readonly living_area: number;
+}
+
+/**
+ * The clustering rule of src/domain/useCases/propertyClusters.ts, computed directly over all
+ * pairs: the SQL's blocking, candidate groups and skipping of unmatched offers must not change
+ * a single cluster.
+ */
+function referenceClusters(offers: readonly ReferenceOffer[], contracts: readonly SourceContract[]) {
+  const tolerance = (source: string) => {
+    const contract = contracts.find((c) => c.name === source);
+    return contract ? duplicateMatchingOf(contract) : defaultDuplicateMatching;
+  };
+  const key = (o: ReferenceOffer) => `${o.source}:${o.id}`;
+  const place = (o: ReferenceOffer) => o.municipality.toLowerCase().replace(/\s/g, '');
+  const within = (x: number, y: number, t: number) => Math.abs(x - y) <= t * Math.min(x, y);
+  const distance = (a: ReferenceOffer, b: ReferenceOffer) =>
+    Math.abs(a.living_area - b.living_area) / Math.min(a.living_area, b.living_area) +
+    Math.abs(a.price - b.price) / Math.min(a.price, b.price);
+  const matches = new Map<string, ReferenceOffer[]>(
+    offers.map((a) => [
+      key(a),
+      offers.filter((b) => {
+        const [ta, tb] = [tolerance(a.source), tolerance(b.source)];
+        return (
+          a.source !== b.source &&
+          place(a) === place(b) &&
+          a.property_type === b.property_type &&
+          a.currency === b.currency &&
+          within(a.living_area, b.living_area, Math.min(ta.livingAreaTolerance, tb.livingAreaTolerance)) &&
+          within(a.price, b.price, Math.min(ta.priceTolerance, tb.priceTolerance))
+        );
+      }),
+    ]),
+  );
+  const closest = (a: { d: number; k: string }, b: { d: number; k: string }) =>
+    a.d - b.d || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0);
+  const isAnchor = (o: ReferenceOffer) => (matches.get(key(o)) ?? []).every((m) => key(m) > key(o));
+  // each non-anchor's closest anchor, then per anchor and source the closest such offer
+  const choice = new Map<string, { anchor: string; d: number }>();
+  for (const o of offers.filter((o) => !isAnchor(o))) {
+    const [best] = (matches.get(key(o)) ?? [])
+      .filter(isAnchor)
+      .map((m) => ({ d: distance(o, m), k: key(m) }))
+      .sort(closest);
+    if (best) choice.set(key(o), { anchor: best.k, d: best.d });
+  }
+  const clusterOf = new Map<string, string>(offers.map((o) => [key(o), key(o)]));
+  const seats = new Map<string, { d: number; k: string }>();
+  for (const o of offers) {
+    const chosen = choice.get(key(o));
+    if (!chosen) continue;
+    const seat = `${chosen.anchor}|${o.source}`;
+    const held = seats.get(seat);
+    if (!held || closest({ d: chosen.d, k: key(o) }, held) < 0) seats.set(seat, { d: chosen.d, k: key(o) });
+  }
+  for (const [seat, { k }] of seats) clusterOf.set(k, seat.split('|')[0] as string);
+  return offers
+    .map((o) => {
+      const cluster = clusterOf.get(key(o)) as string;
+      const members = offers.filter((m) => clusterOf.get(key(m)) === cluster);
+      return [o.source, o.id, cluster, members.length, members.map((m) => m.source).sort()];
+    })
+    .sort((a, b) => {
+      const [x, y] = [`${a[0]}:${a[1]}`, `${b[0]}:${b[1]}`];
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+}
+
+describe('property_clusters against an independent computation of the rule', () => {
+  it('gives every offer of crowded groups the cluster the rule over all pairs gives', async () => {
+    // Three sources (one with its own, looser, tolerances) offering from a few areas and prices
+    // with jitter inside and outside the tolerances, in a few spellings of three places, two
+    // types and two currencies: chains, ties, losers within a source and unmatched offers in
+    // shared groups all occur. A source alone in a group (delta in Sion) is never a candidate.
+    const random = seededRandom(11);
+    const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
+    const contracts = [alpha, beta, source('delta', { livingAreaTolerance: 0.05, priceTolerance: 0.04 })];
+    const offers: ReferenceOffer[] = ['alpha', 'beta', 'delta'].flatMap((name) =>
+      Array.from({ length: 120 }, (_, i) => ({
+        source: name,
+        id: String(i),
+        municipality:
+          name === 'delta' && i % 10 === 0 ? 'Sion' : pick(['Bern', 'BERN', 'Thun', 'Le Locle', 'le locle']),
+        property_type: pick(['apartment', 'house']),
+        currency: random() < 0.9 ? 'CHF' : 'EUR',
+        living_area: pick([60, 80, 100]) * (1 + Math.round((random() - 0.5) * 8) / 100),
+        price: pick([500_000, 800_000]) * (1 + Math.round((random() - 0.5) * 6) / 100),
+      })),
+    );
+    for (const name of ['alpha', 'beta', 'delta']) {
+      await publishListings(
+        lake,
+        name,
+        dt,
+        offers.filter((o) => o.source === name).map((o) => offer(o.id, o)),
+      );
+    }
+    const expected = referenceClusters(offers, contracts);
+    expect(new Set(expected.map((r) => r[3]))).toEqual(new Set([1, 2, 3]));
+    expect(await clusters(contracts)).toEqual(expected);
+  });
+
+  it('joins offers on both bands as equality keys, not on the place alone', async () => {
+    // With the band steps as relations of their own DuckDB once joined on place, type and
+    // currency only and filtered the bands after: all pairs of a place, 150x the CPU.
+    await publishListings(lake, 'alpha', dt, [offer('1'), offer('2', { living_area: 80 })]);
+    await publishListings(lake, 'beta', dt, [offer('1'), offer('2', { price: 700_000 })]);
+    const engine = await LocalQueryEngine.open(lake.catalog, lake.root);
+    try {
+      const sql = renderUseCaseSql(
+        `WITH ${propertyClusterCtes(defaults)} SELECT * FROM property_cluster_matches`,
+        {
+          runDate: dt,
+          runId: 'run-1',
+        },
+      );
+      const { rows } = await engine.query(`EXPLAIN (FORMAT json) ${sql}`);
+      const joins: string[][] = [];
+      const walk = (node: {
+        name?: string;
+        extra_info?: { Conditions?: string | string[] };
+        children?: [];
+      }) => {
+        const conditions = node.extra_info?.Conditions;
+        if (node.name?.includes('JOIN') && conditions !== undefined) joins.push([conditions].flat());
+        for (const child of node.children ?? []) walk(child);
+      };
+      for (const plan of JSON.parse(String(rows[0]?.explain_value))) walk(plan);
+      expect(joins).toContainEqual(
+        expect.arrayContaining([
+          'place = place',
+          'probed_area_band = area_band',
+          'probed_price_band = price_band',
+        ]),
+      );
+    } finally {
+      engine.close();
+    }
   });
 });

@@ -99,7 +99,7 @@ describe('etl help', () => {
     expect(entries.get('--lake')).toContain('(default: ".lake")');
     expect(entries.get('--source')).toContain('pricehubble');
     expect(entries.get('--use-case')).toContain(
-      'market_stats_monthly, listing_history, current_listings, price_outliers, property_clusters, price_model',
+      'price_model, market_stats_monthly, listing_history, current_listings, price_outliers, property_clusters',
     );
   });
 

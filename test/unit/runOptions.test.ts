@@ -138,7 +138,7 @@ describe('etl run options', () => {
   it('refuse names that are not in the registries, or given twice', async () => {
     expect(await usageError({ source: ['nope'] })).toMatch(/--source nope: .*Known sources: pricehubble/);
     expect(await usageError({ useCase: ['price_modle'] })).toMatch(
-      /--use-case price_modle: .*known: market_stats_monthly, listing_history, current_listings, price_outliers, property_clusters, price_model/,
+      /--use-case price_modle: .*known: price_model, market_stats_monthly, listing_history, current_listings, price_outliers, property_clusters/,
     );
     expect(await usageError({ source: ['pricehubble', 'pricehubble'] })).toContain('given twice');
     expect(await usageError({ useCase: ['price_model'], useCases: false })).toContain(

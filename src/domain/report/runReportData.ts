@@ -95,11 +95,21 @@ FROM (
 )
 WHERE newest = 1
 ORDER BY dt, source`,
+  /**
+   * Records per reason (a record counts once for each reason it failed). The records are
+   * counted per set of reasons first and only those few sets unnested: unnesting every rejected
+   * record made DuckDB decorrelate the lateral join over the table's view, 1.6–1.9 s of CPU for
+   * 570k rejects against 0.04 s this way.
+   */
   rejectsByReason: (date: string): string => `
-SELECT reason, count(*) AS records
-FROM listings_rejected
+SELECT reason, CAST(sum(records) AS BIGINT) AS records
+FROM (
+  SELECT reasons, count(*) AS records
+  FROM listings_rejected
+  WHERE dt = ${sqlString(date)}
+  GROUP BY reasons
+) AS reason_sets
 CROSS JOIN UNNEST(reasons) AS t (reason)
-WHERE dt = ${sqlString(date)}
 GROUP BY reason
 ORDER BY records DESC, reason`,
   pricePerSquareMeter: (date: string): string => `

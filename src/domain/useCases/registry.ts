@@ -269,14 +269,19 @@ export const priceModel: ModelUseCase = {
   container: 'priceModel',
 };
 
-/** Every use case, in the order they are run. This list is the allow-list for run arguments. */
+/**
+ * Every use case, in the order they are run. This list is the allow-list for run arguments.
+ * The model comes first: the Map over a day's use cases starts them in this order, a few at a
+ * time, and the container job is the longest (in AWS it also waits for its Fargate task to
+ * start), so it runs beside the SQL use cases instead of alone after them.
+ */
 export const useCases: readonly UseCase[] = [
+  priceModel,
   marketStatsMonthly,
   listingHistory,
   currentListings,
   priceOutliers,
   propertyClusters,
-  priceModel,
 ];
 
 export const sqlUseCases: readonly SqlUseCase[] = useCases.filter((u): u is SqlUseCase => u.kind === 'sql');

@@ -13,59 +13,63 @@
 -- side, so that table may not be published yet for the day.
 WITH :property_clusters,
 offers AS (
-  SELECT l.municipality,
-         l.property_type,
+  SELECT municipality,
+         property_type,
          -- rows written before listings had a currency count as unknown, not as no group
-         coalesce(l.currency, 'unknown') AS currency,
-         substr(CAST(l.scraping_date AS VARCHAR), 1, 7) AS month,
-         l.price_per_square_meter AS ppsqm,
-         c.cluster_size
-  FROM listings l
-  JOIN property_clusters_of_day c ON c.source = l.source AND c.id = l.id
-  WHERE l.dt = :run_date AND c.is_anchor
+         coalesce(currency, 'unknown') AS currency,
+         substr(CAST(scraping_date AS VARCHAR), 1, 7) AS month,
+         price_per_square_meter AS ppsqm,
+         cluster_size
+  FROM property_clusters_of_day
+  WHERE is_anchor
+),
+-- Each group gets a number once; the ranking and the joins after it go by that number, not by
+-- four strings (which cost about a third more CPU on 1.4M offers).
+groups AS (
+  SELECT municipality, property_type, currency, month, offers, mean_ppsqm, offers_across_sources,
+         row_number() OVER (ORDER BY municipality, property_type, currency, month) AS group_number
+  FROM (
+    SELECT municipality, property_type, currency, month, count(*) AS offers, avg(ppsqm) AS mean_ppsqm,
+           sum(cluster_size) AS offers_across_sources
+    FROM offers
+    GROUP BY municipality, property_type, currency, month
+  ) AS counted
 ),
 ranked AS (
-  SELECT municipality, property_type, currency, month, ppsqm,
-         row_number() OVER (PARTITION BY municipality, property_type, currency, month ORDER BY ppsqm) AS position
-  FROM offers
-),
-groups AS (
-  SELECT municipality, property_type, currency, month, count(*) AS offers, avg(ppsqm) AS mean_ppsqm,
-         sum(cluster_size) AS offers_across_sources
-  FROM offers
-  GROUP BY municipality, property_type, currency, month
+  SELECT g.group_number, o.ppsqm,
+         row_number() OVER (PARTITION BY g.group_number ORDER BY o.ppsqm) AS position
+  FROM offers o
+  JOIN groups g
+    ON g.municipality = o.municipality AND g.property_type = o.property_type
+   AND g.currency = o.currency AND g.month = o.month
 ),
 -- (offers - 1) * tenths = 10 * whole + remainder: the percentile lies at rank whole + 1,
 -- remainder / 10 of the way to the next rank
 bounds AS (
-  SELECT municipality, property_type, currency, month, tenths,
+  SELECT group_number, tenths,
          CAST(((offers - 1) * tenths - ((offers - 1) * tenths) % 10) / 10 AS BIGINT) + 1 AS lower_rank,
          ((offers - 1) * tenths) % 10 AS remainder
   FROM groups
   CROSS JOIN (VALUES (1), (5), (9)) AS wanted_percentiles (tenths)
 ),
 wanted AS (
-  SELECT municipality, property_type, currency, month, tenths, lower_rank AS position FROM bounds
+  SELECT group_number, tenths, lower_rank AS position FROM bounds
   UNION ALL
-  SELECT municipality, property_type, currency, month, tenths, lower_rank + 1 FROM bounds WHERE remainder > 0
+  SELECT group_number, tenths, lower_rank + 1 FROM bounds WHERE remainder > 0
 ),
 at_ranks AS (
-  SELECT w.municipality, w.property_type, w.currency, w.month, w.tenths,
+  SELECT w.group_number, w.tenths,
          min(r.ppsqm) AS lower_value,
          max(r.ppsqm) AS upper_value
   FROM wanted w
-  JOIN ranked r
-    ON r.municipality = w.municipality AND r.property_type = w.property_type
-   AND r.currency = w.currency AND r.month = w.month AND r.position = w.position
-  GROUP BY w.municipality, w.property_type, w.currency, w.month, w.tenths
+  JOIN ranked r ON r.group_number = w.group_number AND r.position = w.position
+  GROUP BY w.group_number, w.tenths
 ),
 percentiles AS (
-  SELECT a.municipality, a.property_type, a.currency, a.month, a.tenths,
+  SELECT a.group_number, a.tenths,
          a.lower_value + (CAST(b.remainder AS DOUBLE) / 10) * (a.upper_value - a.lower_value) AS value
   FROM at_ranks a
-  JOIN bounds b
-    ON b.municipality = a.municipality AND b.property_type = a.property_type
-   AND b.currency = a.currency AND b.month = a.month AND b.tenths = a.tenths
+  JOIN bounds b ON b.group_number = a.group_number AND b.tenths = a.tenths
 )
 SELECT g.municipality,
        g.property_type,
@@ -79,6 +83,5 @@ SELECT g.municipality,
        max(CASE WHEN p.tenths = 9 THEN p.value END) AS p90_price_per_square_meter,
        :run_id AS run_id
 FROM groups g
-JOIN percentiles p
-  ON p.municipality = g.municipality AND p.property_type = g.property_type AND p.currency = g.currency AND p.month = g.month
+JOIN percentiles p ON p.group_number = g.group_number
 GROUP BY g.municipality, g.property_type, g.currency, g.month, g.offers, g.offers_across_sources, g.mean_ppsqm

@@ -5,18 +5,16 @@
 -- the one definition market_stats_monthly counts properties with too.
 -- One offer per cluster has property_cluster_id = source || ':' || id: its anchor.
 WITH :property_clusters
-SELECT l.source,
-       l.id,
-       l.municipality,
-       l.property_type,
+SELECT source,
+       id,
+       municipality,
+       property_type,
        -- rows written before listings had a currency: unknown, and never clustered
-       coalesce(l.currency, 'unknown') AS currency,
-       l.price,
-       l.living_area,
-       c.property_cluster_id,
-       CAST(c.cluster_size AS BIGINT) AS cluster_size,
-       c.cluster_sources,
+       coalesce(currency, 'unknown') AS currency,
+       price,
+       living_area,
+       property_cluster_id,
+       CAST(cluster_size AS BIGINT) AS cluster_size,
+       cluster_sources,
        :run_id AS run_id
-FROM listings l
-JOIN property_clusters_of_day c ON c.source = l.source AND c.id = l.id
-WHERE l.dt = :run_date
+FROM property_clusters_of_day
