@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { BlobObject, BlobStore, IfAbsentOutcome } from '../../ports/blobStore.ts';
 
 async function walk(dir: string): Promise<string[]> {
@@ -85,9 +84,9 @@ export class FileBlobStore implements BlobStore {
    * system, so two landings at once cannot both win.
    */
   async uploadIfAbsent(localPath: string, uri: string): Promise<IfAbsentOutcome> {
-    return this.ifAbsent(uri, (partial) =>
-      pipeline(createReadStream(localPath), createWriteStream(partial, { flags: 'wx' })),
-    );
+    // copyFile opens the source before it creates the copy: a missing source leaves nothing (a
+    // stream pipeline could create the partial file after its error had been cleaned up).
+    return this.ifAbsent(uri, (partial) => copyFile(localPath, partial, constants.COPYFILE_EXCL));
   }
 
   private async ifAbsent(uri: string, write: (partial: string) => Promise<void>): Promise<IfAbsentOutcome> {
