@@ -288,7 +288,7 @@ const lines = [
   '',
   ...ratios,
   '',
-  `\`etl run\` on ${count(runRows)} rows (land excluded; ParseArgs, load, four use cases, summary): ` +
+  `\`etl run\` on ${count(runRows)} rows (land excluded; ParseArgs, load, the use cases, summary): ` +
     `**${seconds(wholeMs)} s = ${(wholeMs / plainMs).toFixed(2)}×** the plain reference's ${seconds(plainMs)} s. ` +
     `States: ${topStates.map((s) => `${s.state} ${seconds(s.durationMs)} s`).join(', ')}.`,
   '',

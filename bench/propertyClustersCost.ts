@@ -5,7 +5,10 @@
  * price within 1%), run through the RunSqlUseCase task on a local lake. Each shape runs in its
  * own process, so that its peak RSS is its own; the figures go to bench/property-clusters.md.
  *
- *   npx tsx bench/propertyClustersCost.ts [--shapes 1x2000000,2x1000000,4x500000] [--municipalities 100]
+ * Run for several municipality counts: the fewer the municipalities, the denser the offers a
+ * match is looked for among (100 is a stress test; Switzerland has about 2,100).
+ *
+ *   npx tsx bench/propertyClustersCost.ts [--shapes 1x2000000,2x1000000,4x500000] [--municipalities 100,2000]
  *                                         [--copies 0.3] [--out bench/property-clusters.md]
  */
 import { spawnSync } from 'node:child_process';
@@ -28,18 +31,18 @@ import { publishListingsPartition } from './support/listingsPartition.ts';
 const { values: options } = parseArgs({
   options: {
     shapes: { type: 'string', default: '1x2000000,2x1000000,4x500000' },
-    municipalities: { type: 'string', default: '100' },
+    municipalities: { type: 'string', default: '100,2000' },
     copies: { type: 'string', default: '0.3' },
     out: { type: 'string', default: 'bench/property-clusters.md' },
     /** Internal: run one shape in this process and print its figures as JSON. */
     shape: { type: 'string' },
   },
 });
-const municipalities = Number(options.municipalities);
 const copies = Number(options.copies);
 const dt = '2024-01-15';
 
 interface ShapeFigures {
+  readonly municipalities: number;
   readonly sources: number;
   readonly offersPerSource: number;
   readonly wallMs: number;
@@ -55,6 +58,7 @@ async function publishSource(
   lake: LakeConnection,
   index: number,
   offers: number,
+  municipalities: number,
 ): Promise<void> {
   const source = `portal${index}`;
   // property i: municipality, type, area and price per m² from hashes of i; a copy moves area
@@ -77,12 +81,17 @@ async function publishSource(
   );
 }
 
-async function runShape(sources: number, offersPerSource: number): Promise<ShapeFigures> {
+async function runShape(
+  sources: number,
+  offersPerSource: number,
+  municipalities: number,
+): Promise<ShapeFigures> {
   const root = await mkdtemp(join(tmpdir(), 'clusters-bench-'));
   const lake = connectLake(root);
   const session = await DuckdbSession.open();
   try {
-    for (let index = 0; index < sources; index++) await publishSource(session, lake, index, offersPerSource);
+    for (let index = 0; index < sources; index++)
+      await publishSource(session, lake, index, offersPerSource, municipalities);
     const started = performance.now();
     const cpu = cpuUsage();
     await runSqlUseCaseTask(
@@ -103,6 +112,7 @@ async function runShape(sources: number, offersPerSource: number): Promise<Shape
       SELECT count(*) AS rows, count(DISTINCT property_cluster_id) FILTER (WHERE len(cluster_sources) > 1) AS multi
       FROM read_parquet(${sqlString(`${partition?.location ?? ''}*.parquet`)})`);
     return {
+      municipalities,
       sources,
       offersPerSource,
       wallMs,
@@ -124,30 +134,29 @@ const shapeOf = (text: string): [number, number] => {
 };
 
 if (options.shape !== undefined) {
-  process.stdout.write(`${JSON.stringify(await runShape(...shapeOf(options.shape)))}\n`);
+  process.stdout.write(
+    `${JSON.stringify(await runShape(...shapeOf(options.shape), Number(options.municipalities)))}\n`,
+  );
 } else {
   const figures: ShapeFigures[] = [];
-  for (const shape of options.shapes.split(',')) {
-    const child = spawnSync(
-      process.execPath,
-      [
-        ...process.execArgv,
-        fileURLToPath(import.meta.url),
-        '--shape',
-        shape,
-        '--municipalities',
-        String(municipalities),
-        '--copies',
-        String(copies),
-      ],
-      { encoding: 'utf8', maxBuffer: 1 << 24 },
-    );
-    if (child.status !== 0) throw new Error(`shape ${shape} failed: ${child.stderr}`);
-    const result = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}') as ShapeFigures;
-    process.stderr.write(
-      `${shape}: ${(result.wallMs / 1000).toFixed(2)} s, ${result.peakRssMb.toFixed(0)} MB\n`,
-    );
-    figures.push(result);
+  for (const municipalities of options.municipalities.split(',').map(Number)) {
+    for (const shape of options.shapes.split(',')) {
+      const child = spawnSync(
+        process.execPath,
+        [
+          ...process.execArgv,
+          fileURLToPath(import.meta.url),
+          ...['--shape', shape, '--municipalities', String(municipalities), '--copies', String(copies)],
+        ],
+        { encoding: 'utf8', maxBuffer: 1 << 24 },
+      );
+      if (child.status !== 0) throw new Error(`shape ${shape} failed: ${child.stderr}`);
+      const result = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}') as ShapeFigures;
+      process.stderr.write(
+        `${municipalities} municipalities, ${shape}: ${(result.wallMs / 1000).toFixed(2)} s, ${result.peakRssMb.toFixed(0)} MB\n`,
+      );
+      figures.push(result);
+    }
   }
   const n = (value: number) => Math.round(value).toLocaleString('en-US');
   await writeFile(
@@ -157,16 +166,20 @@ if (options.shape !== undefined) {
       '',
       `Measured ${new Date().toISOString().slice(0, 10)} with \`npx tsx bench/propertyClustersCost.ts\` on ${cpus()[0]?.model ?? 'unknown CPU'},`,
       `${availableParallelism()} cores, ${Math.round(totalmem() / 2 ** 30)} GiB RAM (shared with other work), Node ${process.version}, DuckDB locally (its default memory limit).`,
-      `One day; every source lists in the same ${municipalities} municipalities; ${copies * 100}% of the offers of every source but the`,
+      `One day; every source lists in the same municipalities; ${copies * 100}% of the offers of every source but the`,
       "first are copies of the first source's offers (area and price moved by less than 1%), the rest are its own.",
       'Wall and CPU time of the whole RunSqlUseCase task (query, write, publish); peak RSS of the process, generation included.',
       '',
-      '| sources × offers | offers | wall s | CPU s | peak RSS MB | rows | clusters with > 1 source |',
-      '|---|---:|---:|---:|---:|---:|---:|',
+      '| municipalities | sources × offers | offers | wall s | CPU s | peak RSS MB | rows | clusters with > 1 source |',
+      '|---:|---|---:|---:|---:|---:|---:|---:|',
       ...figures.map(
         (f) =>
-          `| ${f.sources} × ${n(f.offersPerSource)} | ${n(f.sources * f.offersPerSource)} | ${(f.wallMs / 1000).toFixed(2)} | ${(f.cpuMs / 1000).toFixed(2)} | ${n(f.peakRssMb)} | ${n(f.rows)} | ${n(f.multiSourceClusters)} |`,
+          `| ${n(f.municipalities)} | ${f.sources} × ${n(f.offersPerSource)} | ${n(f.sources * f.offersPerSource)} | ${(f.wallMs / 1000).toFixed(2)} | ${(f.cpuMs / 1000).toFixed(2)} | ${n(f.peakRssMb)} | ${n(f.rows)} | ${n(f.multiSourceClusters)} |`,
       ),
+      '',
+      'The fewer the municipalities, the more offers share each band of price and area, and the more',
+      'candidate pairs the match compares: 100 municipalities is a stress test. "Clusters with > 1 source"',
+      `counts the copies (${copies * 100}% of each source but the first) and offers that match by chance.`,
       '',
     ].join('\n'),
   );
