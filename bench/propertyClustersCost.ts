@@ -33,6 +33,8 @@ const { values: options } = parseArgs({
     shapes: { type: 'string', default: '1x2000000,2x1000000,4x500000' },
     municipalities: { type: 'string', default: '100,2000' },
     copies: { type: 'string', default: '0.3' },
+    /** DuckDB's memory limit for the use case, as `etl run --memory-limit` gives it (default: DuckDB's own). */
+    'memory-limit': { type: 'string' },
     out: { type: 'string', default: 'bench/property-clusters.md' },
     /** Internal: run one shape in this process and print its figures as JSON. */
     shape: { type: 'string' },
@@ -100,7 +102,12 @@ async function runShape(
         zones: lake.zones,
         blobs: lake.blobs,
         catalog: lake.catalog,
-        queryEngine: localQueryEngine(lake),
+        queryEngine: localQueryEngine(
+          lake,
+          options['memory-limit']
+            ? { memoryLimit: options['memory-limit'], tempDirectory: join(root, 'spill') }
+            : {},
+        ),
         readSql: readUseCaseSql,
         log: silentLogger,
       },
@@ -147,6 +154,7 @@ if (options.shape !== undefined) {
           ...process.execArgv,
           fileURLToPath(import.meta.url),
           ...['--shape', shape, '--municipalities', String(municipalities), '--copies', String(copies)],
+          ...(options['memory-limit'] ? ['--memory-limit', options['memory-limit']] : []),
         ],
         { encoding: 'utf8', maxBuffer: 1 << 24 },
       );
@@ -165,7 +173,7 @@ if (options.shape !== undefined) {
       '# property_clusters: cost when several large sources share municipalities',
       '',
       `Measured ${new Date().toISOString().slice(0, 10)} with \`npx tsx bench/propertyClustersCost.ts\` on ${cpus()[0]?.model ?? 'unknown CPU'},`,
-      `${availableParallelism()} cores, ${Math.round(totalmem() / 2 ** 30)} GiB RAM (shared with other work), Node ${process.version}, DuckDB locally (its default memory limit).`,
+      `${availableParallelism()} cores, ${Math.round(totalmem() / 2 ** 30)} GiB RAM (shared with other work), Node ${process.version}, DuckDB locally (memory limit: ${options['memory-limit'] ?? "DuckDB's default, 80% of RAM"}).`,
       `One day; every source lists in the same municipalities; ${copies * 100}% of the offers of every source but the`,
       "first are copies of the first source's offers (area and price moved by less than 1%), the rest are its own.",
       'Wall and CPU time of the whole RunSqlUseCase task (query, write, publish); peak RSS of the process, generation included.',

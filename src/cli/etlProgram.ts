@@ -268,7 +268,7 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
     .addOption(
       new Option(
         '--memory-limit <size>',
-        'DuckDB memory limit of the loader and the model (e.g. 512MB, 1.5GB); they spill to disk beyond it',
+        'DuckDB memory limit of the loader, the model and each SQL use case (e.g. 512MB, 1.5GB); they spill to disk beyond it',
       ).default(defaultDuckdbMemoryLimit),
     )
     .addOption(new Option('--json', 'print only the run summary, as JSON, on stdout').default(false, 'off'));

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { OutboxNotifier } from '../adapters/local/outboxNotifier.ts';
 import { manifestUri, runReportUri } from '../domain/lake/lakeLayout.ts';
 import type { Notification } from '../domain/notifications/notification.ts';
@@ -97,6 +98,8 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
       rerunCommandFor(rerunInput, { options, lake: options.lake, defaultCatalog: options.catalog }),
     redriveCommand: (executionId) => redriveCommandFor(executionId, options.lake),
     ...(options.maxDaysPerExecution ? { maxDaysPerExecution: options.maxDaysPerExecution } : {}),
+    // the SQL use cases under the run's memory limit too, spilling to its scratch space
+    duckdb: { memoryLimit: options.duckdbMemoryLimit, tempDirectory: join(options.workDir, 'sql-spill') },
     log,
   });
   if (options.inputs.length > 0) {

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { AthenaQueryEngine } from '../adapters/aws/athenaQueryEngine.ts';
 import { createAthenaClient } from '../adapters/aws/awsClients.ts';
+import type { DuckdbOptions } from '../adapters/duckdb/duckdbSession.ts';
 import { LocalQueryEngine } from '../adapters/duckdb/localQueryEngine.ts';
 import { unpublishedMetrics } from '../adapters/local/unpublishedMetrics.ts';
 import type {
@@ -41,6 +42,11 @@ export interface LocalRunSettings {
   readonly redriveCommand: (executionId: string) => string;
   /** Days one execution plans at most; default: what the execution history allows. */
   readonly maxDaysPerExecution?: number;
+  /**
+   * DuckDB's memory limit and spill folder for the SQL use cases (each statement's engine):
+   * without them a crowded day's clustering took 14 GB of a laptop's memory.
+   */
+  readonly duckdb?: DuckdbOptions;
   readonly log: Logger;
 }
 
@@ -49,7 +55,7 @@ export interface LocalRunSettings {
  * so that it sees the partitions published a moment before (as Athena would); Athena itself
  * for a lake in S3 (DuckDB here has no S3 access), in the workgroup ATHENA_WORKGROUP names.
  */
-export function localQueryEngine(lake: LakeConnection): QueryEngine {
+export function localQueryEngine(lake: LakeConnection, duckdb: DuckdbOptions = {}): QueryEngine {
   if (lake.catalogKind === 'glue') {
     return new AthenaQueryEngine(createAthenaClient(), {
       workgroup: process.env.ATHENA_WORKGROUP ?? 'primary',
@@ -58,7 +64,7 @@ export function localQueryEngine(lake: LakeConnection): QueryEngine {
     });
   }
   const withEngine = async <T>(use: (engine: LocalQueryEngine) => Promise<T>): Promise<T> => {
-    const engine = await LocalQueryEngine.open(lake.catalog, lake.root);
+    const engine = await LocalQueryEngine.open(lake.catalog, lake.root, duckdb);
     try {
       return await use(engine);
     } finally {
@@ -80,7 +86,7 @@ export function localPipelinePorts(lake: LakeConnection, settings: LocalRunSetti
     zones: lake.zones,
     blobs: lake.blobs,
     catalog: lake.catalog,
-    queryEngine: localQueryEngine(lake),
+    queryEngine: localQueryEngine(lake, settings.duckdb),
     readSql: readUseCaseSql,
     chartLibrary: readChartLibrary,
     notifier: settings.notifier,

@@ -15,7 +15,12 @@ export function engineFailure(
   const damaged = views.damageIn(error);
   if (damaged) return damaged;
   const oneLine = sql.replace(/\s+/g, ' ').trim();
+  const message = (error as Error).message;
+  // DuckDB's own advice names its settings; the run's is one option away
+  const outOfMemory = message.includes('Out of Memory')
+    ? " The query needs more memory than the limit: give the run more (etl run --memory-limit 4GB, say); DuckDB spills what it can to the run's scratch folder."
+    : '';
   return new SqlQueryFailedError(
-    `DuckDB failed the query: ${(error as Error).message} Query: ${oneLine.length > 200 ? `${oneLine.slice(0, 200)}...` : oneLine}`,
+    `DuckDB failed the query: ${message}${outOfMemory} Query: ${oneLine.length > 200 ? `${oneLine.slice(0, 200)}...` : oneLine}`,
   );
 }
