@@ -1,4 +1,6 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { AthenaQueryEngine } from '../adapters/aws/athenaQueryEngine.ts';
 import { createAthenaClient } from '../adapters/aws/awsClients.ts';
 import type { DuckdbOptions } from '../adapters/duckdb/duckdbSession.ts';
@@ -64,11 +66,26 @@ export function localQueryEngine(lake: LakeConnection, duckdb: DuckdbOptions = {
     });
   }
   const withEngine = async <T>(use: (engine: LocalQueryEngine) => Promise<T>): Promise<T> => {
-    const engine = await LocalQueryEngine.open(lake.catalog, lake.root, duckdb);
+    // a spill folder of its own: use cases run side by side, and DuckDB names its spill files
+    // the same way in every instance
+    const spill =
+      duckdb.tempDirectory === undefined
+        ? undefined
+        : await mkdir(duckdb.tempDirectory, { recursive: true }).then(() =>
+            mkdtemp(join(duckdb.tempDirectory as string, 'query-')),
+          );
     try {
-      return await use(engine);
+      const engine = await LocalQueryEngine.open(lake.catalog, lake.root, {
+        ...duckdb,
+        ...(spill ? { tempDirectory: spill } : {}),
+      });
+      try {
+        return await use(engine);
+      } finally {
+        engine.close();
+      }
     } finally {
-      engine.close();
+      if (spill) await rm(spill, { recursive: true, force: true });
     }
   };
   return {

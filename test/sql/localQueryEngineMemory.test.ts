@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,16 @@ describe("the SQL use cases' engine in a local run", () => {
     });
     expect(await limitOf(ports.queryEngine)).toBe('95.3 MiB');
     expect(await limitOf(localQueryEngine(lake))).not.toBe('95.3 MiB');
+  });
+
+  it('gives each statement a spill folder of its own, removed after it', async () => {
+    const spill = join(root, 'side-by-side');
+    const engine = localQueryEngine(lake, { memoryLimit: '50MB', tempDirectory: spill });
+    // two sorts larger than the limit at once: each spills, into its own folder
+    const sort = 'SELECT count(*) AS n FROM (SELECT i FROM range(3000000) AS t(i) ORDER BY hash(i)) AS s';
+    const [a, b] = await Promise.all([engine.query(sort), engine.query(sort)]);
+    expect([a.rows[0]?.n, b.rows[0]?.n]).toEqual([3000000, 3000000]);
+    expect(await readdir(spill)).toEqual([]);
   });
 
   it('says which option gives a query more memory when it runs out', async () => {
