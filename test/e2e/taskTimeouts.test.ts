@@ -31,6 +31,17 @@ let ports: LocalPipelinePorts;
 let notifier: OutboxNotifier;
 let logged: { level: string; message: string; line: string }[];
 
+/** An engine that neither stops nor looks at the signal: 2.5 s, then it writes the result. */
+function deafEngine(engine: QueryEngine): QueryEngine {
+  return {
+    query: (sql) => engine.query(sql),
+    unload: async (select, location) => {
+      await sleep(2_500);
+      await engine.unload(select, location);
+    },
+  };
+}
+
 beforeAll(async () => {
   definition = await localStateMachineDefinition('dev');
 });
@@ -121,16 +132,7 @@ describe('a task slower than its TimeoutSeconds, run locally', () => {
     const before = await lake.catalog.getPartition('market_stats_monthly', { dt: '2024-01-15' });
     expect(before).toBeDefined();
     logged = [];
-    // An engine that neither stops nor looks at the signal: 2.5 s, then it writes the result.
-    const engine = ports.queryEngine;
-    const deaf: QueryEngine = {
-      query: (sql) => engine.query(sql),
-      unload: async (select, location) => {
-        await sleep(2_500);
-        await engine.unload(select, location);
-      },
-    };
-    ports = { ...ports, queryEngine: deaf };
+    ports = { ...ports, queryEngine: deafEngine(ports.queryEngine) };
     const result = await run(withTaskTimeout(stateNames.runSqlUseCase, 1), input);
     expect(result.status).toBe('FAILED');
     expect(await lastMessage()).toContain('market_stats_monthly 2024-01-15: States.Timeout');
@@ -226,15 +228,7 @@ describe("a Lambda task and its Lambda's timeout, run locally", () => {
     const before = await lake.catalog.getPartition('market_stats_monthly', { dt: '2024-01-15' });
     expect(before).toBeDefined();
     logged = [];
-    const engine = ports.queryEngine;
-    const deaf: QueryEngine = {
-      query: (sql) => engine.query(sql),
-      unload: async (select, location) => {
-        await sleep(2_500);
-        await engine.unload(select, location);
-      },
-    };
-    ports = { ...ports, queryEngine: deaf };
+    ports = { ...ports, queryEngine: deafEngine(ports.queryEngine) };
     const result = await run(definition, input, { lambdaTimeoutSeconds: { runSqlUseCase: 1 } });
     expect(result.status).toBe('FAILED');
     expect(await lastMessage()).toContain('market_stats_monthly 2024-01-15: Lambda.Unknown');
