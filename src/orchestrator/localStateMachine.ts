@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { constants as osConstants } from 'node:os';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { z } from 'zod';
-import type { AslState, StateMachineDefinition } from '../../lib/resolvedDefinition.ts';
+import type { StateMachineDefinition } from '../../lib/resolvedDefinition.ts';
 import { PipelineError } from '../domain/errors/pipelineError.ts';
 import { readableCause } from '../domain/notifications/notifications.ts';
 import type { RunPlan } from '../domain/run/runArguments.ts';
@@ -24,6 +24,7 @@ import { cancellationReason } from '../ports/taskCancellation.ts';
 import type { LakeConnection } from '../runtime/lakeConnection.ts';
 import { type LocalPipelinePorts, localContainerEnvironment } from '../runtime/localRuntime.ts';
 import { cancellablePorts } from './cancellablePorts.ts';
+import { allStates, taskStates } from './definitionStates.ts';
 import { containerBundle } from './esbuildBundles.ts';
 import { isValidatedDefinition } from './localDefinition.ts';
 import { engineDefinition, type LocalTaskHandler, RunningTasks } from './runningTasks.ts';
@@ -63,16 +64,6 @@ class TaskError extends Error {
   }
 }
 
-/** Every Task state in the definition, Map and Parallel bodies included. */
-export function taskStates(definition: Pick<StateMachineDefinition, 'States'>): string[] {
-  return Object.entries(definition.States).flatMap(([name, state]: [string, AslState]) => [
-    ...(state.Type === 'Task' ? [name] : []),
-    ...(state.ItemProcessor ? taskStates(state.ItemProcessor) : []),
-    ...(state.Iterator ? taskStates(state.Iterator) : []),
-    ...(state.Branches ?? []).flatMap((branch) => taskStates(branch)),
-  ]);
-}
-
 /**
  * The timeout, in seconds, of the Lambda each Lambda Task state of the definition invokes, by
  * state: what AWS waits for such a state (it has no timeout of its own unless TimeoutSeconds
@@ -83,22 +74,16 @@ export function lambdaTaskTimeouts(
   overrides: Partial<Record<LambdaName, number>> = {},
 ): Record<string, number> {
   const timeouts: Record<string, number> = {};
-  const visit = (machine: Pick<StateMachineDefinition, 'States'>): void => {
-    for (const [name, state] of Object.entries(machine.States)) {
-      if (state.Type === 'Task' && invokesLambda(state.Resource)) {
-        const lambda = lambdaOfState[name];
-        if (!lambda)
-          throw new UnmappedTaskError(
-            `Task state ${name} invokes a Lambda the local runner does not know: name it in ` +
-              'src/domain/stateMachine/lambdaStates.ts, so that it times out as in AWS.',
-          );
-        timeouts[name] = overrides[lambda] ?? lambdaSettings[lambda].timeoutSeconds;
-      }
-      for (const body of [state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])])
-        if (body) visit(body);
-    }
-  };
-  visit(definition);
+  for (const [name, state] of allStates(definition)) {
+    if (state.Type !== 'Task' || !invokesLambda(state.Resource)) continue;
+    const lambda = lambdaOfState[name];
+    if (!lambda)
+      throw new UnmappedTaskError(
+        `Task state ${name} invokes a Lambda the local runner does not know: name it in ` +
+          'src/domain/stateMachine/lambdaStates.ts, so that it times out as in AWS.',
+      );
+    timeouts[name] = overrides[lambda] ?? lambdaSettings[lambda].timeoutSeconds;
+  }
   return timeouts;
 }
 

@@ -1,6 +1,7 @@
-import type { AslState, StateMachineDefinition } from '../../lib/resolvedDefinition.ts';
+import type { StateMachineDefinition } from '../../lib/resolvedDefinition.ts';
 import { InternalError } from '../domain/errors/pipelineError.ts';
 import { TaskCancelledError } from '../ports/taskCancellation.ts';
+import { findState, nestedMachines, taskStates } from './definitionStates.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -155,43 +156,13 @@ export class RunningTasks {
   tasksInside(state: string): ReadonlySet<string> | undefined {
     const found = findState(this.definition, state);
     if (!found) return undefined;
-    const bodies = [
-      ...(found.ItemProcessor ? [found.ItemProcessor] : []),
-      ...(found.Iterator ? [found.Iterator] : []),
-      ...(found.Branches ?? []),
-    ];
+    const bodies = nestedMachines(found);
     if (bodies.length === 0) return undefined;
-    return new Set(bodies.flatMap(taskStatesOf));
+    return new Set(bodies.flatMap(taskStates));
   }
 }
 
 const settled = (): void => {};
-
-/** The Task states of a definition, nested bodies included. */
-function taskStatesOf(definition: Pick<StateMachineDefinition, 'States'>): string[] {
-  return Object.entries(definition.States).flatMap(([name, state]: [string, AslState]) => [
-    ...(state.Type === 'Task' ? [name] : []),
-    ...(state.ItemProcessor ? taskStatesOf(state.ItemProcessor) : []),
-    ...(state.Iterator ? taskStatesOf(state.Iterator) : []),
-    ...(state.Branches ?? []).flatMap((branch) => taskStatesOf(branch)),
-  ]);
-}
-
-function findState(definition: Pick<StateMachineDefinition, 'States'>, name: string): AslState | undefined {
-  for (const [key, state] of Object.entries(definition.States)) {
-    if (key === name) return state;
-    const bodies = [
-      ...(state.ItemProcessor ? [state.ItemProcessor] : []),
-      ...(state.Iterator ? [state.Iterator] : []),
-      ...(state.Branches ?? []),
-    ];
-    for (const body of bodies) {
-      const found = findState(body, name);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
 
 /**
  * When AWS gives up on `state` (see {@link TaskDeadline}); undefined: never.

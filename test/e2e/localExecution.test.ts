@@ -10,15 +10,12 @@ import type { TaskProgress } from '../../src/domain/run/taskProgress.ts';
 import { stateNames } from '../../src/domain/stateMachine/stateNames.ts';
 import { useCases } from '../../src/domain/useCases/registry.ts';
 import { runSqlUseCaseTask } from '../../src/lambdaTasks/runSqlUseCase.ts';
+import { taskStates } from '../../src/orchestrator/definitionStates.ts';
 import {
   isValidatedDefinition,
   localStateMachineDefinition,
 } from '../../src/orchestrator/localDefinition.ts';
-import {
-  runLocalExecution,
-  taskStates,
-  UnmappedTaskError,
-} from '../../src/orchestrator/localStateMachine.ts';
+import { runLocalExecution, UnmappedTaskError } from '../../src/orchestrator/localStateMachine.ts';
 import { connectLake, type LakeConnection } from '../../src/runtime/lakeConnection.ts';
 import { type LocalPipelinePorts, localPipelinePorts } from '../../src/runtime/localRuntime.ts';
 import { queryCatalog } from '../support/lakeQuery.ts';
