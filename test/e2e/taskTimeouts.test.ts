@@ -284,35 +284,30 @@ describe("a Lambda task and its Lambda's timeout, run locally", () => {
       expect(await outcome).toBe('States.Timeout');
     });
 
-    it("a Lambda task longer than 60 s but within its Lambda's timeout succeeds", async () => {
+    /** A Lambda task taking `seconds` (on a fake clock) under a 120 s Lambda timeout. */
+    const slowLambdaUnder120sTimeout = async (seconds: number) => {
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
       const pending = run(
         oneLambdaTask(),
         {},
         {
-          handlerOverrides: { [stateNames.runSqlUseCase]: slowLambda(61) },
+          handlerOverrides: { [stateNames.runSqlUseCase]: slowLambda(seconds) },
           lambdaTimeoutSeconds: { runSqlUseCase: 120 },
         },
       );
-      await vi.advanceTimersByTimeAsync(61_000);
-      const result = await pending;
+      await vi.advanceTimersByTimeAsync(seconds * 1000);
+      return pending;
+    };
+
+    it("a Lambda task longer than 60 s but within its Lambda's timeout succeeds", async () => {
+      const result = await slowLambdaUnder120sTimeout(61);
       expect(result.error).toBeNull();
       expect(result.status).toBe('SUCCEEDED');
       expect(result.output).toEqual({ done: true });
     });
 
     it("one longer than its Lambda's timeout fails at that timeout with Lambda.Unknown", async () => {
-      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-      const pending = run(
-        oneLambdaTask(),
-        {},
-        {
-          handlerOverrides: { [stateNames.runSqlUseCase]: slowLambda(121) },
-          lambdaTimeoutSeconds: { runSqlUseCase: 120 },
-        },
-      );
-      await vi.advanceTimersByTimeAsync(121_000);
-      const result = await pending;
+      const result = await slowLambdaUnder120sTimeout(121);
       expect(result.status).toBe('FAILED');
       expect(result.error?.name).toBe('Lambda.Unknown');
       expect(result.error?.message).toContain('Task timed out after 120.00 seconds');
