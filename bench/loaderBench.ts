@@ -16,8 +16,8 @@
  *          --out bench/results.md
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
-import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,6 +25,7 @@ import { newRunId } from '../src/domain/run/runId.ts';
 import { plannedLoaderMemoryMiB } from '../src/domain/sql/duckdbMemoryLimit.ts';
 import { messyOfferLines } from '../src/generator/messyOffers.ts';
 import { containerBundle } from '../src/orchestrator/esbuildBundles.ts';
+import { writeLines } from './support/writeLines.ts';
 
 const { values: options } = parseArgs({
   options: {
@@ -54,20 +55,7 @@ async function generate(rows: number): Promise<string> {
   const path = join(work, `offers-${rows}.jsonl`);
   if (existsSync(path)) return path;
   process.stderr.write(`generating ${rows} rows → ${path}\n`);
-  const out = createWriteStream(`${path}.partial`);
-  let batch: string[] = [];
-  for (const line of messyOfferLines(rows, 42)) {
-    batch.push(line);
-    if (batch.length === 10_000) {
-      if (!out.write(`${batch.join('\n')}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
-      batch = [];
-    }
-  }
-  if (batch.length > 0) out.write(`${batch.join('\n')}\n`);
-  await new Promise<void>((resolve, reject) =>
-    out.end((error?: Error | null) => (error ? reject(error) : resolve())),
-  );
-  await rename(`${path}.partial`, path);
+  await writeLines(path, messyOfferLines(rows, 42));
   return path;
 }
 

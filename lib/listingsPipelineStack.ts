@@ -141,6 +141,12 @@ export class ListingsPipelineStack extends Stack {
       logLevel: config.logLevel,
       environments: {
         parseArgs: { ...logging, TIME_ZONE: config.schedule.timeZone },
+        planShards: {
+          ...logging,
+          LAKE_RAW: this.lake.zones.raw,
+          LAKE_CURATED: this.lake.zones.curated,
+          SHARD_MAX_BYTES: String(config.loader.shardMaxMiB * 1024 * 1024),
+        },
         runSqlUseCase: { ...logging, ...lakeVariables, ATHENA_WORKGROUP: athenaWorkgroupName },
         recordFailure: (lambdaLogGroups) => ({
           ...logging,

@@ -44,6 +44,7 @@ function sizeOf(name: LambdaName): { memorySize: number; timeout: Duration } {
  */
 export class PipelineFunctions extends Construct {
   readonly parseArgs: HandlerFunction;
+  readonly planShards: HandlerFunction;
   readonly runSqlUseCase: HandlerFunction;
   readonly recordFailure: HandlerFunction;
   readonly reviewLoads: HandlerFunction;
@@ -63,6 +64,12 @@ export class PipelineFunctions extends Construct {
       folder: 'parseArgs',
       environment: props.environments.parseArgs,
       ...sizeOf('parseArgs'),
+    });
+    this.planShards = new HandlerFunction(this, 'PlanShards', {
+      ...common,
+      folder: 'planShards',
+      environment: props.environments.planShards,
+      ...sizeOf('planShards'),
     });
     this.runSqlUseCase = new HandlerFunction(this, 'RunSqlUseCase', {
       ...common,
@@ -112,6 +119,7 @@ export class PipelineFunctions extends Construct {
   get all(): readonly HandlerFunction[] {
     return [
       this.parseArgs,
+      this.planShards,
       this.runSqlUseCase,
       this.recordFailure,
       this.reviewLoads,

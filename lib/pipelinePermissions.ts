@@ -2,6 +2,7 @@ import {
   runLedgerTableUri,
   runReportPagesPrefix,
   runReportsPrefix,
+  shardWorkRoot,
   tableLocation,
   useCaseReportsPrefix,
 } from '../src/domain/lake/lakeLayout.ts';
@@ -54,6 +55,7 @@ export interface PipelinePermissionsProps {
  * | NotifyFailure             | -    | -                     | -       | -              | -               | publish |
  * | RelayAlarm                | -    | -                     | -       | -              | -               | publish |
  * | ParseArgs                 | -    | -                     | -       | -              | -               | -       |
+ * | PlanShards                | read (list) | r/w _shards/   | -       | -              | -               | -       |
  * | analysts (managed policy) | -    | read                  | read    | write          | -               | -       |
  *
  * The state machine's rights to invoke the Lambdas and run the container tasks are added by
@@ -98,6 +100,12 @@ export function grantPipelinePermissions(props: PipelinePermissionsProps): void 
     ...lakeReadWriteStatements({ bucket: lake.results, key }),
     ...athenaOutputStatements({ bucket: lake.athenaResults, key }),
     ...catalog.tableWriteStatements(props.sqlTables),
+  ]);
+
+  // Lists a day's raw objects; writes its shard plan in the shard work area.
+  grantStatements(functions.planShards.role, [
+    ...lakeReadStatements({ bucket: lake.raw, key }),
+    ...lakeReadWriteStatements({ bucket: lake.curated, key, prefix: shardWorkRoot({ curated: '' }) }),
   ]);
 
   // Completes the failure report of any failed load or use case.

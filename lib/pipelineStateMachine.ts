@@ -24,7 +24,7 @@ export interface PipelineStateMachineProps {
   readonly models: readonly { readonly useCase: ModelUseCase; readonly task: ContainerTask }[];
   /** How many sources and use cases are registered: the inner Maps' widths. */
   readonly registered: { readonly sources: number; readonly useCases: number };
-  readonly maxConcurrency: { readonly loads: number; readonly useCases: number };
+  readonly maxConcurrency: { readonly loads: number; readonly useCases: number; readonly shards: number };
   readonly loadTimeout: Duration;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
@@ -212,24 +212,75 @@ export class PipelineStateMachine extends Construct {
       'useCase',
       "File the use case's failure for the day; the other use cases and days go on",
     );
-    const caughtPerItem = (task: sfn.TaskStateBase, handler: tasks.LambdaInvoke): void => {
+    const caughtPerItem = (task: sfn.TaskStateBase | sfn.Map, handler: tasks.LambdaInvoke): void => {
       task.addCatch(handler, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
     };
 
-    const loaderRun: RunVariableValues<'loader'> = {
+    const loaderRun = (loadStep: string): RunVariableValues<'loader'> => ({
       RUN_ID: sfn.JsonPath.stringAt('$.runId'),
       SOURCE: sfn.JsonPath.stringAt('$.source'),
       RUN_DATE: sfn.JsonPath.stringAt('$.dt'),
       // The plan's limit for the run, or null: an environment variable is a string, so as JSON.
       QUALITY: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.quality')),
-    };
+      LOAD_STEP: loadStep,
+    });
+    const planShards = retryLambdaServiceErrors(
+      new tasks.LambdaInvoke(this, stateNames.planShards, {
+        comment: "Cut the source's day into shards of bounded size (most days: one)",
+        lambdaFunction: functions.planShards.function,
+        payloadResponseOnly: true,
+        retryOnServiceExceptions: false,
+        payload: sfn.TaskInput.fromObject({
+          source: sfn.JsonPath.stringAt('$.source'),
+          dt: sfn.JsonPath.stringAt('$.dt'),
+          runId: sfn.JsonPath.stringAt('$.runId'),
+        }),
+        resultPath: '$.shardPlan',
+      }),
+    );
+    caughtPerItem(planShards, recordLoadFailure);
     const load = containerTask(
       stateNames.load,
       props.loader,
       'Load one source and day: raw files to curated Parquet, then publish the partitions',
-      loaderRun,
+      loaderRun('day'),
     );
     caughtPerItem(load, recordLoadFailure);
+    const checkShard = containerTask(
+      stateNames.checkShard,
+      props.loader,
+      "Clean one shard of the day: its raw objects checked against the contract, left in the run's shard work area",
+      loaderRun(sfn.JsonPath.stringAt('$.loadStep')),
+    );
+    const checkShards = new sfn.Map(this, stateNames.checkShards, {
+      comment: 'Every shard of the day, each in its own loader task',
+      itemsPath: '$.shardPlan.loadSteps',
+      itemSelector: {
+        loadStep: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
+        source: sfn.JsonPath.stringAt('$.source'),
+        dt: sfn.JsonPath.stringAt('$.dt'),
+        runId: sfn.JsonPath.stringAt('$.runId'),
+        quality: sfn.JsonPath.objectAt('$.quality'),
+      },
+      maxConcurrency: props.maxConcurrency.shards,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    checkShards.itemProcessor(checkShard);
+    caughtPerItem(checkShards, recordLoadFailure);
+    const mergeShards = containerTask(
+      stateNames.mergeShards,
+      props.loader,
+      "De-duplicate the day's shards together, write and publish both tables once",
+      loaderRun('merge'),
+    );
+    caughtPerItem(mergeShards, recordLoadFailure);
+    const loadSourceDay = planShards.next(
+      new sfn.Choice(this, stateNames.chooseLoad, {
+        comment: 'A day of one shard loads in one task; a larger one in a task per shard, then a merge',
+      })
+        .when(sfn.Condition.numberEquals('$.shardPlan.shards', 1), load)
+        .otherwise(checkShards.next(mergeShards)),
+    );
     const loadPartitions = this.overDaysAndItems({
       outer: { id: stateNames.loadPartitions, comment: 'Every planned day, then every planned source of it' },
       inner: { id: stateNames.loadSourcesOfDay, comment: 'One loader task per planned source of the day' },
@@ -237,7 +288,7 @@ export class PipelineStateMachine extends Construct {
       items: { plan: 'sources', item: 'source', registered: props.registered.sources },
       carried: ['quality'],
       maxConcurrency: props.maxConcurrency.loads,
-      processor: load,
+      processor: loadSourceDay,
     });
 
     const reviewLoads = retryLambdaServiceErrors(

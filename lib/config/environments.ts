@@ -2,6 +2,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
 import { type EnvironmentName, environmentNames } from '../../src/domain/deployment/pipelineStack.ts';
 import { PipelineError } from '../../src/domain/errors/pipelineError.ts';
+import { defaultShardMaxMiB } from '../../src/domain/ingest/shardPlan.ts';
 import { pipelineTimeZone } from '../../src/domain/run/runArguments.ts';
 import {
   duckdbMemoryLimitHint,
@@ -62,6 +63,9 @@ function smallestFargateMemory(cpu: number, neededMiB: number): number | undefin
   return size <= range.max ? size : undefined;
 }
 
+/** Task disk per byte of a shard: staged records, checked rows, DuckDB's spill, the outputs. */
+const shardDiskFactor = 4;
+
 function isTimeZone(name: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: name });
@@ -106,6 +110,11 @@ export const pipelineConfigSchema = z
         .max(24 * 60),
       /** Task disk: inputs are downloaded, staged and written as Parquet locally (no httpfs in DuckDB). */
       ephemeralStorageGiB: z.number().int().min(21).max(200),
+      /**
+       * A day whose raw objects (stored bytes) exceed this is cut into shards of at most this
+       * size, each cleaned by its own task (an object larger than it is a shard of its own).
+       */
+      shardMaxMiB: z.number().int().min(1),
     }),
     /** CloudWatch namespace of the run figures Summarize publishes (dimensions: environment, source). */
     metricsNamespace: z
@@ -126,6 +135,8 @@ export const pipelineConfigSchema = z
       loads: z.number().int().min(1).max(40),
       /** Parallel Athena queries: bounded by the account's active DML query quota. */
       useCases: z.number().int().min(1).max(20),
+      /** Parallel shard tasks of one day: with `loads`, up to loads × shards Fargate tasks at once. */
+      shards: z.number().int().min(1).max(40),
     }),
     /** Athena's per-query bytes-scanned cut-off (minimum 10 MB): a runaway query is cancelled, not billed. */
     athenaBytesScannedCutoff: z
@@ -150,6 +161,16 @@ export const pipelineConfigSchema = z
           `${config.loader.memoryMiB} MiB cannot hold DuckDB's ${config.loader.duckdbMemoryLimit} plus the loader's measured ` +
           `${loaderMemoryOverheadMiB} MiB beyond it: give the task at least ${smallestFargateMemory(config.loader.cpu, planned) ?? planned} MiB ` +
           'or lower the limit',
+      });
+    }
+    // A shard's task holds its raw bytes staged, checked and spilled: four times its size on disk.
+    if (config.loader.shardMaxMiB * shardDiskFactor > config.loader.ephemeralStorageGiB * 1024) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['loader', 'shardMaxMiB'],
+        message:
+          `a shard of ${config.loader.shardMaxMiB} MiB needs ${shardDiskFactor}× its size of task disk; ` +
+          `${config.loader.ephemeralStorageGiB} GiB holds shards of ${Math.floor((config.loader.ephemeralStorageGiB * 1024) / shardDiskFactor)} MiB at most`,
       });
     }
     const ratio = duckdbMemoryLimitMiB(config.loader.duckdbMemoryLimit) / config.loader.memoryMiB;
@@ -195,6 +216,8 @@ const productionSizedLoader = {
   duckdbMemoryLimit: '4GB',
   timeoutMinutes: 120,
   ephemeralStorageGiB: 100,
+  // About two minutes of a 2-vCPU task's cleaning (docs/capacity.md).
+  shardMaxMiB: 4096,
 } as const;
 
 const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
@@ -207,12 +230,13 @@ const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
       duckdbMemoryLimit: '2GB',
       timeoutMinutes: 60,
       ephemeralStorageGiB: 30,
+      shardMaxMiB: defaultShardMaxMiB,
     },
     logLevel: 'debug',
     metricsNamespace,
     logRetentionDays: RetentionDays.TWO_WEEKS,
     retainData: false,
-    maxConcurrency: { loads: 4, useCases: 2 },
+    maxConcurrency: { loads: 4, useCases: 2, shards: 4 },
     athenaBytesScannedCutoff: 1 * gib,
   },
   preprod: {
@@ -222,7 +246,7 @@ const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
     metricsNamespace,
     logRetentionDays: RetentionDays.ONE_MONTH,
     retainData: false,
-    maxConcurrency: { loads: 8, useCases: 4 },
+    maxConcurrency: { loads: 8, useCases: 4, shards: 8 },
     athenaBytesScannedCutoff: 10 * gib,
   },
   prod: {
@@ -232,7 +256,7 @@ const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
     metricsNamespace,
     logRetentionDays: RetentionDays.THREE_MONTHS,
     retainData: true,
-    maxConcurrency: { loads: 8, useCases: 4 },
+    maxConcurrency: { loads: 8, useCases: 4, shards: 8 },
     athenaBytesScannedCutoff: 50 * gib,
   },
 };

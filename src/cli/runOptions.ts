@@ -27,6 +27,7 @@ export const runFlagsSchema = z
     lake: z.string(),
     catalog: z.enum(['local', 'glue']).optional(),
     memoryLimit: z.string(),
+    shardSize: z.string(),
     json: z.boolean(),
   })
   .strict();
@@ -54,6 +55,11 @@ export async function runOptionsFrom(flags: RunFlags, workDir: string): Promise<
       `--memory-limit ${JSON.stringify(flags.memoryLimit)} is not a DuckDB memory limit: give ${duckdbMemoryLimitHint}.`,
     );
   }
+  if (!/^[1-9]\d{0,6}$/.test(flags.shardSize)) {
+    throw new UsageError(
+      `--shard-size ${JSON.stringify(flags.shardSize)} is not a size in MiB: give a whole number such as 1024.`,
+    );
+  }
   await checkInputs(flags);
   const lake = await lakeOptionFrom(flags.lake, flags.catalog);
   return {
@@ -69,6 +75,7 @@ export async function runOptionsFrom(flags: RunFlags, workDir: string): Promise<
       catalog: lake.catalog,
       workDir,
       duckdbMemoryLimit: flags.memoryLimit,
+      shardMaxMiB: Number(flags.shardSize),
     },
     json: flags.json,
     defaultCatalog: lake.defaultCatalog,

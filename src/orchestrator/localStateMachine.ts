@@ -16,6 +16,7 @@ import { useCases } from '../domain/useCases/registry.ts';
 import type { UseCase } from '../domain/useCases/useCase.ts';
 import { notifyFailureTask } from '../lambdaTasks/notifyFailure.ts';
 import { parseArgsTask } from '../lambdaTasks/parseArgs.ts';
+import { planShardsTask } from '../lambdaTasks/planShards.ts';
 import { recordFailureTask } from '../lambdaTasks/recordFailure.ts';
 import { reviewLoadsTask } from '../lambdaTasks/reviewLoads.ts';
 import { runSqlUseCaseTask } from '../lambdaTasks/runSqlUseCase.ts';
@@ -209,7 +210,7 @@ function runContainerTask(container: string, options: LocalExecutionOptions): Lo
       const stop = stopWhenCancelled(child, signal, (reason) =>
         options.ports.log.warn(`${container} stopped: ${reason}`, { pid: child.pid ?? null }),
       );
-      const task = container === 'loader' ? `${env.SOURCE} ${env.RUN_DATE}` : `${container} ${env.RUN_DATE}`;
+      const task = taskLabel(container, env);
       let stdout = '';
       let stderr = '';
       let unread = 0; // offset in stderr (the log) of the first line not looked at yet
@@ -238,7 +239,6 @@ function runContainerTask(container: string, options: LocalExecutionOptions): Lo
       child.on('close', (code, exitSignal) => {
         stop();
         if (unread < stderr.length) readLines(stderr.length);
-        options.onProgress?.({ task, stage: 'done', elapsedMs: 0 });
         const last = stdout.trim().split('\n').at(-1) ?? '';
         let outcome: Record<string, unknown> = {};
         try {
@@ -246,12 +246,15 @@ function runContainerTask(container: string, options: LocalExecutionOptions): Lo
         } catch {
           outcome = {};
         }
+        const { peakRssBytes } = outcome;
+        options.onProgress?.({
+          task,
+          stage: 'done',
+          elapsedMs: 0,
+          ...(typeof peakRssBytes === 'number' ? { peakRssBytes } : {}),
+        });
         if (code === 0) {
-          options.ports.log.info(
-            container === 'loader'
-              ? `loaded ${String(env.SOURCE)} ${String(env.RUN_DATE)}: read ${String(outcome.read)}, kept ${String(outcome.kept)}, rejected ${String(outcome.rejected)}`
-              : `${container} ${String(env.RUN_DATE)}: published ${JSON.stringify(outcome.published)}`,
-          );
+          options.ports.log.info(doneMessage(container, env, outcome));
           resolve({
             TaskArn: taskArn,
             LastStatus: 'STOPPED',
@@ -289,6 +292,27 @@ function runContainerTask(container: string, options: LocalExecutionOptions): Lo
       });
     });
   };
+}
+
+/** What a person sees a container task called: the source and day (and shard) or the use case and day. */
+function taskLabel(container: string, env: Readonly<Record<string, string>>): string {
+  if (container !== 'loader') return `${container} ${env.RUN_DATE}`;
+  const step = env.LOAD_STEP ?? 'day';
+  return `${env.SOURCE} ${env.RUN_DATE}${step === 'day' ? '' : ` ${step}`}`;
+}
+
+/** The line a finished container task leaves for the person at the terminal. */
+function doneMessage(
+  container: string,
+  env: Readonly<Record<string, string>>,
+  outcome: Record<string, unknown>,
+): string {
+  if (container !== 'loader')
+    return `${container} ${String(env.RUN_DATE)}: published ${JSON.stringify(outcome.published)}`;
+  if (env.LOAD_STEP?.startsWith('shard-')) {
+    return `checked ${taskLabel(container, env)}: ${String(outcome.records)} records of ${String(outcome.objects)} objects`;
+  }
+  return `loaded ${taskLabel(container, env)}: read ${String(outcome.read)}, kept ${String(outcome.kept)}, rejected ${String(outcome.rejected)}`;
 }
 
 /**
@@ -399,7 +423,10 @@ export function localTaskHandlers(
       onPlan(plan);
       return plan;
     }),
+    [stateNames.planShards]: lambda((event, taskPorts) => planShardsTask(event, taskPorts)),
     [stateNames.load]: runContainerTask('loader', options),
+    [stateNames.checkShard]: runContainerTask('loader', options),
+    [stateNames.mergeShards]: runContainerTask('loader', options),
     [stateNames.recordLoadFailure]: lambda((event, taskPorts) => recordFailureTask(event, taskPorts)),
     [stateNames.reviewLoads]: lambda((event, taskPorts) => reviewLoadsTask(event, taskPorts)),
     [stateNames.runSqlUseCase]: lambda((event, taskPorts) => runSqlUseCaseTask(event, taskPorts)),

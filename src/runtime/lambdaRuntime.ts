@@ -22,6 +22,7 @@ import type { LogLevel } from '../domain/taskEnvironments/logLevel.ts';
 import { sqlUseCaseTimeoutMinutes } from '../domain/useCases/useCase.ts';
 import type { NotifyFailurePorts } from '../lambdaTasks/notifyFailure.ts';
 import type { ParseArgsPorts } from '../lambdaTasks/parseArgs.ts';
+import type { PlanShardsPorts } from '../lambdaTasks/planShards.ts';
 import type { RecordFailurePorts } from '../lambdaTasks/recordFailure.ts';
 import type { RelayAlarmPorts } from '../lambdaTasks/relayAlarm.ts';
 import type { ReviewLoadsPorts } from '../lambdaTasks/reviewLoads.ts';
@@ -56,6 +57,12 @@ export const lambdaWiring = {
     environment: settings.ENVIRONMENT,
     timeZone: settings.TIME_ZONE,
     log: logger('parseArgs', settings),
+  }),
+  planShards: (settings: SettingsOf<'planShards'>, runtime: LambdaRuntimeSettings): PlanShardsPorts => ({
+    zones: { raw: settings.LAKE_RAW, curated: settings.LAKE_CURATED },
+    blobs: new S3BlobStore(createS3Client({ region: runtime.AWS_REGION })),
+    shardMaxBytes: settings.SHARD_MAX_BYTES,
+    log: logger('planShards', settings),
   }),
   runSqlUseCase: (
     settings: SettingsOf<'runSqlUseCase'>,

@@ -6,6 +6,7 @@ import { createAthenaClient } from '../adapters/aws/awsClients.ts';
 import type { DuckdbOptions } from '../adapters/duckdb/duckdbSession.ts';
 import { LocalQueryEngine } from '../adapters/duckdb/localQueryEngine.ts';
 import { unpublishedMetrics } from '../adapters/local/unpublishedMetrics.ts';
+import { defaultShardMaxMiB } from '../domain/ingest/shardPlan.ts';
 import type {
   containerGlueLake,
   containerLocalLake,
@@ -14,6 +15,7 @@ import type {
 import type { EnvironmentVariables } from '../domain/taskEnvironments/environmentVariables.ts';
 import type { NotifyFailurePorts } from '../lambdaTasks/notifyFailure.ts';
 import type { ParseArgsPorts } from '../lambdaTasks/parseArgs.ts';
+import type { PlanShardsPorts } from '../lambdaTasks/planShards.ts';
 import type { RecordFailurePorts } from '../lambdaTasks/recordFailure.ts';
 import type { ReviewLoadsPorts } from '../lambdaTasks/reviewLoads.ts';
 import type { RunSqlUseCasePorts } from '../lambdaTasks/runSqlUseCase.ts';
@@ -27,6 +29,7 @@ import { readUseCaseSql } from './useCaseSqlFiles.ts';
 
 /** What every Lambda task needs, for a run on a laptop: the ports of all of them at once. */
 export type LocalPipelinePorts = ParseArgsPorts &
+  PlanShardsPorts &
   RunSqlUseCasePorts &
   RecordFailurePorts &
   ReviewLoadsPorts &
@@ -44,6 +47,8 @@ export interface LocalRunSettings {
   readonly redriveCommand: (executionId: string) => string;
   /** Days one execution plans at most; default: what the execution history allows. */
   readonly maxDaysPerExecution?: number;
+  /** A day above this many raw bytes is loaded in shards (default: {@link defaultShardMaxMiB}). */
+  readonly shardMaxBytes?: number;
   /**
    * DuckDB's memory limit and spill folder for the SQL use cases (each statement's engine):
    * without them a crowded day's clustering took 14 GB of a laptop's memory.
@@ -113,6 +118,7 @@ export function localPipelinePorts(lake: LakeConnection, settings: LocalRunSetti
     // No CloudWatch here: a local container's log lines are printed as the run goes.
     logGroups: null,
     ...(settings.maxDaysPerExecution ? { maxDaysPerExecution: settings.maxDaysPerExecution } : {}),
+    shardMaxBytes: settings.shardMaxBytes ?? defaultShardMaxMiB * 1024 * 1024,
     log: settings.log,
   };
 }

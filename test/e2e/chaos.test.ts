@@ -86,6 +86,7 @@ async function loadAndKill(dt: string, afterMs: number | 'started'): Promise<boo
       RUN_DATE: dt,
       SOURCE: 'pricehubble',
       QUALITY: 'null',
+      LOAD_STEP: 'day',
       CATALOG: 'local',
       LAKE: lake.root,
       WORK_DIR: join(work, 'scratch'),

@@ -76,6 +76,8 @@ describe('etl run and query', () => {
       'ParseArgs',
       'LoadPartitions',
       'LoadSourcesOfDay',
+      'PlanShards',
+      'ChooseLoad',
       'Load',
       'RecordLoadFailure',
       'ReviewLoads',

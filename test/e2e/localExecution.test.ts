@@ -75,7 +75,10 @@ describe('the synthesized state machine, run locally', () => {
     expect(taskStates(definition).sort()).toEqual(
       [
         stateNames.parseArgs,
+        stateNames.planShards,
         stateNames.load,
+        stateNames.checkShard,
+        stateNames.mergeShards,
         stateNames.recordLoadFailure,
         stateNames.reviewLoads,
         stateNames.runSqlUseCase,
@@ -107,17 +110,19 @@ describe('the synthesized state machine, run locally', () => {
     expect(result.error).toBeNull();
     expect(result.status).toBe('SUCCEEDED');
     // use cases run concurrently in the Map: their states interleave
-    expect(result.states.slice(0, 7)).toEqual([
+    expect(result.states.slice(0, 9)).toEqual([
       'ParseArgs',
       'LoadPartitions',
       'LoadSourcesOfDay',
+      'PlanShards',
+      'ChooseLoad',
       'Load',
       'ReviewLoads',
       'RunUseCases',
       'RunUseCasesOfDay',
     ]);
     expect(result.states.slice(-4)).toEqual(['Summarize', 'HasNextPart', 'CheckOutcome', 'Succeeded']);
-    const useCaseStates = result.states.slice(7, -4);
+    const useCaseStates = result.states.slice(9, -4);
     const sql = useCases.filter((u) => u.kind === 'sql').length;
     expect(useCaseStates.filter((s) => s === 'ChooseUseCase')).toHaveLength(useCases.length);
     expect(useCaseStates.filter((s) => s === 'RunSqlUseCase')).toHaveLength(sql);

@@ -132,6 +132,7 @@ describe('scratch space', () => {
       RUN_DATE: '2024-01-15',
       SOURCE: 'pricehubble',
       QUALITY: 'null',
+      LOAD_STEP: 'day',
       CATALOG: 'local',
       LAKE: lake.root,
       WORK_DIR: scratch,

@@ -58,7 +58,7 @@ describe('cdk-nag AwsSolutions', () => {
       .map((a) => a.id.slice('AwsSolutions-IAM5['.length, -1));
     for (const finding of wildcards) {
       expect(finding).toMatch(
-        /^Resource::(\*|<[A-Za-z0-9]+\.Arn>(\/manifests(\/runs|\/useCase=[a-z0-9_]+)?|\/pipeline_runs|\/run_reports|\/listings|\/listings_rejected|\/price_model_metrics)?\/\*|<Functions[A-Za-z0-9]+\.Arn>:\*|arn:aws:glue:[a-z0-9-]+:\d{12}:table\/listings_(dev|preprod|prod)\/\*)$/,
+        /^Resource::(\*|<[A-Za-z0-9]+\.Arn>(\/manifests(\/runs|\/useCase=[a-z0-9_]+)?|\/pipeline_runs|\/_shards|\/run_reports|\/listings|\/listings_rejected|\/price_model_metrics)?\/\*|<Functions[A-Za-z0-9]+\.Arn>:\*|arn:aws:glue:[a-z0-9-]+:\d{12}:table\/listings_(dev|preprod|prod)\/\*)$/,
       );
     }
   });

@@ -51,6 +51,7 @@ describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) =
       rentModel: id(s.modelTask('rent_model').taskRole),
       stateMachine: id(s.pipeline.stateMachine.role),
       parseArgs: id(s.functions.parseArgs.role),
+      planShards: id(s.functions.planShards.role),
       runSqlUseCase: id(s.functions.runSqlUseCase.role),
       summarize: id(s.functions.summarize.role),
       recordFailure: id(s.functions.recordFailure.role),
@@ -75,10 +76,12 @@ describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) =
       .flatMap((st) => st.resources)
       .filter(bucketObjects(bucket));
 
-  it('lets only the loader task write curated data; failure and run reports go to the manifests zone only, the run ledger to pipeline_runs/', () => {
+  it('lets only the loader task write curated data; failure and run reports go to the manifests zone only, the run ledger to pipeline_runs/, shard plans to _shards/', () => {
     const curated = `<${id(stack().lake.curated)}.Arn>`;
     const outsideManifests = (r: string) =>
-      r.startsWith(`${curated}/`) && !r.startsWith(`${curated}/manifests/`);
+      r.startsWith(`${curated}/`) &&
+      !r.startsWith(`${curated}/manifests/`) &&
+      !r.startsWith(`${curated}/_shards/`);
     const outsideManifestsAndLedger = (r: string) =>
       outsideManifests(r) && !r.startsWith(`${curated}/pipeline_runs/`);
     expect(principalsAllowed(statements(), s3WriteActions, outsideManifestsAndLedger)).toEqual([
@@ -90,12 +93,14 @@ describe.each(['dev', 'prod'] as EnvironmentName[])('IAM of %s', (environment) =
     expect(principalsAllowed(statements(), s3WriteActions, bucketObjects(stack().lake.curated))).toEqual(
       [
         principals().loader,
+        principals().planShards,
         principals().recordFailure,
         principals().summarize,
         principals().priceModel,
         principals().rentModel,
       ].sort(),
     );
+    expect(writableIn(principals().planShards, stack().lake.curated)).toEqual([`${curated}/_shards/*`]);
     expect(writableIn(principals().recordFailure, stack().lake.curated)).toEqual([`${curated}/manifests/*`]);
     expect(writableIn(principals().summarize, stack().lake.curated)).toEqual([
       `${curated}/manifests/runs/*`,

@@ -145,6 +145,8 @@ describe.each(environmentNames)('state machine definition of %s', (environment) 
               { Name: 'RUN_DATE', 'Value.$': '$.dt' },
               // an environment variable is a string: the limit as JSON, `null` when the run sets none
               { Name: 'QUALITY', 'Value.$': 'States.JsonToString($.quality)' },
+              // the whole day in this one task
+              { Name: 'LOAD_STEP', Value: 'day' },
             ],
           },
         ],
@@ -158,10 +160,65 @@ describe.each(environmentNames)('state machine definition of %s', (environment) 
     expect(load.TimeoutSeconds).toBe(config.loader.timeoutMinutes * 60);
   });
 
+  it("a source's day is planned into shards: one loads in one task, more in a task per shard, then one merge", () => {
+    expect(state(stateNames.loadSourcesOfDay).ItemProcessor?.StartAt).toBe(stateNames.planShards);
+    expect(state(stateNames.planShards)).toMatchObject({
+      Type: 'Task',
+      Parameters: { 'source.$': '$.source', 'dt.$': '$.dt', 'runId.$': '$.runId' },
+      ResultPath: '$.shardPlan',
+      Next: stateNames.chooseLoad,
+    });
+    expect(state(stateNames.chooseLoad)).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.shardPlan.shards', NumericEquals: 1, Next: stateNames.load }],
+      Default: stateNames.checkShards,
+    });
+    expect(state(stateNames.checkShards)).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.shardPlan.loadSteps',
+      ItemSelector: {
+        'loadStep.$': '$$.Map.Item.Value',
+        'source.$': '$.source',
+        'dt.$': '$.dt',
+        'runId.$': '$.runId',
+        'quality.$': '$.quality',
+      },
+      MaxConcurrency: config.maxConcurrency.shards,
+      ResultPath: null,
+      Next: stateNames.mergeShards,
+    });
+    const environmentOf = (name: string) =>
+      (state(name).Parameters as { Overrides: { ContainerOverrides: { Environment: object[] }[] } }).Overrides
+        .ContainerOverrides[0]?.Environment;
+    expect(state(stateNames.checkShards).ItemProcessor?.StartAt).toBe(stateNames.checkShard);
+    expect(state(stateNames.checkShard).Resource).toBe('arn:aws:states:::ecs:runTask.sync');
+    expect(environmentOf(stateNames.checkShard)).toContainEqual({
+      Name: 'LOAD_STEP',
+      'Value.$': '$.loadStep',
+    });
+    expect(environmentOf(stateNames.mergeShards)).toContainEqual({ Name: 'LOAD_STEP', Value: 'merge' });
+    expect(state(stateNames.mergeShards)).toMatchObject({
+      Resource: 'arn:aws:states:::ecs:runTask.sync',
+      End: true,
+    });
+    for (const name of [stateNames.checkShard, stateNames.mergeShards]) {
+      expect(state(name).TimeoutSeconds).toBe(config.loader.timeoutMinutes * 60);
+      expect((state(name).Retry ?? []).flatMap((r) => r.ErrorEquals)).toContain('ECS.AmazonECSException');
+    }
+  });
+
   it('a failed day is filed and the other days go on: Load catches into RecordLoadFailure', () => {
-    expect(state(stateNames.load).Catch).toEqual([
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: stateNames.recordLoadFailure },
-    ]);
+    // whichever step of the day fails: the plan, the one task, a shard, the merge
+    for (const name of [
+      stateNames.planShards,
+      stateNames.load,
+      stateNames.checkShards,
+      stateNames.mergeShards,
+    ]) {
+      expect(state(name).Catch, name).toEqual([
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: stateNames.recordLoadFailure },
+      ]);
+    }
     expect(state(stateNames.recordLoadFailure)).toMatchObject({
       Type: 'Task',
       Parameters: {

@@ -43,6 +43,8 @@ const sampleValues: Readonly<Record<string, string>> = {
   SOURCE: 'pricehubble',
   USE_CASE: 'price_model',
   QUALITY: JSON.stringify({ maxRejectedShare: 1, reason: 'vendor export lost its prices' }),
+  LOAD_STEP: 'shard-3',
+  SHARD_MAX_BYTES: '1073741824',
   TASK_LOG_GROUPS: JSON.stringify({
     containers: { loader: '/ecs/listings-dev-loader' },
     lambdas: { RunSqlUseCase: '/aws/lambda/listings-dev-run-sql' },

@@ -87,10 +87,12 @@ describeWithMoto('etl run on S3 + Glue (moto_server)', () => {
     expect(onS3.code, onS3.stderr).toBe(0);
     const s3Summary = JSON.parse(onS3.stdout) as RunSummary;
     expect(s3Summary.status).toBe('SUCCEEDED');
-    expect(s3Summary.states.slice(0, 6)).toEqual([
+    expect(s3Summary.states.slice(0, 8)).toEqual([
       'ParseArgs',
       'LoadPartitions',
       'LoadSourcesOfDay',
+      'PlanShards',
+      'ChooseLoad',
       'Load',
       'ReviewLoads',
       'RunUseCases',

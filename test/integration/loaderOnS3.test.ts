@@ -264,6 +264,7 @@ describeWithMoto('the loader on S3 + Glue (moto_server)', () => {
       SOURCE: 'pricehubble',
       RUN_DATE: day.dt,
       QUALITY: 'null',
+      LOAD_STEP: 'day',
       ENVIRONMENT: 'test',
       LOG_LEVEL: 'info',
       CATALOG: 'glue',

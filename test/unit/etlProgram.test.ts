@@ -54,6 +54,7 @@ describe('etl help', () => {
         '--lake',
         '--catalog',
         '--memory-limit',
+        '--shard-size',
         '--json',
         '--max-rejected-share',
         '--reason',
@@ -95,6 +96,7 @@ describe('etl help', () => {
   it('shows the defaults that matter', async () => {
     const entries = optionEntries((await etl('run', '--help')).stdout);
     expect(entries.get('--memory-limit')).toContain('(default: "1GB")');
+    expect(entries.get('--shard-size')).toContain('(default: "1024")');
     expect(entries.get('--catalog')).toContain('(default: local for a directory, glue for s3://)');
     expect(entries.get('--lake')).toContain('(default: ".lake")');
     expect(entries.get('--source')).toContain('pricehubble');

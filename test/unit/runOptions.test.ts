@@ -27,6 +27,7 @@ function flags(given: Partial<RunFlags> = {}): RunFlags {
     useCases: true,
     lake,
     memoryLimit: '1GB',
+    shardSize: '1024',
     json: false,
     ...given,
   };
@@ -52,6 +53,7 @@ describe('etl run options', () => {
         catalog: 'local',
         workDir: work,
         duckdbMemoryLimit: '1GB',
+        shardMaxMiB: 1024,
       },
       json: true,
       defaultCatalog: 'local',
@@ -152,6 +154,17 @@ describe('etl run options', () => {
       expect(await usageError({ memoryLimit })).toMatch(/^--memory-limit .* e\.g\. 512MB, 1GB, 1\.5GB/);
     },
   );
+
+  it.each(['abc', '', '0', '-5', '1.5', '1GB', '12345678'])('refuse the shard size %j', async (shardSize) => {
+    expect(await usageError({ shardSize })).toMatch(
+      /^--shard-size .* not a size in MiB: give a whole number/,
+    );
+  });
+
+  it('take a shard size in MiB', async () => {
+    const run = await runOptionsFrom(flags({ date: '2024-01-15', shardSize: '64' }), work);
+    expect(run.options.shardMaxMiB).toBe(64);
+  });
 
   it('refuse --input files that cannot be landed', async () => {
     const date = '2024-01-15';

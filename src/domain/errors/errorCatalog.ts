@@ -1,3 +1,4 @@
+import { maxShardsPerDay } from '../ingest/shardLimit.ts';
 import type { ErrorCategory } from './errorCategory.ts';
 
 export interface ErrorEntry {
@@ -94,6 +95,12 @@ export const errorCatalog = {
     action: 'fix the value the message names (see docs/deploy.md)',
   },
   // bad data
+  DayTooLargeError: {
+    category: 'data',
+    meaning: `a source's day needs more shards than a day may have (${maxShardsPerDay} of \`loader.shardMaxMiB\` each); nothing was published`,
+    action:
+      'raise `loader.shardMaxMiB` and the task disk in `lib/config/environments.ts`, then re-run the day',
+  },
   NoRawDataError: {
     category: 'data',
     meaning: 'nothing under `raw/source=<s>/dt=<d>/`',
@@ -157,6 +164,12 @@ export const errorCatalog = {
     meaning: 'DuckDB failed while cleaning, usually out of memory',
     action:
       'raise the task memory and its DuckDB memory limit (`lib/config/environments.ts`, `--memory-limit`)',
+  },
+  ShardWorkMissingError: {
+    category: 'environment',
+    meaning:
+      "a sharded day's plan or a shard's output is not in the run's shard work area (`curated/_shards/`): the step that writes it did not finish",
+    action: 're-drive the execution (`etl redrive`): the missing steps run again; nothing was published',
   },
   CatalogLockTimeoutError: {
     category: 'environment',

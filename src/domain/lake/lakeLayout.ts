@@ -64,7 +64,7 @@ export function samePartition(a: PartitionValues, b: PartitionValues): boolean {
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
-export function rawPrefix(zones: LakeZones, day: SourceDay): string {
+export function rawPrefix(zones: Pick<LakeZones, 'raw'>, day: SourceDay): string {
   return `${zones.raw}source=${day.source}/dt=${day.dt}/`;
 }
 
@@ -109,6 +109,34 @@ export function runDataFile(runPrefixUri: string): string {
 
 export function manifestUri(zones: Pick<LakeZones, 'manifests'>, day: SourceDay, runId: string): string {
   return `${zones.manifests}source=${day.source}/dt=${day.dt}/run=${runId}.json`;
+}
+
+/**
+ * Where a sharded load keeps its work until the day is published: the shard plan, and each
+ * shard's checked rows and object summaries. Read by no table; the merge removes it.
+ */
+export function shardWorkPrefix(zones: Pick<LakeZones, 'curated'>, day: SourceDay, runId: string): string {
+  return `${shardWorkRoot(zones)}source=${day.source}/dt=${day.dt}/run=${runId}/`;
+}
+
+/** Every sharded load's work area (`{ curated: '' }` gives its key prefix in the curated bucket). */
+export function shardWorkRoot(zones: Pick<LakeZones, 'curated'>): string {
+  return `${zones.curated}_shards/`;
+}
+
+export function shardPlanUri(zones: Pick<LakeZones, 'curated'>, day: SourceDay, runId: string): string {
+  return `${shardWorkPrefix(zones, day, runId)}plan.json`;
+}
+
+/** A shard's checked rows (`.parquet`) and its objects' summaries (`.json`). */
+export function shardOutputUris(
+  zones: Pick<LakeZones, 'curated'>,
+  day: SourceDay,
+  runId: string,
+  shard: number,
+): { readonly checked: string; readonly summary: string } {
+  const base = `${shardWorkPrefix(zones, day, runId)}shard-${String(shard).padStart(5, '0')}`;
+  return { checked: `${base}.checked.parquet`, summary: `${base}.json` };
 }
 
 /** The run id a run prefix belongs to, or undefined if the URI is not a run prefix. */

@@ -1,3 +1,5 @@
+import { maxShardsPerDay } from '../ingest/shardLimit.ts';
+
 /**
  * How many days one execution of the state machine may load. A standard Step Functions
  * execution fails once its history holds 25,000 events; every state an execution goes
@@ -16,8 +18,12 @@ const historyBudget = Math.floor(executionHistoryLimit * 0.8);
 export const eventsPerDay = {
   /** The day's iteration of each of the two Maps over days, and the inner Map it starts. */
   fixed: 2 * (2 + 4),
-  /** A source's iteration (2), its loader task (`.sync`: 6) and, if it fails, RecordLoadFailure (5). */
-  perSource: 2 + 6 + 5,
+  /**
+   * A source's iteration (2), PlanShards (5), the Choice (2), then the longer of its loader task
+   * (`.sync`: 6) and its shards: the Map (4), each shard's iteration and task (2 + 6, at most
+   * maxShardsPerDay of them) and the merge (6); if it fails, RecordLoadFailure (5).
+   */
+  perSource: 2 + 5 + 2 + Math.max(6, 4 + maxShardsPerDay * (2 + 6) + 6) + 5,
   /** A use case's iteration (2), the Choice (2), its task (at most 6) and, if it fails, RecordUseCaseFailure (5). */
   perUseCase: 2 + 2 + 6 + 5,
 } as const;

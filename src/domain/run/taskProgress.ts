@@ -20,6 +20,8 @@ export const taskProgressSchema = z.object({
   done: z.number().optional(),
   total: z.number().optional(),
   elapsedMs: z.number(),
+  /** On a task's `done`: the most memory its process held (what its task size must hold). */
+  peakRssBytes: z.number().optional(),
 });
 
 export type TaskProgress = z.infer<typeof taskProgressSchema>;

@@ -8,6 +8,7 @@ import { stateNames } from './stateNames.ts';
  */
 export const lambdaOfState: Readonly<Record<string, LambdaName>> = {
   [stateNames.parseArgs]: 'parseArgs',
+  [stateNames.planShards]: 'planShards',
   [stateNames.recordLoadFailure]: 'recordFailure',
   [stateNames.reviewLoads]: 'reviewLoads',
   [stateNames.runSqlUseCase]: 'runSqlUseCase',

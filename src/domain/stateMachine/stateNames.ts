@@ -10,7 +10,15 @@ export const stateNames = {
   loadPartitions: 'LoadPartitions',
   /** …and, for each day, over the planned sources. */
   loadSourcesOfDay: 'LoadSourcesOfDay',
+  /** A source's day: one shard (loaded by one task) or several. */
+  planShards: 'PlanShards',
+  chooseLoad: 'ChooseLoad',
   load: 'Load',
+  /** Map over a day's shards, each cleaned by its own task… */
+  checkShards: 'CheckShards',
+  checkShard: 'CheckShard',
+  /** …then merged (de-duplicated across shards) and published once. */
+  mergeShards: 'MergeShards',
   /** A day's load failed: its report is completed in the lake, the other days go on. */
   recordLoadFailure: 'RecordLoadFailure',
   /** Which days loaded, so which days' use cases run; stops the run if a source says so. */

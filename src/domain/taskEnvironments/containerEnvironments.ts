@@ -42,6 +42,26 @@ export const containerLocalLake = z.object({ CATALOG: z.literal('local'), LAKE: 
 
 export const containerLake = z.discriminatedUnion('CATALOG', [containerGlueLake, containerLocalLake]);
 
+/**
+ * Which part of a day's load a loader task does: the whole day (`day`), one shard of a day
+ * planned into shards (`shard-<index>`), or the merge and publish of those shards (`merge`).
+ */
+export const loadStepVariable = z
+  .string()
+  .regex(/^(day|merge|shard-\d{1,5})$/, 'day, merge or shard-<index>')
+  .transform((step) =>
+    step.startsWith('shard-')
+      ? ({ kind: 'shard', shard: Number(step.slice('shard-'.length)) } as const)
+      : ({ kind: step as 'day' | 'merge' } as const),
+  );
+
+export type LoadStep = z.infer<typeof loadStepVariable>;
+
+/** The LOAD_STEP of a shard's task (what PlanShards lists for the Map over shards). */
+export function shardLoadStep(shard: number): string {
+  return `shard-${shard}`;
+}
+
 /** The values of one run, per kind of container: what the state machine overrides. */
 export const containerRunVariables = {
   /**
@@ -53,6 +73,7 @@ export const containerRunVariables = {
     RUN_DATE: runDateVariable,
     SOURCE: nonEmpty,
     QUALITY: jsonOf(qualityOverrideSchema.nullable()),
+    LOAD_STEP: loadStepVariable,
   }),
   /** USE_CASE: the model use case the task runs (its failure report is filed under it). */
   model: z.object({ RUN_ID: runIdVariable, RUN_DATE: runDateVariable, USE_CASE: nonEmpty }),

@@ -20,6 +20,8 @@ export interface LambdaSettings {
  */
 export const lambdaSettings = {
   parseArgs: { memorySize: 256, timeoutSeconds: 30 },
+  // Lists a day's raw objects and writes one small plan.
+  planShards: { memorySize: 256, timeoutSeconds: 60 },
   // Renders, runs and waits for one Athena query, then publishes its partition: mostly
   // waiting, so little memory; it stops the query a minute before its own timeout.
   runSqlUseCase: { memorySize: 512, timeoutSeconds: (sqlUseCaseTimeoutMinutes + 1) * 60 },

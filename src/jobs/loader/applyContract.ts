@@ -119,6 +119,18 @@ export class ContractChecker {
     });
   }
 
+  /** Files another task checked (a shard of the day), to finish with the rest. */
+  adopt(checkedPaths: readonly string[]): void {
+    this.checkedPaths.push(...checkedPaths);
+  }
+
+  /** Waits for the queued checks; the checked files, in the order they were queued. */
+  async checkedFiles(): Promise<readonly string[]> {
+    await this.queue;
+    if (this.failure) throw engineError(this.failure, this.options.duckdb?.memoryLimit, this.options.workDir);
+    return [...this.checkedPaths];
+  }
+
   /**
    * Waits for the queued checks, then de-duplicates and writes `listings` and
    * `listings_rejected`. `objectNames` are the raw objects by object index.

@@ -19,7 +19,8 @@ import { ProgressTicker } from '../progressTicker.ts';
 import { openScratch, scratchDiskFull } from '../scratchSpace.ts';
 import { ContractChecker, type ContractOutcome, type RejectedExample } from './applyContract.ts';
 import { checkBytes, checkConservation } from './conservationChecks.ts';
-import { DataQualityError, NoRawDataError, RawObjectReadError } from './loaderErrors.ts';
+import { dayRawObjects } from './dayRawObjects.ts';
+import { DataQualityError, RawObjectReadError } from './loaderErrors.ts';
 import { LoadProgress, PhaseClock, stageAfter } from './loadProgress.ts';
 import { newContentCount, rawObjectContent } from './rawObjectContent.ts';
 
@@ -80,35 +81,39 @@ export interface LoadSummary {
   readonly phasesMs: Record<string, number>;
 }
 
-/** Step 1: the day's raw objects; none is an error (a day without data is not a quiet day). */
+/** Step 1: the day's raw objects. */
 async function listRawObjects(ports: JobPorts, day: SourceDay, log: Logger): Promise<BlobObject[]> {
-  const prefix = rawPrefix(ports.zones, day);
-  const rawObjects = await ports.blobs.list(prefix);
-  if (rawObjects.length === 0) {
-    throw new NoRawDataError(
-      `No raw objects under ${prefix}. Land the day's files there (etl run --input FILE --date ${day.dt}) ` +
-        'or check that the scraper delivered.',
-    );
-  }
-  log.info('loader started', { rawObjects: rawObjects.length, rawPrefix: prefix });
+  const rawObjects = await dayRawObjects(ports, day);
+  log.info('loader started', { rawObjects: rawObjects.length, rawPrefix: rawPrefix(ports.zones, day) });
   return rawObjects;
+}
+
+/** A raw object and its position in the day's listing (what checked rows carry as `object_index`). */
+export interface IndexedObject {
+  readonly index: number;
+  readonly object: BlobObject;
+}
+
+export interface StagedObjects {
+  readonly objects: RawObjectSummary[];
+  readonly stagedFiles: StagedFile[];
 }
 
 /**
  * Step 2: every raw object to local disk, one record per line, whatever its format; every
  * byte of it accounted for (checkBytes).
  */
-async function stageRawObjects(
+export async function stageRawObjects(
   request: LoadRequest,
   ports: JobPorts,
-  rawObjects: readonly BlobObject[],
+  rawObjects: readonly IndexedObject[],
   work: string,
   log: Logger,
   progress: LoadProgress,
-): Promise<{ objects: RawObjectSummary[]; stagedFiles: StagedFile[] }> {
+): Promise<StagedObjects> {
   const objects: RawObjectSummary[] = [];
   const stagedFiles: StagedFile[] = [];
-  for (const [index, object] of rawObjects.entries()) {
+  for (const { index, object } of rawObjects) {
     const stats = newStagingStats();
     const content = newContentCount();
     progress.staging = stats;
@@ -153,12 +158,24 @@ async function stageRawObjects(
   return { objects, stagedFiles };
 }
 
-/** Step 3: the contract in DuckDB, both tables written as local zstd Parquet. */
+/** Step 3 in one task: the staged files checked, then de-duplicated and written. */
+const checkStaged =
+  (staged: StagedObjects) =>
+  (checker: ContractChecker): void => {
+    // (Checking each object while the next one stages measured slower on 2 vCPUs: DuckDB
+    // already uses both.)
+    if (staged.stagedFiles.length > 0) checker.check(staged.stagedFiles);
+  };
+
+/**
+ * Step 3: the contract in DuckDB, both tables written as local zstd Parquet. `feed` gives the
+ * checker its rows: staged files to check, or files other tasks checked (a sharded day).
+ */
 async function applyContract(
   request: LoadRequest,
   ports: JobPorts,
-  staged: { stagedFiles: readonly StagedFile[] },
-  rawObjects: readonly BlobObject[],
+  feed: (checker: ContractChecker) => void,
+  objectNames: readonly string[],
   files: { work: string; listings: string; rejected: string },
   clock: PhaseClock,
   progress: LoadProgress,
@@ -177,14 +194,8 @@ async function applyContract(
   progress.checker = checker;
   progress.stage = 'checking';
   try {
-    // (Checking each object while the next one stages measured slower on 2 vCPUs: DuckDB
-    // already uses both.)
-    if (staged.stagedFiles.length > 0) checker.check(staged.stagedFiles);
-    return await checker.finish(
-      files.listings,
-      files.rejected,
-      rawObjects.map((o) => o.uri),
-    );
+    feed(checker);
+    return await checker.finish(files.listings, files.rejected, objectNames);
   } finally {
     await checker.close();
   }
@@ -215,76 +226,129 @@ function checkQuality(
   return verdict.record;
 }
 
+/** What the last steps of a load work with, in one task or in the merge of a sharded day. */
+export interface LoadContext {
+  readonly request: LoadRequest;
+  readonly ports: JobPorts;
+  readonly day: SourceDay;
+  readonly log: Logger;
+  readonly clock: PhaseClock;
+  readonly progress: LoadProgress;
+  readonly work: string;
+}
+
 /**
- * Loads one partition (a source and a day) in named steps: list the raw objects, stage them,
- * apply the contract, check conservation and data quality, publish both tables (the one
- * publish step: fresh run prefix, catalog switch, superseded runs removed), write the run
+ * Steps 3–6, once the day's rows are staged or checked: apply the contract (de-duplication
+ * across everything checked), check conservation and data quality, publish both tables (the
+ * one publish step: fresh run prefix, catalog switch, superseded runs removed), write the run
  * manifest. Until the switch, readers keep seeing the previous partition.
  */
-export async function loadPartition(request: LoadRequest, ports: JobPorts): Promise<LoadSummary> {
+export async function publishDay(
+  context: LoadContext,
+  objects: readonly RawObjectSummary[],
+  feed: (checker: ContractChecker) => void,
+): Promise<LoadSummary> {
+  const { request, ports, day, log, clock, progress, work } = context;
+  const files = {
+    work,
+    listings: join(work, 'listings.parquet'),
+    rejected: join(work, 'listings_rejected.parquet'),
+  };
+  const objectNames = objects.map((o) => o.uri);
+  const outcome = await applyContract(request, ports, feed, objectNames, files, clock, progress);
+  const read = checkConservation(request.runId, day, objects, outcome);
+  const { kept, rejected, rejectedForRules, rejectedByReason, examplesByReason } = outcome;
+  log.info('contract applied', { read, kept, rejected, rejectedForRules, rejectedByReason });
+  const quality = checkQuality(request, day, outcome, log);
+
+  progress.stage = 'publishing';
+  const upload = (local: string) => (location: string) => ports.blobs.upload(local, runDataFile(location));
+  const published = await publishRun({ ...ports, log }, request.runId, [
+    { table: listingsTable, values: day, write: upload(files.listings) },
+    { table: listingsRejectedTable, values: day, write: upload(files.rejected) },
+  ]);
+  clock.done('publish');
+
+  const manifest = manifestUri(ports.zones, day, request.runId);
+  const summary: LoadSummary = {
+    runId: request.runId,
+    source: day.source,
+    dt: day.dt,
+    read,
+    kept,
+    rejected,
+    rejectedForRules,
+    rejectedByReason,
+    examplesByReason,
+    rejectedShare: quality.rejectedShare,
+    quality,
+    objects: [...objects],
+    published: published.map((p) => ({
+      table: p.table.name,
+      location: p.location,
+      previous: p.previous ?? null,
+    })),
+    manifest,
+    durationMs: Math.round(performance.now() - clock.started),
+    phasesMs: clock.phasesMs,
+  };
+  await ports.blobs.putText(manifest, `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}
+
+/**
+ * Runs a step of a load with what every step shares: the day's logger and phase clock,
+ * progress lines, a scratch folder removed at the end, failures logged.
+ */
+export async function withLoadContext<T>(
+  request: LoadRequest,
+  ports: JobPorts,
+  step: (context: LoadContext) => Promise<T>,
+): Promise<T> {
   const day: SourceDay = { source: request.source.name, dt: request.date };
   const log = ports.log.child({ runId: request.runId, source: day.source, dt: day.dt });
   const clock = new PhaseClock(log);
-  const rawObjects = await listRawObjects(ports, day, log);
-  const work = await openScratch(ports.workDir, 'load', request.runId, log);
   const progress = new LoadProgress();
   const ticker =
     ports.progressIntervalMs === undefined
       ? undefined
       : new ProgressTicker(log, ports.progressIntervalMs, () => progress.sample());
-  ticker?.start();
+  let work: string | undefined;
   try {
-    const staged = await stageRawObjects(request, ports, rawObjects, work, log, progress);
-    clock.done('stage');
-    const files = {
-      work,
-      listings: join(work, 'listings.parquet'),
-      rejected: join(work, 'listings_rejected.parquet'),
-    };
-    const outcome = await applyContract(request, ports, staged, rawObjects, files, clock, progress);
-    const read = checkConservation(request.runId, day, staged.objects, outcome);
-    const { kept, rejected, rejectedForRules, rejectedByReason, examplesByReason } = outcome;
-    log.info('contract applied', { read, kept, rejected, rejectedForRules, rejectedByReason });
-    const quality = checkQuality(request, day, outcome, log);
-
-    progress.stage = 'publishing';
-    const upload = (local: string) => (location: string) => ports.blobs.upload(local, runDataFile(location));
-    const published = await publishRun({ ...ports, log }, request.runId, [
-      { table: listingsTable, values: day, write: upload(files.listings) },
-      { table: listingsRejectedTable, values: day, write: upload(files.rejected) },
-    ]);
-    clock.done('publish');
-
-    const manifest = manifestUri(ports.zones, day, request.runId);
-    const summary: LoadSummary = {
-      runId: request.runId,
-      source: day.source,
-      dt: day.dt,
-      read,
-      kept,
-      rejected,
-      rejectedForRules,
-      rejectedByReason,
-      examplesByReason,
-      rejectedShare: quality.rejectedShare,
-      quality,
-      objects: staged.objects,
-      published: published.map((p) => ({
-        table: p.table.name,
-        location: p.location,
-        previous: p.previous ?? null,
-      })),
-      manifest,
-      durationMs: Math.round(performance.now() - clock.started),
-      phasesMs: clock.phasesMs,
-    };
-    await ports.blobs.putText(manifest, `${JSON.stringify(summary, null, 2)}\n`);
-    return summary;
+    work = await openScratch(ports.workDir, 'load', request.runId, log);
+    ticker?.start();
+    return await step({ request, ports, day, log, clock, progress, work });
   } catch (error) {
     log.error('loader failed', { error: (error as Error).name, errorMessage: (error as Error).message });
     throw error;
   } finally {
     ticker?.stop();
-    await rm(work, { recursive: true, force: true });
+    if (work) await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Loads one partition (a source and a day) in one task, in named steps: list the raw objects,
+ * stage them, then apply the contract and publish (publishDay).
+ */
+export async function loadPartition(request: LoadRequest, ports: JobPorts): Promise<LoadSummary> {
+  const day: SourceDay = { source: request.source.name, dt: request.date };
+  const rawObjects = await listRawObjects(
+    ports,
+    day,
+    ports.log.child({ runId: request.runId, source: day.source, dt: day.dt }),
+  );
+  return withLoadContext(request, ports, async (context) => {
+    const indexed = rawObjects.map((object, index) => ({ index, object }));
+    const staged = await stageRawObjects(
+      request,
+      ports,
+      indexed,
+      context.work,
+      context.log,
+      context.progress,
+    );
+    context.clock.done('stage');
+    return publishDay(context, staged.objects, checkStaged(staged));
+  });
 }

@@ -28,3 +28,8 @@ export class RawLandingConflictError extends PipelineError {
 export class DataQualityError extends PipelineError {
   override readonly name = 'DataQualityError';
 }
+
+/** A sharded load's plan or a shard's output is not in the lake: a step before it did not finish. */
+export class ShardWorkMissingError extends PipelineError {
+  override readonly name = 'ShardWorkMissingError';
+}

@@ -1,0 +1,6 @@
+/**
+ * The most shards one source's day may have: every shard adds events to the execution's
+ * history, which bounds how many days an execution holds (executionBudget.ts counts them).
+ * (A module of its own: the error catalog says it too, and must not import the planner.)
+ */
+export const maxShardsPerDay = 32;

@@ -1,0 +1,197 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { StateMachineDefinition } from '../../lib/resolvedDefinition.ts';
+import { silentLogger } from '../../src/adapters/jsonLogger.ts';
+import { OutboxNotifier } from '../../src/adapters/local/outboxNotifier.ts';
+import { failureReportUri, rawPrefix, shardWorkRoot } from '../../src/domain/lake/lakeLayout.ts';
+import { sourceNamed } from '../../src/domain/sources/registry.ts';
+import { stateNames } from '../../src/domain/stateMachine/stateNames.ts';
+import { messyOfferLines } from '../../src/generator/messyOffers.ts';
+import { ShardWorkMissingError } from '../../src/jobs/loader/loaderErrors.ts';
+import type { LoadSummary } from '../../src/jobs/loader/loadPartition.ts';
+import { checkShard, mergeShards } from '../../src/jobs/loader/shardedLoad.ts';
+import { planShardsTask } from '../../src/lambdaTasks/planShards.ts';
+import { localStateMachineDefinition } from '../../src/orchestrator/localDefinition.ts';
+import { type LocalExecutionResult, runLocalExecution } from '../../src/orchestrator/localStateMachine.ts';
+import { connectLake, type LakeConnection } from '../../src/runtime/lakeConnection.ts';
+import { localPipelinePorts } from '../../src/runtime/localRuntime.ts';
+import { queryCatalog } from '../support/lakeQuery.ts';
+
+/**
+ * A day larger than one task: PlanShards cuts it into shards, a loader task per shard checks
+ * them at once (child processes here, Fargate tasks in AWS), MergeShards de-duplicates across
+ * them and publishes once. The tables must be the very tables one task would publish.
+ */
+
+const dt = '2024-03-01';
+const source = 'pricehubble';
+let definition: StateMachineDefinition;
+const roots: string[] = [];
+
+beforeAll(async () => {
+  definition = await localStateMachineDefinition('dev');
+});
+afterEach(async () => {
+  for (const root of roots.splice(0)) await rm(root, { recursive: true, force: true });
+});
+
+/**
+ * The day's four raw objects: generated offers whose ids repeat across objects (so that
+ * de-duplication must look across shards), one of them gzipped.
+ */
+function dayObjects(): { name: string; content: Buffer }[] {
+  return [1, 2, 3, 4].map((seed) => {
+    const text = `${[...messyOfferLines(3000, seed)].join('\n')}\n`;
+    return seed === 3
+      ? { name: `part-${seed}.jsonl.gz`, content: gzipSync(text) }
+      : { name: `part-${seed}.jsonl`, content: Buffer.from(text) };
+  });
+}
+
+interface LakeRun {
+  readonly lake: LakeConnection;
+  readonly execution: LocalExecutionResult;
+}
+
+async function runDay(
+  shardMaxBytes: number,
+  objects = dayObjects(),
+  handlerOverrides = {},
+): Promise<LakeRun> {
+  const root = await mkdtemp(join(tmpdir(), 'sharded-'));
+  roots.push(root);
+  const lake = connectLake(root);
+  const dir = rawPrefix(lake.zones, { source, dt });
+  await mkdir(dir, { recursive: true });
+  for (const object of objects) await writeFile(join(dir, object.name), object.content);
+  const ports = localPipelinePorts(lake, {
+    environment: 'test',
+    timeZone: 'Europe/Zurich',
+    notifier: new OutboxNotifier(lake.blobs, root, silentLogger),
+    rerunCommand: () => 'etl run',
+    redriveCommand: () => 'etl redrive',
+    shardMaxBytes,
+    log: silentLogger,
+  });
+  const execution = await runLocalExecution(definition, { date: dt, useCases: [] } as never, {
+    lake,
+    ports,
+    workDir: join(root, 'work'),
+    duckdbMemoryLimit: '256MB',
+    handlerOverrides,
+  });
+  return { lake, execution };
+}
+
+const entered = (execution: LocalExecutionResult, state: string): number =>
+  execution.stateDurations.find((d) => d.state === state)?.entered ?? 0;
+
+/** A published table's rows as text, the run's own id and the lake's own path taken out. */
+async function tableRows(run: LakeRun, table: string): Promise<string[]> {
+  const rows = await queryCatalog(
+    run.lake,
+    `SELECT * EXCLUDE (run_id) REPLACE (replace(source_object, '${run.lake.root}', '') AS source_object)
+     FROM ${table} ORDER BY source_object, record_number`,
+  );
+  return rows.map((row) => JSON.stringify(row, (_, v) => (typeof v === 'bigint' ? String(v) : v)));
+}
+
+async function manifestOf(run: LakeRun): Promise<LoadSummary> {
+  const prefix = `${run.lake.zones.manifests}source=${source}/dt=${dt}/`;
+  const [manifest] = (await run.lake.blobs.list(prefix)).filter((o) =>
+    o.uri.endsWith(`${run.execution.plan?.runId}.json`),
+  );
+  return JSON.parse((await run.lake.blobs.getText(manifest?.uri ?? '')) ?? 'null') as LoadSummary;
+}
+
+describe('a day cleaned in shards', () => {
+  it('publishes the same tables from 4 shards as from 1, with every guarantee kept', async () => {
+    const [one, four] = await Promise.all([runDay(1024 * 1024 * 1024), runDay(1)]);
+    for (const { execution } of [one, four]) {
+      expect(execution.error).toBeNull();
+      expect(execution.status).toBe('SUCCEEDED');
+    }
+    // one shard: one task, as before; four: a task per shard, then the merge
+    expect(entered(one.execution, stateNames.load)).toBe(1);
+    expect(entered(one.execution, stateNames.checkShard)).toBe(0);
+    expect(entered(four.execution, stateNames.load)).toBe(0);
+    expect(entered(four.execution, stateNames.checkShard)).toBe(4);
+    expect(entered(four.execution, stateNames.mergeShards)).toBe(1);
+
+    for (const table of ['listings', 'listings_rejected']) {
+      const [rowsOfOne, rowsOfFour] = await Promise.all([tableRows(one, table), tableRows(four, table)]);
+      expect(rowsOfOne.length).toBeGreaterThan(1000);
+      expect(rowsOfFour).toEqual(rowsOfOne);
+    }
+    const [manifestOfOne, manifestOfFour] = await Promise.all([manifestOf(one), manifestOf(four)]);
+    // ids repeat across the objects: the merge found the duplicates across shards
+    expect(manifestOfFour.rejectedByReason.duplicate_id).toBeGreaterThan(1000);
+    for (const field of ['read', 'kept', 'rejected', 'rejectedForRules', 'rejectedByReason'] as const) {
+      expect(manifestOfFour[field]).toEqual(manifestOfOne[field]);
+    }
+    expect(manifestOfFour.read).toBe(12000);
+    // every object's byte account, in the day's order, whichever shard read it
+    const accounts = (m: LoadSummary) =>
+      m.objects.map(({ uri, bytes, records }) => ({ uri: uri.split('/').at(-1), bytes, records }));
+    expect(accounts(manifestOfFour)).toEqual(accounts(manifestOfOne));
+    // the shard work area is gone once the day is published
+    expect(await four.lake.blobs.list(shardWorkRoot(four.lake.zones))).toEqual([]);
+  });
+
+  it('publishes nothing when one shard fails, and files what failed', async () => {
+    const objects = dayObjects();
+    // a damaged gzip: its shard's task fails by name
+    objects[2] = {
+      name: 'part-3.jsonl.gz',
+      content: (objects[2]?.content ?? Buffer.alloc(0)).subarray(0, 5000),
+    };
+    const run = await runDay(1, objects);
+    expect(run.execution.status).toBe('FAILED');
+    expect(entered(run.execution, stateNames.mergeShards)).toBe(0);
+    expect(entered(run.execution, stateNames.recordLoadFailure)).toBe(1);
+    const report = JSON.parse(
+      (await run.lake.blobs.getText(
+        failureReportUri(run.lake.zones, { source, dt }, run.execution.plan?.runId ?? ''),
+      )) ?? 'null',
+    ) as { task: { error: string; message: string } };
+    expect(report.task.error).toBe('RawObjectReadError');
+    expect(report.task.message).toContain('part-3.jsonl.gz');
+    // nothing published: neither table has the day
+    expect(await run.lake.catalog.getPartition('listings', { source, dt })).toBeUndefined();
+  });
+
+  it('refuses to merge while a shard has left no work, and publishes nothing', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'sharded-merge-'));
+    roots.push(root);
+    const lake = connectLake(root);
+    const dir = rawPrefix(lake.zones, { source, dt });
+    await mkdir(dir, { recursive: true });
+    for (const object of dayObjects()) await writeFile(join(dir, object.name), object.content);
+    const runId = '20240301T060000Z-abcdef';
+    const ports = {
+      blobs: lake.blobs,
+      catalog: lake.catalog,
+      zones: lake.zones,
+      log: silentLogger,
+      workDir: join(root, 'work'),
+    };
+    const request = { source: sourceNamed(source), date: dt, runId };
+    const { shards } = await planShardsTask({ source, dt, runId }, { ...ports, shardMaxBytes: 1 });
+    expect(shards).toBe(4);
+    // shards 0, 1 and 3 finished; shard 2 never ran (its task was lost)
+    for (const shard of [0, 1, 3]) await checkShard(request, shard, ports);
+    await expect(mergeShards(request, ports)).rejects.toThrow(ShardWorkMissingError);
+    await expect(mergeShards(request, ports)).rejects.toThrow(
+      /Shard 2 .* left no summary .*Nothing was published/,
+    );
+    expect(await lake.catalog.getPartition('listings', { source, dt })).toBeUndefined();
+    // once it has run, the same merge publishes the whole day
+    await checkShard(request, 2, ports);
+    const summary = await mergeShards(request, ports);
+    expect(summary.read).toBe(12000);
+    expect(await lake.catalog.getPartition('listings', { source, dt })).toBeDefined();
+  });
+});
