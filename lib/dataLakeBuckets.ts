@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { type LakeZones, zonesOfBuckets } from '../src/domain/lake/lakeLayout.ts';
+import { type LakeZones, shardWorkRoot, zonesOfBuckets } from '../src/domain/lake/lakeLayout.ts';
 import type { lakeZoneVariables } from '../src/domain/taskEnvironments/environmentVariables.ts';
 
 export interface DataLakeBucketsProps {
@@ -12,6 +12,7 @@ export interface DataLakeBucketsProps {
 
 /** Query results of people and use cases are scratch data: kept long enough to download, then gone. */
 const athenaResultsExpiration = Duration.days(30);
+const shardWorkExpiration = Duration.days(14);
 /** A deleted or overwritten object stays recoverable this long (raw and curated are versioned). */
 const noncurrentVersionExpiration = Duration.days(30);
 /** Server access logs: long enough for an investigation, not forever. */
@@ -107,7 +108,19 @@ export class DataLakeBuckets extends Construct {
     });
     // Runs write fresh `run=` prefixes and the pipeline deletes superseded ones; versioning
     // keeps a deleted run recoverable for a while, then the noncurrent versions go.
-    this.curated = lakeBucket('Curated', { versioned: true, lifecycleRules: [versionedHousekeeping] });
+    this.curated = lakeBucket('Curated', {
+      versioned: true,
+      lifecycleRules: [
+        versionedHousekeeping,
+        {
+          // A merge removes its day's shard work once published; a run that failed before leaves
+          // it for a re-drive to use, for two weeks.
+          id: 'expire-shard-work',
+          prefix: shardWorkRoot({ curated: '' }),
+          expiration: shardWorkExpiration,
+        },
+      ],
+    });
     // Use-case results are derived: re-running the use case rebuilds them, no versions needed.
     this.results = lakeBucket('Results', { versioned: false, lifecycleRules: [] });
     this.athenaResults = lakeBucket('AthenaResults', {

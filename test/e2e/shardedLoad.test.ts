@@ -163,7 +163,8 @@ describe('a day cleaned in shards', () => {
     expect(await run.lake.catalog.getPartition('listings', { source, dt })).toBeUndefined();
   });
 
-  it('refuses to merge while a shard has left no work, and publishes nothing', async () => {
+  /** A lake with the day landed, and the shard steps' ports and request, called directly. */
+  async function shardSteps() {
     const root = await mkdtemp(join(tmpdir(), 'sharded-merge-'));
     roots.push(root);
     const lake = connectLake(root);
@@ -179,7 +180,13 @@ describe('a day cleaned in shards', () => {
       workDir: join(root, 'work'),
     };
     const request = { source: sourceNamed(source), date: dt, runId };
-    const { shards } = await planShardsTask({ source, dt, runId }, { ...ports, shardMaxBytes: 1 });
+    const plan = () => planShardsTask({ source, dt, runId }, { ...ports, shardMaxBytes: 1 });
+    return { lake, dir, ports, request, plan };
+  }
+
+  it('refuses to merge while a shard has left no work, and publishes nothing', async () => {
+    const { lake, ports, request, plan } = await shardSteps();
+    const { shards } = await plan();
     expect(shards).toBe(4);
     // shards 0, 1 and 3 finished; shard 2 never ran (its task was lost)
     for (const shard of [0, 1, 3]) await checkShard(request, shard, ports);
@@ -193,5 +200,18 @@ describe('a day cleaned in shards', () => {
     const summary = await mergeShards(request, ports);
     expect(summary.read).toBe(12000);
     expect(await lake.catalog.getPartition('listings', { source, dt })).toBeDefined();
+  });
+
+  it('refuses to merge shards checked under another plan of the run: no object is left out in silence', async () => {
+    const { lake, dir, ports, request, plan } = await shardSteps();
+    await plan();
+    for (const shard of [0, 1, 2, 3]) await checkShard(request, shard, ports);
+    // an object lands late and the day is planned again: shard 0 is now that object
+    await writeFile(join(dir, 'part-0.jsonl'), `${[...messyOfferLines(10, 9)].join('\n')}\n`);
+    expect((await plan()).shards).toBe(5);
+    await expect(mergeShards(request, ports)).rejects.toThrow(
+      /Shard 0 .* not the 1 its plan names .*planned again/,
+    );
+    expect(await lake.catalog.getPartition('listings', { source, dt })).toBeUndefined();
   });
 });

@@ -102,6 +102,21 @@ describe.each(environmentNames)('stack of %s', (environment) => {
       }
     });
 
+    it('expires what a failed sharded load left in the shard work area, and only that', () => {
+      const rules = (
+        bucket(bucketIds().curated).LifecycleConfiguration as { Rules: Record<string, unknown>[] }
+      ).Rules;
+      const expiring = rules.filter((rule) => 'ExpirationInDays' in rule);
+      expect(expiring).toEqual([
+        expect.objectContaining({
+          Id: 'expire-shard-work',
+          Prefix: '_shards/',
+          ExpirationInDays: 14,
+          Status: 'Enabled',
+        }),
+      ]);
+    });
+
     it('expires Athena query results and access logs, and aborts stale uploads', () => {
       const ids = bucketIds();
       expect(bucket(ids.athenaResults).LifecycleConfiguration).toMatchObject({

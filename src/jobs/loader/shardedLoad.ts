@@ -141,6 +141,16 @@ export async function mergeShards(request: LoadRequest, ports: JobPorts): Promis
         );
       }
       const shardSummary = shardSummarySchema.parse(JSON.parse(text));
+      // Work left by a shard of another plan of this run (the day re-planned after more objects
+      // landed) would leave objects out in silence: its objects must be the plan's.
+      const planned = (plan.shards[shard] ?? []).map((index) => plan.objects[index]?.uri);
+      const found = shardSummary.objects.map((o) => o.uri);
+      if (JSON.stringify(found) !== JSON.stringify(planned)) {
+        throw new ShardWorkMissingError(
+          `Shard ${shard} of ${day.source} ${day.dt} checked ${found.length} objects that are not the ${planned.length} ` +
+            `its plan names (${out.summary}): the day was planned again since. Re-drive the execution. Nothing was published.`,
+        );
+      }
       objects.push(...shardSummary.objects);
       if (shardSummary.checked) {
         const local = join(context.work, `shard-${shard}.checked.parquet`);
