@@ -131,6 +131,7 @@ async function runLoader(input: string): Promise<Measurement> {
     SOURCE: 'pricehubble',
     RUN_DATE: day,
     QUALITY: 'null',
+    LOAD_STEP: 'day',
     ENVIRONMENT: 'bench',
     LOG_LEVEL: 'warn',
     CATALOG: 'local',

@@ -46,7 +46,7 @@ describe('environment configuration', () => {
     for (const environment of environmentNames) {
       const { loader } = loadEnvironmentConfig(environment);
       const limitMiB = (Number.parseInt(loader.duckdbMemoryLimit, 10) * 1e9) / 2 ** 20; // '4GB': DuckDB's GB is 10^9
-      expect(loader.memoryMiB).toBeGreaterThanOrEqual(limitMiB + 640);
+      expect(loader.memoryMiB).toBeGreaterThanOrEqual(limitMiB + 896);
     }
   });
 
@@ -58,7 +58,7 @@ describe('environment configuration', () => {
     const result = pipelineConfigSchema.safeParse(small);
     expect(result.success).toBe(false);
     const message = result.error?.issues.map((i) => i.message).join('; ');
-    // 2GB = 1907 MiB, + 640 MiB = 2547 MiB: 1 vCPU tasks come in steps of 1024 MiB
+    // 2GB = 1907 MiB, + 896 MiB = 2803 MiB: 1 vCPU tasks come in steps of 1024 MiB
     expect(message).toContain('give the task at least 3072 MiB');
   });
 
@@ -108,7 +108,7 @@ describe('environment configuration', () => {
     [
       'a DuckDB limit near the whole task memory',
       { loader: { ...valid().loader, duckdbMemoryLimit: '8GB' } },
-      /cannot hold DuckDB's 8GB plus the loader's measured 640 MiB/,
+      /cannot hold DuckDB's 8GB plus the loader's measured 896 MiB/,
     ],
     [
       'a DuckDB limit far below the task memory',
