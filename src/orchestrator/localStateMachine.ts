@@ -310,7 +310,8 @@ function doneMessage(
   if (container !== 'loader')
     return `${container} ${String(env.RUN_DATE)}: published ${JSON.stringify(outcome.published)}`;
   if (env.LOAD_STEP?.startsWith('shard-')) {
-    return `checked ${taskLabel(container, env)}: ${String(outcome.records)} records of ${String(outcome.objects)} objects`;
+    const objects = Number(outcome.objects);
+    return `checked ${taskLabel(container, env)}: ${String(outcome.records)} records of ${objects} object${objects === 1 ? '' : 's'}`;
   }
   return `loaded ${taskLabel(container, env)}: read ${String(outcome.read)}, kept ${String(outcome.kept)}, rejected ${String(outcome.rejected)}`;
 }
