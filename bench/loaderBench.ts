@@ -23,6 +23,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { newRunId } from '../src/domain/run/runId.ts';
 import { plannedLoaderMemoryMiB } from '../src/domain/sql/duckdbMemoryLimit.ts';
+import type { containerRunVariables } from '../src/domain/taskEnvironments/containerEnvironments.ts';
+import type { EnvironmentVariables } from '../src/domain/taskEnvironments/environmentVariables.ts';
 import { messyOfferLines } from '../src/generator/messyOffers.ts';
 import { containerBundle } from '../src/orchestrator/esbuildBundles.ts';
 import { writeLines } from './support/writeLines.ts';
@@ -126,12 +128,16 @@ async function landedLake(input: string): Promise<string> {
 
 async function runLoader(input: string): Promise<Measurement> {
   const lake = await landedLake(input);
-  const { result } = await runChild(process.execPath, [await containerBundle('loader')], {
+  // Typed by the loader's schema: a variable the container comes to need fails the type check here.
+  const run: EnvironmentVariables<(typeof containerRunVariables)['loader']> = {
     RUN_ID: newRunId(),
     SOURCE: 'pricehubble',
     RUN_DATE: day,
     QUALITY: 'null',
     LOAD_STEP: 'day',
+  };
+  const { result } = await runChild(process.execPath, [await containerBundle('loader')], {
+    ...run,
     ENVIRONMENT: 'bench',
     LOG_LEVEL: 'warn',
     CATALOG: 'local',
