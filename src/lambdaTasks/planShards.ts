@@ -1,9 +1,13 @@
 import { z } from 'zod';
-import { planShards } from '../domain/ingest/shardPlan.ts';
+import { splittableJsonLines } from '../domain/ingest/recordStager.ts';
+import { planShards, type RawObjectRef } from '../domain/ingest/shardPlan.ts';
 import { type LakeZones, shardPlanUri } from '../domain/lake/lakeLayout.ts';
 import { runIdPattern } from '../domain/run/runId.ts';
+import { sourceNamed } from '../domain/sources/registry.ts';
+import { recordsPathOf } from '../domain/sources/sourceContract.ts';
 import { shardLoadStep } from '../domain/taskEnvironments/containerEnvironments.ts';
 import { dayRawObjects } from '../jobs/loader/dayRawObjects.ts';
+import { isGzip } from '../jobs/loader/rawObjectContent.ts';
 import type { BlobStore } from '../ports/blobStore.ts';
 import type { Logger } from '../ports/logger.ts';
 import { parseTaskEvent } from './taskEvent.ts';
@@ -31,6 +35,24 @@ export interface ShardsOfDay {
 }
 
 /**
+ * Whether a raw object is uncompressed JSON Lines that may be cut at line starts, told from its
+ * first chunk as the stager would tell it (recordStager.ts); anything it cannot tell from
+ * there (a first chunk of white space only) stays whole.
+ */
+async function isSplittable(blobs: BlobStore, uri: string): Promise<boolean> {
+  const stream = await blobs.readFrom(uri, 0);
+  try {
+    for await (const chunk of stream) {
+      const head = chunk as Buffer;
+      return !isGzip(head) && splittableJsonLines(head, false, false) === true;
+    }
+    return false;
+  } finally {
+    stream.destroy();
+  }
+}
+
+/**
  * PlanShards: cuts a source's day into shards of bounded size. One shard (the usual day) is
  * loaded by one task as before; several are written as the run's shard plan, which every
  * shard task and the merge read (the state carries only how many there are).
@@ -38,7 +60,15 @@ export interface ShardsOfDay {
 export async function planShardsTask(event: unknown, ports: PlanShardsPorts): Promise<ShardsOfDay> {
   const item = parseTaskEvent('PlanShards', planShardsEvent, event);
   const day = { source: item.source, dt: item.dt };
-  const objects = await dayRawObjects(ports, day);
+  const listed = await dayRawObjects(ports, day);
+  const recordsPath = () => recordsPathOf(sourceNamed(item.source)) !== undefined;
+  const objects: RawObjectRef[] = [];
+  for (const object of listed) {
+    // Only an object too large for a shard is looked at: a day of smaller ones costs no read.
+    const splittable =
+      object.size > ports.shardMaxBytes && !recordsPath() && (await isSplittable(ports.blobs, object.uri));
+    objects.push({ uri: object.uri, size: object.size, ...(splittable ? { splittable } : {}) });
+  }
   const plan = planShards({ ...day, runId: item.runId }, objects, ports.shardMaxBytes);
   const shards = plan.shards.length;
   if (shards > 1)

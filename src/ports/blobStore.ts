@@ -14,6 +14,11 @@ export interface BlobStore {
   list(prefix: string): Promise<BlobObject[]>;
   /** Streams an object's bytes. */
   read(uri: string): Promise<Readable>;
+  /**
+   * Streams an object's bytes from offset `start` to its end: one piece of a large object
+   * without reading what comes before it.
+   */
+  readFrom(uri: string, start: number): Promise<Readable>;
   /** Uploads a local file (multipart where the store supports it), replacing what is there. */
   upload(localPath: string, uri: string): Promise<void>;
   /**

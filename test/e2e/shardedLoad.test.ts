@@ -51,6 +51,12 @@ function dayObjects(): { name: string; content: Buffer }[] {
   });
 }
 
+/**
+ * A shard size under which each of `dayObjects` is a shard of its own, whole: every object fits
+ * (the largest is 448,293 bytes), no two do, nor an object landed late beside one.
+ */
+const objectPerShard = 448_500;
+
 interface LakeRun {
   readonly lake: LakeConnection;
   readonly execution: LocalExecutionResult;
@@ -109,7 +115,7 @@ async function manifestOf(run: LakeRun): Promise<LoadSummary> {
 
 describe('a day cleaned in shards', () => {
   it('publishes the same tables from 4 shards as from 1, with every guarantee kept', async () => {
-    const [one, four] = await Promise.all([runDay(1024 * 1024 * 1024), runDay(1)]);
+    const [one, four] = await Promise.all([runDay(1024 * 1024 * 1024), runDay(objectPerShard)]);
     for (const { execution } of [one, four]) {
       expect(execution.error).toBeNull();
       expect(execution.status).toBe('SUCCEEDED');
@@ -141,6 +147,60 @@ describe('a day cleaned in shards', () => {
     expect(await four.lake.blobs.list(shardWorkRoot(four.lake.zones))).toEqual([]);
   });
 
+  it('cuts a large JSON Lines object at line starts into pieces and publishes what loading it whole does', async () => {
+    const lines = [...messyOfferLines(3000, 5)];
+    // blank lines, a malformed line, CRLF line ends, a BOM, no newline at the end: each must
+    // keep its line number (record_number) and its bytes' place whichever piece reads it
+    lines.splice(700, 0, '', '   ', 'not json {');
+    lines.splice(1500, 0, '');
+    const text = `\ufeff${lines.map((line, i) => (i % 7 === 3 ? `${line}\r` : line)).join('\n')}`;
+    const valid = [...messyOfferLines(500, 6)].filter((line) => {
+      try {
+        return typeof JSON.parse(line) === 'object';
+      } catch {
+        return false;
+      }
+    });
+    const objects = [
+      { name: 'part-1.jsonl', content: Buffer.from(text) },
+      // larger than a shard but not JSON Lines: gzip, a JSON array; they stay whole
+      { name: 'part-2.jsonl.gz', content: gzipSync(`${[...messyOfferLines(3000, 7)].join('\n')}\n`) },
+      { name: 'part-3.json', content: Buffer.from(`[\n${valid.join(',\n')}\n]\n`) },
+    ];
+    const shardMaxBytes = 50_000;
+    expect(objects[0]?.content.length).toBeGreaterThan(4 * shardMaxBytes);
+    for (const object of objects.slice(1)) expect(object.content.length).toBeGreaterThan(shardMaxBytes);
+    const [whole, cut] = await Promise.all([
+      runDay(1024 * 1024 * 1024, objects),
+      runDay(shardMaxBytes, objects),
+    ]);
+    for (const { execution } of [whole, cut]) {
+      expect(execution.error).toBeNull();
+      expect(execution.status).toBe('SUCCEEDED');
+    }
+    // ceil(size / 50,000) pieces of part-1, each a shard; part-2 and part-3 whole, a shard each
+    const pieces = Math.ceil((objects[0]?.content.length ?? 0) / shardMaxBytes);
+    expect(entered(cut.execution, stateNames.checkShard)).toBe(pieces + 2);
+    expect(entered(cut.execution, stateNames.mergeShards)).toBe(1);
+
+    for (const table of ['listings', 'listings_rejected']) {
+      const [rowsWhole, rowsCut] = await Promise.all([tableRows(whole, table), tableRows(cut, table)]);
+      expect(rowsWhole.length).toBeGreaterThan(100);
+      expect(rowsCut).toEqual(rowsWhole);
+    }
+    const [manifestWhole, manifestCut] = await Promise.all([manifestOf(whole), manifestOf(cut)]);
+    for (const field of ['read', 'kept', 'rejected', 'rejectedForRules', 'rejectedByReason'] as const) {
+      expect(manifestCut[field]).toEqual(manifestWhole[field]);
+    }
+    // one summary per object, as if read whole: counts and byte accounts summed over its pieces
+    const summaries = (m: LoadSummary) => m.objects.map((o) => ({ ...o, uri: o.uri.split('/').at(-1) }));
+    expect(summaries(manifestCut)).toEqual(summaries(manifestWhole));
+    const [large] = manifestCut.objects;
+    expect(large?.blankLines).toBe(3);
+    expect(large?.bytes.bom).toBe(3);
+    expect(large?.storedBytes).toBe(objects[0]?.content.length);
+  });
+
   it('publishes nothing when one shard fails, and files what failed', async () => {
     const objects = dayObjects();
     // a damaged gzip: its shard's task fails by name
@@ -148,7 +208,7 @@ describe('a day cleaned in shards', () => {
       name: 'part-3.jsonl.gz',
       content: (objects[2]?.content ?? Buffer.alloc(0)).subarray(0, 5000),
     };
-    const run = await runDay(1, objects);
+    const run = await runDay(objectPerShard, objects);
     expect(run.execution.status).toBe('FAILED');
     expect(entered(run.execution, stateNames.mergeShards)).toBe(0);
     expect(entered(run.execution, stateNames.recordLoadFailure)).toBe(1);
@@ -180,7 +240,7 @@ describe('a day cleaned in shards', () => {
       workDir: join(root, 'work'),
     };
     const request = { source: sourceNamed(source), date: dt, runId };
-    const plan = () => planShardsTask({ source, dt, runId }, { ...ports, shardMaxBytes: 1 });
+    const plan = () => planShardsTask({ source, dt, runId }, { ...ports, shardMaxBytes: objectPerShard });
     return { lake, dir, ports, request, plan };
   }
 

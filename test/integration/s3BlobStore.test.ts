@@ -172,6 +172,32 @@ describeWithMoto('S3BlobStore against moto_server', () => {
     await expect(store.read(`s3://${bucket}/raw/missing.json`)).rejects.toBeInstanceOf(BlobNotFoundError);
   });
 
+  it('reads an object from an offset to its end (a Range GET), and stops early when destroyed', async () => {
+    const path = join(scratch, 'piece.bin');
+    const content = randomBytes(3 * 1024 * 1024 + 7);
+    await writeFile(path, content);
+    const store = new S3BlobStore(s3);
+    const uri = `s3://${bucket}/raw/source=pricehubble/dt=2024-01-15/big.jsonl`;
+    await store.upload(path, uri);
+
+    for (const start of [0, 1, 1024 * 1024 + 3, content.length - 1]) {
+      expect(await sha256Of(await store.readFrom(uri, start)), String(start)).toEqual({
+        hash: createHash('sha256').update(content.subarray(start)).digest('hex'),
+        size: content.length - start,
+      });
+    }
+    // the first chunk only, as PlanShards peeks: destroying the stream ends the read
+    const stream = await store.readFrom(uri, 0);
+    for await (const chunk of stream) {
+      expect((chunk as Buffer).equals(content.subarray(0, (chunk as Buffer).length))).toBe(true);
+      break;
+    }
+    expect(stream.destroyed).toBe(true);
+    await expect(store.readFrom(`s3://${bucket}/raw/missing.json`, 5)).rejects.toBeInstanceOf(
+      BlobNotFoundError,
+    );
+  });
+
   it('deletes only under the prefix, returns the count, and refuses a whole bucket', async () => {
     await putObjects(s3, ['runs/run=a/1', 'runs/run=a/2', 'runs/run=ab/1', 'runs/run=b/1']);
     const store = new S3BlobStore(s3);

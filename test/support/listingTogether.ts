@@ -22,6 +22,7 @@ export function listingTogether(store: BlobStore, parties: number): BlobStore {
     },
     listIncompleteUploads: (prefix) => store.listIncompleteUploads(prefix),
     read: (uri) => store.read(uri),
+    readFrom: (uri, start) => store.readFrom(uri, start),
     upload: (localPath, uri) => store.upload(localPath, uri),
     uploadIfAbsent: (localPath, uri) => store.uploadIfAbsent(localPath, uri),
     putText: (uri, text) => store.putText(uri, text),

@@ -49,6 +49,7 @@ function spying(tweak: Partial<BlobStore> = {}) {
     list: seen('list', (p: string) => (tweak.list ?? blobs.list.bind(blobs))(p)),
     listIncompleteUploads: (p) => blobs.listIncompleteUploads(p),
     read: (u) => blobs.read(u),
+    readFrom: (u, s) => blobs.readFrom(u, s),
     upload: (l, u) => blobs.upload(l, u),
     uploadIfAbsent: (l, u) => blobs.uploadIfAbsent(l, u),
     putText: seen('putText', (u: string, t: string) => (tweak.putText ?? blobs.putText.bind(blobs))(u, t)),

@@ -1,10 +1,16 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/adapters/jsonLogger.ts';
 import { maxShardsPerDay } from '../../src/domain/ingest/shardLimit.ts';
-import { DayTooLargeError, planShards, shardPlanSchema } from '../../src/domain/ingest/shardPlan.ts';
+import {
+  DayTooLargeError,
+  planShards,
+  type ShardPlan,
+  shardPlanSchema,
+} from '../../src/domain/ingest/shardPlan.ts';
 import { rawPrefix, shardPlanUri } from '../../src/domain/lake/lakeLayout.ts';
 import { loadStepVariable, shardLoadStep } from '../../src/domain/taskEnvironments/containerEnvironments.ts';
 import { NoRawDataError } from '../../src/jobs/loader/loaderErrors.ts';
@@ -13,20 +19,67 @@ import { connectLake } from '../../src/runtime/lakeConnection.ts';
 
 const day = { source: 'pricehubble', dt: '2024-03-01', runId: '20240301T060000Z-abcdef' };
 const objects = (...sizes: number[]) => sizes.map((size, i) => ({ uri: `s3://raw/part-${i}.jsonl`, size }));
+/** Each shard's object indexes. */
+const indexes = (plan: ShardPlan) => plan.shards.map((shard) => shard.map((p) => p.object));
 
 describe('cutting a day into shards', () => {
   it('fills each shard with consecutive objects up to the bound; a larger object is a shard of its own', () => {
-    expect(planShards(day, objects(40, 50, 30, 200, 10, 10), 100).shards).toEqual([[0, 1], [2], [3], [4, 5]]);
+    expect(indexes(planShards(day, objects(40, 50, 30, 200, 10, 10), 100))).toEqual([
+      [0, 1],
+      [2],
+      [3],
+      [4, 5],
+    ]);
     // a bound every object fits under once: one shard, the day as one task loads it
-    expect(planShards(day, objects(40, 50, 30), 1000).shards).toEqual([[0, 1, 2]]);
-    // every object in exactly one shard, in the listing's order
+    expect(indexes(planShards(day, objects(40, 50, 30), 1000))).toEqual([[0, 1, 2]]);
+    // every object in exactly one shard, whole, in the listing's order
     const plan = planShards(day, objects(7, 3, 9, 1, 5, 8, 2), 10);
-    expect(plan.shards.flat()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(indexes(plan).flat()).toEqual([0, 1, 2, 3, 4, 5, 6]);
     for (const shard of plan.shards) {
-      const bytes = shard.reduce((sum, i) => sum + (plan.objects[i]?.size ?? 0), 0);
+      for (const p of shard) expect([p.start, p.end]).toEqual([0, plan.objects[p.object]?.size]);
+      const bytes = shard.reduce((sum, p) => sum + p.end - p.start, 0);
       expect(shard.length === 1 || bytes <= 10).toBe(true);
     }
     expect(shardPlanSchema.parse(JSON.parse(JSON.stringify(plan)))).toEqual(plan);
+  });
+
+  it('cuts a splittable object larger than the bound into equal pieces, each in a shard of its own', () => {
+    const refs = objects(10, 250, 10, 200);
+    const plan = planShards(day, [refs[0], { ...refs[1], splittable: true }, refs[2], refs[3]] as never, 100);
+    expect(plan.shards).toEqual([
+      [
+        { object: 0, start: 0, end: 10 },
+        { object: 1, start: 0, end: 83 },
+      ],
+      [{ object: 1, start: 83, end: 166 }],
+      [
+        { object: 1, start: 166, end: 250 },
+        { object: 2, start: 0, end: 10 },
+      ],
+      // not splittable (gzip, an array export): whole, alone, as before
+      [{ object: 3, start: 0, end: 200 }],
+    ]);
+    for (const shard of plan.shards.slice(0, 3))
+      expect(shard.reduce((sum, p) => sum + p.end - p.start, 0)).toBeLessThanOrEqual(100);
+    // sizes just above a multiple of the bound: n = ceil(S / bound) pieces, none above it
+    for (const size of [101, 199, 200, 201, 1001]) {
+      const cut = planShards(day, [{ uri: 's3://raw/a.jsonl', size, splittable: true }], 100).shards;
+      expect(cut).toHaveLength(Math.ceil(size / 100));
+      const pieces = cut.flat();
+      expect(pieces[0]?.start).toBe(0);
+      expect(pieces.at(-1)?.end).toBe(size);
+      for (const [i, p] of pieces.entries()) {
+        expect(p.end - p.start).toBeLessThanOrEqual(100);
+        if (i > 0) expect(p.start).toBe(pieces[i - 1]?.end);
+      }
+    }
+    // a splittable object within the bound stays whole
+    expect(planShards(day, [{ uri: 's3://raw/a.jsonl', size: 100, splittable: true }], 100).shards).toEqual([
+      [{ object: 0, start: 0, end: 100 }],
+    ]);
+    // the shards after cutting count against the limit
+    const huge = { uri: 's3://raw/a.jsonl', size: 10 * (maxShardsPerDay + 1), splittable: true };
+    expect(() => planShards(day, [huge], 10)).toThrow(DayTooLargeError);
   });
 
   it(`refuses a day that needs more than ${maxShardsPerDay} shards, saying what to raise`, () => {
@@ -77,8 +130,31 @@ describe('PlanShards', () => {
     const plan = shardPlanSchema.parse(
       JSON.parse((await lake.blobs.getText(shardPlanUri(lake.zones, day, day.runId))) ?? ''),
     );
-    expect(plan.shards).toEqual([[0], [1], [2]]);
+    expect(indexes(plan)).toEqual([[0], [1], [2]]);
     expect(plan.objects.map((o) => o.size)).toEqual([60, 60, 60]);
+  });
+
+  it('cuts only uncompressed JSON Lines: gzip, arrays and string exports larger than a shard stay whole', async () => {
+    const lake = await lakeWith([]);
+    const dir = rawPrefix(lake.zones, day);
+    const line = '{"id":"a"}\n'.repeat(30); // 330 bytes
+    const contents = [
+      line, // JSON Lines: 4 pieces of 100 bytes or less
+      `\ufeff${line}`, // with a BOM: still JSON Lines
+      gzipSync(line.repeat(20)).subarray(0, 150), // gzip (its first bytes say so)
+      `  [${line.trimEnd().split('\n').join(',')}]`, // a JSON array
+      JSON.stringify(`[${line.trimEnd().split('\n').join(',')}]`), // a JSON string export
+      `"a"\n${line}`, // a first line that is a JSON string, not an export: JSON Lines
+    ];
+    for (const [i, content] of contents.entries()) await writeFile(join(dir, `part-${i}.jsonl`), content);
+    await planShardsTask(day, ports(lake, 100));
+    const plan = shardPlanSchema.parse(
+      JSON.parse((await lake.blobs.getText(shardPlanUri(lake.zones, day, day.runId))) ?? ''),
+    );
+    const piecesPerObject = plan.objects.map(
+      (_, i) => plan.shards.flat().filter((p) => p.object === i).length,
+    );
+    expect(piecesPerObject).toEqual([4, 4, 1, 1, 1, 4]);
   });
 
   it('leaves a day of one shard to one task, with no plan to read', async () => {

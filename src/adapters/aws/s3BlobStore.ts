@@ -141,9 +141,19 @@ export class S3BlobStore implements BlobStore {
   }
 
   async read(uri: string): Promise<Readable> {
+    return this.getObject(uri);
+  }
+
+  async readFrom(uri: string, start: number): Promise<Readable> {
+    return this.getObject(uri, `bytes=${start}-`);
+  }
+
+  private async getObject(uri: string, range?: string): Promise<Readable> {
     const { bucket, key } = parseS3Uri(uri);
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const response = await this.client.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, ...(range === undefined ? {} : { Range: range }) }),
+      );
       const body = response.Body;
       // In Node the SDK hands back the HTTP response itself: a Readable we can stream from.
       if (!(body instanceof Readable)) {

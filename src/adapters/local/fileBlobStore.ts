@@ -71,6 +71,11 @@ export class FileBlobStore implements BlobStore {
     return createReadStream(uri, { highWaterMark: 1 << 20 });
   }
 
+  async readFrom(uri: string, start: number): Promise<Readable> {
+    await stat(uri);
+    return createReadStream(uri, { highWaterMark: 1 << 20, start });
+  }
+
   async upload(localPath: string, uri: string): Promise<void> {
     await mkdir(dirname(uri), { recursive: true });
     await copyFile(localPath, `${uri}.partial`);

@@ -167,6 +167,16 @@ FROM (
 }
 
 /**
+ * A checked Parquet file. `recordOffsets`: for the objects (by index) of which it holds a later
+ * piece (a large JSON Lines object cut at line starts), the lines of the object's earlier
+ * pieces, which its record numbers (counted from 1 in the piece) are shifted by.
+ */
+export interface CheckedFile {
+  readonly path: string;
+  readonly recordOffsets?: ReadonlyMap<number, number>;
+}
+
+/**
  * Writes `checked` to a local Parquet file: one row per staged record with its typed
  * fields, every reason it failed and its raw text (needed for rejects and de-duplication
  * losers). A file, not a table: the write streams, so memory stays bounded whatever the
@@ -204,8 +214,20 @@ FROM judged`;
   return parquetCopySql(select, checkedPath, 'lz4_raw');
 }
 
-export function checkedViewSql(checkedPaths: readonly string[]): string {
-  return `CREATE OR REPLACE VIEW checked AS SELECT * FROM read_parquet(${sqlFileList(checkedPaths)})`;
+export function checkedViewSql(checkedFiles: readonly CheckedFile[]): string {
+  const paths = checkedFiles.map((f) => f.path);
+  if (checkedFiles.every((f) => (f.recordOffsets?.size ?? 0) === 0))
+    return `CREATE OR REPLACE VIEW checked AS SELECT * FROM read_parquet(${sqlFileList(paths)})`;
+  const files = checkedFiles.map(({ path, recordOffsets }) => {
+    const offsets = [...(recordOffsets ?? new Map<number, number>())];
+    if (offsets.length === 0) return `SELECT * FROM read_parquet(${sqlFile(path)})`;
+    const cases = offsets.map(([index, offset]) => `WHEN ${index} THEN ${offset}`).join(' ');
+    return (
+      `SELECT * REPLACE (record_number + CASE object_index ${cases} ELSE 0 END AS record_number) ` +
+      `FROM read_parquet(${sqlFile(path)})`
+    );
+  });
+  return `CREATE OR REPLACE VIEW checked AS ${files.join('\nUNION ALL ')}`;
 }
 
 /**

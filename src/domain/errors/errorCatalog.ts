@@ -236,7 +236,7 @@ export const errorCatalog = {
     category: 'bug',
     meaning:
       "records read ≠ kept + rejected, or a raw object's bytes ≠ bytes in records + separators + white space + BOM " +
-      '+ envelope; ' +
+      '+ envelope, or the pieces of an object cut across shards do not cover its bytes; ' +
       'nothing was published',
     action: 'report it with the run id',
   },

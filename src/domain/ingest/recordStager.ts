@@ -59,6 +59,30 @@ function refuseOtherEncodings(head: Buffer, objectName: string): void {
 export interface StageOptions {
   /** The keys of the source's `recordsPath` (recordsPathKeys); absent: records are not inside an object. */
   readonly recordsPath?: readonly string[] | undefined;
+  /**
+   * The input is one piece of a JSON Lines object cut at line starts (objectPiece.ts): its
+   * format was told from the object's start when it was planned, so nothing is detected here
+   * (a later piece's first line may well start with `[`, and a malformed line is still a
+   * line). Only the `first` piece can hold a BOM. Lines are numbered from 1 in each piece.
+   */
+  readonly piece?: 'first' | 'later' | undefined;
+}
+
+/**
+ * Whether an object whose first bytes are `head` (`ended`: all of it) is JSON Lines that may be
+ * cut into pieces at line starts: UTF-8, no records path (its records could be in an envelope),
+ * and not an array or string export, which are one JSON text. Undefined while more bytes would decide.
+ */
+export function splittableJsonLines(head: Buffer, ended: boolean, recordsPath: boolean): boolean | undefined {
+  if (recordsPath) return false;
+  if (head.length < 4 && !ended) return undefined; // a UTF-16 or UTF-32 mark needs 4 bytes
+  try {
+    refuseOtherEncodings(head, 'the raw object');
+  } catch {
+    return false;
+  }
+  const bom = head.subarray(0, utf8Bom.length).equals(utf8Bom) ? utf8Bom.length : 0;
+  return detectFormat(head, bom, ended, false)?.format === 'json-lines' ? true : undefined;
 }
 
 /**
@@ -71,7 +95,7 @@ export async function* stageRecords(
   objectName = 'the raw object',
   options: StageOptions = {},
 ): AsyncGenerator<Buffer> {
-  const { recordsPath } = options;
+  const { recordsPath, piece } = options;
   const envelopes = recordsPath !== undefined;
   Object.assign(stats, newStagingStats());
   const { bytes } = stats;
@@ -83,9 +107,22 @@ export async function* stageRecords(
     if (next.done) ended = true;
     else head = head.length === 0 ? next.value : Buffer.concat([head, next.value]);
   };
+  if (piece === 'later') {
+    stats.format = 'json-lines';
+    yield* stageLines(followedBy(Buffer.alloc(0), source), stats, { objectName, startOffset: 0 });
+    return;
+  }
   while (!ended && head.length < 4) await readMore();
   refuseOtherEncodings(head, objectName);
   bytes.bom = head.subarray(0, utf8Bom.length).equals(utf8Bom) ? utf8Bom.length : 0;
+  if (piece === 'first') {
+    stats.format = 'json-lines';
+    yield* stageLines(followedBy(head.subarray(bytes.bom), source), stats, {
+      objectName,
+      startOffset: bytes.bom,
+    });
+    return;
+  }
   let detected = detectFormat(head, bytes.bom, ended, envelopes);
   while (detected === undefined) {
     await readMore();

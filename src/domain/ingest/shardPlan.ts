@@ -2,14 +2,27 @@ import { z } from 'zod';
 import { PipelineError } from '../errors/pipelineError.ts';
 import { maxShardsPerDay } from './shardLimit.ts';
 
+/** A piece of the day: object `object` (its index in the listing), bytes `[start, end)`. */
+export const shardPieceSchema = z.object({
+  object: z.number().int().nonnegative(),
+  start: z.number().int().nonnegative(),
+  end: z.number().int().nonnegative(),
+});
+
+export type ShardPiece = z.infer<typeof shardPieceSchema>;
+
 /**
- * How a day's raw objects are cut into shards: each shard is a run of consecutive objects (in
+ * How a day's raw objects are cut into shards: each shard is a run of consecutive pieces (in
  * the listing's order) of at most `maxBytes` stored bytes, so that one task can clean it with
- * a bounded disk and memory. An object larger than the bound is a shard of its own.
+ * a bounded disk and memory. A piece is a whole object, or, for an uncompressed JSON Lines
+ * object larger than the bound, one of the equal byte ranges it is cut into (each piece owns
+ * the lines that start in it: objectPiece.ts). An object larger than the bound that cannot be
+ * cut (gzip, an array or string export, a source with a records path) is a shard of its own.
  *
  * Objects keep the index they have in the whole day's listing: the checked rows of every
  * shard carry it, so that de-duplication across shards ("read last wins") and the rejects'
- * source objects are the same as when one task loads the whole day.
+ * source objects are the same as when one task loads the whole day. Two pieces of one object
+ * are never in one shard: within a shard's checked rows the object index names the piece.
  */
 export const shardPlanSchema = z.object({
   source: z.string(),
@@ -18,8 +31,8 @@ export const shardPlanSchema = z.object({
   maxBytes: z.number().int().positive(),
   /** Every raw object of the day, in the listing's order: an object's index is its position here. */
   objects: z.array(z.object({ uri: z.string(), size: z.number().int().nonnegative() })),
-  /** Per shard, the indexes of its objects (consecutive, ascending); together, every object once. */
-  shards: z.array(z.array(z.number().int().nonnegative()).min(1)).min(1),
+  /** Per shard, its pieces (consecutive, ascending); together, every byte of every object once. */
+  shards: z.array(z.array(shardPieceSchema).min(1)).min(1),
 });
 
 export type ShardPlan = z.infer<typeof shardPlanSchema>;
@@ -38,25 +51,42 @@ export class DayTooLargeError extends PipelineError {
 export interface RawObjectRef {
   readonly uri: string;
   readonly size: number;
+  /** Uncompressed JSON Lines that may be cut at line starts (PlanShards looks at its first bytes). */
+  readonly splittable?: boolean;
 }
 
-/** Consecutive objects, each shard filled up to `maxBytes` (an object larger than that alone). */
+/**
+ * An object's pieces: itself whole, or, when it is larger than `maxBytes` and splittable,
+ * n = ceil(size / maxBytes) ranges of equal size (±1 byte): each within the bound, and no two
+ * of them fit in one shard together.
+ */
+export function piecesOf(object: number, ref: RawObjectRef, maxBytes: number): ShardPiece[] {
+  if (!(ref.splittable && ref.size > maxBytes)) return [{ object, start: 0, end: ref.size }];
+  const n = Math.ceil(ref.size / maxBytes);
+  const at = (k: number) => Math.floor((k * ref.size) / n);
+  return Array.from({ length: n }, (_, k) => ({ object, start: at(k), end: at(k + 1) }));
+}
+
+/** Consecutive pieces, each shard filled up to `maxBytes` (an object larger than that, not cut, alone). */
 export function planShards(
   day: { readonly source: string; readonly dt: string; readonly runId: string },
   objects: readonly RawObjectRef[],
   maxBytes: number,
 ): ShardPlan {
-  const shards: number[][] = [];
-  let current: number[] = [];
+  const shards: ShardPiece[][] = [];
+  let current: ShardPiece[] = [];
   let bytes = 0;
-  for (const [index, object] of objects.entries()) {
-    if (current.length > 0 && bytes + object.size > maxBytes) {
+  for (const piece of objects.flatMap((ref, index) => piecesOf(index, ref, maxBytes))) {
+    const size = piece.end - piece.start;
+    // (a second piece of one object never fits by size; saying so keeps the merge's rule true)
+    const sameObject = current.at(-1)?.object === piece.object;
+    if (current.length > 0 && (bytes + size > maxBytes || sameObject)) {
       shards.push(current);
       current = [];
       bytes = 0;
     }
-    current.push(index);
-    bytes += object.size;
+    current.push(piece);
+    bytes += size;
   }
   if (current.length > 0) shards.push(current);
   if (shards.length > maxShardsPerDay) {

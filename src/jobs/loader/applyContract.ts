@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { type DuckdbOptions, DuckdbSession } from '../../adapters/duckdb/duckdbSession.ts';
 import {
+  type CheckedFile,
   checkedCountSql,
   checkedViewSql,
   checkRecordsSql,
@@ -74,7 +75,7 @@ function engineError(error: Error, memoryLimit: string | undefined, workDir: str
 export class ContractChecker {
   private queue: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
-  private readonly checkedPaths: string[] = [];
+  private readonly checkedPaths: CheckedFile[] = [];
 
   private constructor(
     private readonly session: DuckdbSession,
@@ -103,7 +104,7 @@ export class ContractChecker {
   /** Queues staged files for checking; errors surface in `finish`. */
   check(files: readonly StagedFile[]): void {
     const checkedPath = join(this.options.workDir, `checked-${this.checkedPaths.length}.parquet`);
-    this.checkedPaths.push(checkedPath);
+    this.checkedPaths.push({ path: checkedPath });
     const sql = checkRecordsSql(
       this.options.source,
       { stagedFiles: files, runId: this.options.runId },
@@ -120,15 +121,15 @@ export class ContractChecker {
   }
 
   /** Files another task checked (a shard of the day), to finish with the rest. */
-  adopt(checkedPaths: readonly string[]): void {
-    this.checkedPaths.push(...checkedPaths);
+  adopt(checkedFiles: readonly CheckedFile[]): void {
+    this.checkedPaths.push(...checkedFiles);
   }
 
   /** Waits for the queued checks; the checked files, in the order they were queued. */
   async checkedFiles(): Promise<readonly string[]> {
     await this.queue;
     if (this.failure) throw engineError(this.failure, this.options.duckdb?.memoryLimit, this.options.workDir);
-    return [...this.checkedPaths];
+    return this.checkedPaths.map((f) => f.path);
   }
 
   /**

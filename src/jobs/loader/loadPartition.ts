@@ -1,10 +1,12 @@
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { StagedFile } from '../../domain/cleaning/listingRules.ts';
 import { PipelineError } from '../../domain/errors/pipelineError.ts';
 import type { ByteAccount } from '../../domain/ingest/byteAccount.ts';
+import { type ObjectPiece, pieceLines, pieceReadStart } from '../../domain/ingest/objectPiece.ts';
 import { newStagingStats, stageRecords } from '../../domain/ingest/recordStager.ts';
 import { manifestUri, rawPrefix, runDataFile, type SourceDay } from '../../domain/lake/lakeLayout.ts';
 import { judgeQuality, type QualityRecord, refusalOf } from '../../domain/quality/dataQualityGate.ts';
@@ -22,7 +24,7 @@ import { checkBytes, checkConservation } from './conservationChecks.ts';
 import { dayRawObjects } from './dayRawObjects.ts';
 import { DataQualityError, RawObjectReadError } from './loaderErrors.ts';
 import { LoadProgress, PhaseClock, stageAfter } from './loadProgress.ts';
-import { newContentCount, rawObjectContent } from './rawObjectContent.ts';
+import { type ContentCount, newContentCount, rawObjectContent } from './rawObjectContent.ts';
 
 export interface LoadRequest {
   readonly source: SourceContract;
@@ -92,6 +94,34 @@ async function listRawObjects(ports: JobPorts, day: SourceDay, log: Logger): Pro
 export interface IndexedObject {
   readonly index: number;
   readonly object: BlobObject;
+  /** Only this piece of it (a large JSON Lines object cut at line starts); absent: all of it. */
+  readonly piece?: ObjectPiece;
+}
+
+/** A piece's lines, counted like an object's content: as stored, as handed on (the same, uncompressed). */
+async function* pieceContent(
+  stream: Readable,
+  piece: ObjectPiece,
+  count: ContentCount,
+): AsyncGenerator<Buffer> {
+  const read = { ended: false };
+  for await (const chunk of pieceLines(stream, piece, read)) {
+    count.storedBytes += chunk.length;
+    count.contentBytes += chunk.length;
+    yield chunk;
+  }
+  count.ended = read.ended;
+}
+
+/** The content of an object, or of the piece of it that is to be staged. */
+async function contentOf(
+  ports: JobPorts,
+  raw: IndexedObject,
+  count: ContentCount,
+): Promise<AsyncIterable<Buffer>> {
+  const { object, piece } = raw;
+  if (piece === undefined) return rawObjectContent(await ports.blobs.read(object.uri), count, object.uri);
+  return pieceContent(await ports.blobs.readFrom(object.uri, pieceReadStart(piece)), piece, count);
 }
 
 export interface StagedObjects {
@@ -113,19 +143,18 @@ export async function stageRawObjects(
 ): Promise<StagedObjects> {
   const objects: RawObjectSummary[] = [];
   const stagedFiles: StagedFile[] = [];
-  for (const { index, object } of rawObjects) {
+  for (const raw of rawObjects) {
+    const { index, object, piece } = raw;
     const stats = newStagingStats();
     const content = newContentCount();
     progress.staging = stats;
     const path = join(work, `staged-${index}.txt`);
     try {
       await pipeline(
-        stageRecords(
-          rawObjectContent(await ports.blobs.read(object.uri), content, object.uri),
-          stats,
-          object.uri,
-          { recordsPath: recordsPathOf(request.source) },
-        ),
+        stageRecords(await contentOf(ports, raw, content), stats, object.uri, {
+          recordsPath: recordsPathOf(request.source),
+          piece: piece === undefined ? undefined : piece.start === 0 ? 'first' : 'later',
+        }),
         createWriteStream(path),
       );
     } catch (error) {
@@ -153,7 +182,7 @@ export async function stageRawObjects(
     progress.staged(stats);
     objects.push(summary);
     if (stats.records > 0) stagedFiles.push({ path, objectIndex: index });
-    log.info('raw object staged', { object: object.uri, ...stats });
+    log.info('raw object staged', { object: object.uri, ...piece, ...stats });
   }
   return { objects, stagedFiles };
 }

@@ -26,6 +26,9 @@ export const newContentCount = (): ContentCount => ({
 
 const gzipMagic = [0x1f, 0x8b];
 
+/** The first bytes of gzip data (what `rawObjectContent` gunzips). */
+export const isGzip = (head: Buffer): boolean => head[0] === gzipMagic[0] && head[1] === gzipMagic[1];
+
 /** Offset of the last byte that is not zero in `chunk`, -1 when there is none. */
 function lastNonZero(chunk: Buffer): number {
   for (let i = chunk.length - 1; i >= 0; i--) if (chunk[i] !== 0) return i;
@@ -62,7 +65,7 @@ export async function* rawObjectContent(
       yield next.value;
     }
   };
-  if (head[0] === gzipMagic[0] && head[1] === gzipMagic[1]) {
+  if (isGzip(head)) {
     count.compressed = true;
     const gunzip = createGunzip();
     const feeding = pipeline(stored(), gunzip).catch((error: unknown) => gunzip.destroy(error as Error));

@@ -2,6 +2,8 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
+import type { CheckedFile } from '../../domain/cleaning/listingRules.ts';
+import type { ByteAccount } from '../../domain/ingest/byteAccount.ts';
 import { type ShardPlan, shardPlanSchema } from '../../domain/ingest/shardPlan.ts';
 import {
   type SourceDay,
@@ -11,7 +13,7 @@ import {
 } from '../../domain/lake/lakeLayout.ts';
 import type { JobPorts } from '../jobPorts.ts';
 import { ContractChecker } from './applyContract.ts';
-import { ShardWorkMissingError } from './loaderErrors.ts';
+import { ConservationError, ShardWorkMissingError } from './loaderErrors.ts';
 import {
   type LoadRequest,
   type LoadSummary,
@@ -21,12 +23,19 @@ import {
   withLoadContext,
 } from './loadPartition.ts';
 
-/** What a shard leaves for the merge beside its checked rows: where each of its objects' bytes went. */
+/** A piece's summary: its object's fields, counted over the piece's bytes `[start, end)` only. */
+type PieceSummary = RawObjectSummary & { readonly start: number; readonly end: number };
+
+/** What a shard leaves for the merge beside its checked rows: where each of its pieces' bytes went. */
 const shardSummarySchema = z.object({
   shard: z.number().int().nonnegative(),
-  /** Its objects' summaries (a RawObjectSummary each), in the plan's order. */
-  objects: z.array(z.custom<RawObjectSummary>((v) => typeof v === 'object' && v !== null)),
-  /** False when its objects held no record: it wrote no checked rows. */
+  /** Its pieces' summaries (a RawObjectSummary with the piece's start and end each), in the plan's order. */
+  pieces: z.array(
+    z.custom<PieceSummary>(
+      (v) => typeof v === 'object' && v !== null && typeof (v as PieceSummary).start === 'number',
+    ),
+  ),
+  /** False when its pieces held no record: it wrote no checked rows. */
   checked: z.boolean(),
 });
 
@@ -64,18 +73,19 @@ export async function checkShard(
   ports: JobPorts,
 ): Promise<ShardSummary> {
   const plan = await readPlan(request, ports);
-  const indexes = plan.shards[shard];
-  if (!indexes) {
+  const pieces = plan.shards[shard];
+  if (!pieces) {
     throw new ShardWorkMissingError(
       `Shard ${shard} is not in the plan of ${request.source.name} ${request.date} (it has ${plan.shards.length}).`,
     );
   }
   return withLoadContext(request, ports, async ({ log, clock, progress, work }) => {
-    log.info('shard started', { shard, objects: indexes.length, shards: plan.shards.length });
-    const objects = indexes.map((index) => ({
-      index,
-      object: plan.objects[index] as ShardPlan['objects'][number],
-    }));
+    log.info('shard started', { shard, pieces: pieces.length, shards: plan.shards.length });
+    const objects = pieces.map(({ object: index, start, end }) => {
+      const object = plan.objects[index] as ShardPlan['objects'][number];
+      const whole = start === 0 && end === object.size;
+      return { index, object, ...(whole ? {} : { piece: { start, end } }) };
+    });
     const staged = await stageRawObjects(request, ports, objects, work, log, progress);
     clock.done('stage');
     const out = shardOutputUris(ports.zones, dayOf(request), request.runId, shard);
@@ -103,7 +113,11 @@ export async function checkShard(
     // The summary goes last: its presence says the shard's work is complete.
     await ports.blobs.putText(
       out.summary,
-      `${JSON.stringify({ shard, objects: staged.objects, checked })}\n`,
+      `${JSON.stringify({
+        shard,
+        pieces: staged.objects.map((o, i) => ({ ...o, start: pieces[i]?.start, end: pieces[i]?.end })),
+        checked,
+      })}\n`,
     );
     clock.done('upload');
     const records = staged.objects.reduce((sum, o) => sum + o.records, 0);
@@ -120,6 +134,46 @@ export async function checkShard(
 }
 
 /**
+ * One summary per object, as if it had been staged whole: a cut object's pieces must cover its
+ * bytes exactly (each piece's own account held when it was staged), their counts add up.
+ */
+function objectSummary(
+  runId: string,
+  object: ShardPlan['objects'][number],
+  pieces: readonly PieceSummary[],
+): RawObjectSummary {
+  const covered = pieces.every((p, i) => p.start === (i === 0 ? 0 : pieces[i - 1]?.end));
+  const read = pieces.reduce((sum, p) => sum + p.bytes.read, 0);
+  const [first] = pieces;
+  const whole = pieces.length === 1 && first !== undefined && first.end === object.size;
+  if (!(covered && pieces.at(-1)?.end === object.size && (whole || read === object.size))) {
+    throw new ConservationError(
+      `Byte conservation failed for raw object ${object.uri} (${object.size} bytes): its ${pieces.length} pieces ` +
+        `(${pieces.map((p) => `${p.start}-${p.end}`).join(', ')}) read ${read} bytes. Nothing was published; ` +
+        `this is a bug, please report it with the run id ${runId}.`,
+    );
+  }
+  const { start: _start, end: _end, ...summary } = first as PieceSummary;
+  if (whole) return summary;
+  const sum = (field: 'gzipPaddingBytes' | 'records' | 'blankLines' | 'cutRecords' | 'recordsAfterEnd') =>
+    pieces.reduce((total, p) => total + p[field], 0);
+  const bytes = { ...summary.bytes };
+  for (const key of Object.keys(bytes) as (keyof ByteAccount)[])
+    bytes[key] = pieces.reduce((total, p) => total + p.bytes[key], 0);
+  return {
+    ...summary,
+    storedBytes: object.size,
+    gzipPaddingBytes: sum('gzipPaddingBytes'),
+    records: sum('records'),
+    blankLines: sum('blankLines'),
+    truncated: pieces.at(-1)?.truncated ?? false,
+    cutRecords: sum('cutRecords'),
+    recordsAfterEnd: sum('recordsAfterEnd'),
+    bytes,
+  };
+}
+
+/**
  * The end of a sharded day: every shard's checked rows, de-duplicated across shards and
  * written as the day's two tables, through the same conservation, quality and publish steps
  * as a day loaded in one task. A shard whose work is missing fails the merge by name.
@@ -128,10 +182,10 @@ export async function mergeShards(request: LoadRequest, ports: JobPorts): Promis
   const plan = await readPlan(request, ports);
   const day = dayOf(request);
   const summary = await withLoadContext(request, ports, async (context) => {
-    const objects: RawObjectSummary[] = [];
-    const checkedFiles: string[] = [];
+    const pieces: PieceSummary[][] = plan.objects.map(() => []);
+    const checkedFiles: CheckedFile[] = [];
     context.log.info('merge started', { shards: plan.shards.length, objects: plan.objects.length });
-    for (const shard of plan.shards.keys()) {
+    for (const [shard, planned] of plan.shards.entries()) {
       const out = shardOutputUris(ports.zones, day, request.runId, shard);
       const text = await ports.blobs.getText(out.summary);
       if (text === undefined) {
@@ -142,23 +196,36 @@ export async function mergeShards(request: LoadRequest, ports: JobPorts): Promis
       }
       const shardSummary = shardSummarySchema.parse(JSON.parse(text));
       // Work left by a shard of another plan of this run (the day re-planned after more objects
-      // landed) would leave objects out in silence: its objects must be the plan's.
-      const planned = (plan.shards[shard] ?? []).map((index) => plan.objects[index]?.uri);
-      const found = shardSummary.objects.map((o) => o.uri);
-      if (JSON.stringify(found) !== JSON.stringify(planned)) {
+      // landed) would leave objects out in silence: its pieces must be the plan's.
+      const named = (p: { uri: string | undefined; start: number; end: number }) =>
+        `${p.uri} ${p.start}-${p.end}`;
+      const expected = planned.map((p) => named({ ...p, uri: plan.objects[p.object]?.uri }));
+      const found = shardSummary.pieces.map(named);
+      if (JSON.stringify(found) !== JSON.stringify(expected)) {
         throw new ShardWorkMissingError(
-          `Shard ${shard} of ${day.source} ${day.dt} checked ${found.length} objects that are not the ${planned.length} ` +
+          `Shard ${shard} of ${day.source} ${day.dt} checked ${found.length} pieces that are not the ${expected.length} ` +
             `its plan names (${out.summary}): the day was planned again since. Re-drive the execution. Nothing was published.`,
         );
       }
-      objects.push(...shardSummary.objects);
+      // A later piece's record numbers go on from the lines of its object's earlier pieces,
+      // which are in earlier shards (pieces are consecutive): as if the object were read whole.
+      const recordOffsets = new Map<number, number>();
+      for (const [i, piece] of planned.entries()) {
+        const earlier = pieces[piece.object] ?? [];
+        const lines = earlier.reduce((sum, p) => sum + p.records + p.blankLines, 0);
+        if (lines > 0) recordOffsets.set(piece.object, lines);
+        earlier.push(shardSummary.pieces[i] as PieceSummary);
+      }
       if (shardSummary.checked) {
         const local = join(context.work, `shard-${shard}.checked.parquet`);
         await pipeline(await ports.blobs.read(out.checked), createWriteStream(local));
-        checkedFiles.push(local);
+        checkedFiles.push({ path: local, recordOffsets });
       }
     }
     context.clock.done('download');
+    const objects = plan.objects.map((object, index) =>
+      objectSummary(request.runId, object, pieces[index] ?? []),
+    );
     return publishDay(context, objects, (checker) => checker.adopt(checkedFiles));
   });
   // Published: the shards' work is of no further use (a failure here leaves it for the bucket's expiry).
