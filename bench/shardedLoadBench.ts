@@ -152,8 +152,8 @@ const lines = [
   '',
   `Measured ${new Date().toISOString().slice(0, 10)} with \`npx tsx bench/shardedLoadBench.ts\` on ${cpus().length} × ` +
     `${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}. ` +
-    `The day: ${objects} raw objects of ${count(rowsPerObject)} generated offers (${count(rows)} rows, ${mb(bytes)} MB; ` +
-    'ids repeat across objects), loaded by the local pipeline (`etl run --no-use-cases`) in one loader task and in ' +
+    `The day: ${objects} raw object${objects === 1 ? '' : 's'} of ${count(rowsPerObject)} generated offers (${count(rows)} rows, ${mb(bytes)} MB; ` +
+    'ids repeat), loaded by the local pipeline (`etl run --no-use-cases`) in one loader task and in ' +
     `shards of at most ${shardSizeMiB} MiB (\`--shard-size ${shardSizeMiB}\`), each task a child process with a ` +
     `${memoryLimit} DuckDB limit. Best of ${repeat} alternating round(s).`,
   '',
