@@ -6,7 +6,12 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { StateMachineDefinition } from '../../lib/resolvedDefinition.ts';
 import { silentLogger } from '../../src/adapters/jsonLogger.ts';
 import { OutboxNotifier } from '../../src/adapters/local/outboxNotifier.ts';
-import { failureReportUri, rawPrefix, shardWorkRoot } from '../../src/domain/lake/lakeLayout.ts';
+import {
+  failureReportUri,
+  rawPrefix,
+  shardOutputUris,
+  shardWorkRoot,
+} from '../../src/domain/lake/lakeLayout.ts';
 import { sourceNamed } from '../../src/domain/sources/registry.ts';
 import { stateNames } from '../../src/domain/stateMachine/stateNames.ts';
 import { messyOfferLines } from '../../src/generator/messyOffers.ts';
@@ -260,6 +265,22 @@ describe('a day cleaned in shards', () => {
     const summary = await mergeShards(request, ports);
     expect(summary.read).toBe(12000);
     expect(await lake.catalog.getPartition('listings', { source, dt })).toBeDefined();
+  });
+
+  it('refuses a shard summary it cannot read, by name, and publishes nothing', async () => {
+    const { lake, ports, request, plan } = await shardSteps();
+    await plan();
+    for (const shard of [0, 1, 2, 3]) await checkShard(request, shard, ports);
+    const { summary } = shardOutputUris(lake.zones, { source, dt }, request.runId, 1);
+    const text = (await lake.blobs.getText(summary)) ?? '';
+    // cut short, then with a byte account missing (written by some other version)
+    for (const damaged of [text.slice(0, 100), text.replace(/"separators":\d+,/g, '')]) {
+      await lake.blobs.putText(summary, damaged);
+      await expect(mergeShards(request, ports)).rejects.toThrow(
+        /shard-00001\.json is not a shard plan or summary this loader can read .*Nothing was published/,
+      );
+    }
+    expect(await lake.catalog.getPartition('listings', { source, dt })).toBeUndefined();
   });
 
   it('refuses to merge shards checked under another plan of the run: no object is left out in silence', async () => {

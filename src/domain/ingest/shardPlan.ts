@@ -94,7 +94,7 @@ export function planShards(
     throw new DayTooLargeError(
       `${day.source} ${day.dt} holds ${bytes} bytes in ${objects.length} raw objects: ${shards.length} shards of at most ` +
         `${maxBytes} bytes, more than the ${maxShardsPerDay} a day may have. Raise loader.shardMaxMiB (and the task's ` +
-        'ephemeral storage) in lib/config/environments.ts, or land fewer, larger objects; then re-run the day. Nothing was published.',
+        'ephemeral storage) in lib/config/environments.ts (locally: --shard-size), then re-run the day. Nothing was published.',
     );
   }
   return {

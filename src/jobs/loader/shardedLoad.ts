@@ -23,18 +23,39 @@ import {
   withLoadContext,
 } from './loadPartition.ts';
 
+const count = z.number().int().nonnegative();
+
+/** A RawObjectSummary as a shard leaves it in the lake, read back (the type keeps the two in step). */
+const rawObjectSummarySchema = z.object({
+  uri: z.string(),
+  format: z.string(),
+  compressed: z.boolean(),
+  storedBytes: count,
+  gzipPaddingBytes: count,
+  records: count,
+  blankLines: count,
+  truncated: z.boolean(),
+  cutRecords: count,
+  recordsAfterEnd: count,
+  bytes: z.object({
+    read: count,
+    bom: count,
+    envelope: count,
+    records: count,
+    separators: count,
+    whiteSpace: count,
+  }),
+}) satisfies z.ZodType<RawObjectSummary>;
+
 /** A piece's summary: its object's fields, counted over the piece's bytes `[start, end)` only. */
-type PieceSummary = RawObjectSummary & { readonly start: number; readonly end: number };
+const pieceSummarySchema = rawObjectSummarySchema.extend({ start: count, end: count });
+type PieceSummary = z.infer<typeof pieceSummarySchema>;
 
 /** What a shard leaves for the merge beside its checked rows: where each of its pieces' bytes went. */
 const shardSummarySchema = z.object({
   shard: z.number().int().nonnegative(),
   /** Its pieces' summaries (a RawObjectSummary with the piece's start and end each), in the plan's order. */
-  pieces: z.array(
-    z.custom<PieceSummary>(
-      (v) => typeof v === 'object' && v !== null && typeof (v as PieceSummary).start === 'number',
-    ),
-  ),
+  pieces: z.array(pieceSummarySchema),
   /** False when its pieces held no record: it wrote no checked rows. */
   checked: z.boolean(),
 });
@@ -48,6 +69,22 @@ export interface ShardSummary {
   readonly records: number;
 }
 
+/** A plan or a shard's summary read back from the lake; one that does not parse fails by name. */
+function readShardWork<Schema extends z.ZodType>(schema: Schema, text: string, uri: string): z.infer<Schema> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new ShardWorkMissingError(
+    `${uri} is not a shard plan or summary this loader can read (cut short, or written by another version): ` +
+      'run the day again (etl rerun) so that it is planned and checked afresh. Nothing was published.',
+  );
+}
+
 const dayOf = (request: LoadRequest): SourceDay => ({ source: request.source.name, dt: request.date });
 
 async function readPlan(request: LoadRequest, ports: JobPorts): Promise<ShardPlan> {
@@ -59,7 +96,7 @@ async function readPlan(request: LoadRequest, ports: JobPorts): Promise<ShardPla
         `Re-run the day (etl rerun) so that it is planned again. Nothing was published.`,
     );
   }
-  return shardPlanSchema.parse(JSON.parse(text));
+  return readShardWork(shardPlanSchema, text, uri);
 }
 
 /**
@@ -194,7 +231,7 @@ export async function mergeShards(request: LoadRequest, ports: JobPorts): Promis
             'Re-drive the execution to run it again. Nothing was published.',
         );
       }
-      const shardSummary = shardSummarySchema.parse(JSON.parse(text));
+      const shardSummary = readShardWork(shardSummarySchema, text, out.summary);
       // Work left by a shard of another plan of this run (the day re-planned after more objects
       // landed) would leave objects out in silence: its pieces must be the plan's.
       const named = (p: { uri: string | undefined; start: number; end: number }) =>
