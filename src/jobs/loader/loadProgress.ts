@@ -46,7 +46,7 @@ export class LoadProgress {
   private stagedBytes = 0;
 
   /** An object is staged: its counts join the total. */
-  staged(stats: StagingStats): void {
+  staged(stats: Pick<StagingStats, 'records' | 'bytes'>): void {
     this.stagedRecords += stats.records;
     this.stagedBytes += stats.bytes.read;
     this.staging = undefined;

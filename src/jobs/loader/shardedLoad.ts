@@ -263,6 +263,8 @@ export async function mergeShards(request: LoadRequest, ports: JobPorts): Promis
     const objects = plan.objects.map((object, index) =>
       objectSummary(request.runId, object, pieces[index] ?? []),
     );
+    // The day's records, which the shards staged, for the merge's progress lines.
+    for (const object of objects) context.progress.staged(object);
     return publishDay(context, objects, (checker) => checker.adopt(checkedFiles));
   });
   // Published: the shards' work is of no further use (a failure here leaves it for the bucket's expiry).
