@@ -100,6 +100,33 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const messages = () => logged.map((l) => l.message);
 
 /** A use case's SQL that DuckDB needs minutes for: only an interrupt ends it soon. */
+/**
+ * A use case of the day publishes; then one whose query ignores its cancellation runs again
+ * and times out (`timedOut` says how, `error` what the message names). Its late publish must be
+ * refused by name and the partition left as it was, which it returns.
+ */
+async function latePublishIsRefused(
+  input: { readonly date: string; readonly useCases: readonly string[] },
+  timedOut: () => ReturnType<typeof run>,
+  error: string,
+) {
+  expect((await run(definition, input)).status).toBe('SUCCEEDED');
+  const before = await lake.catalog.getPartition('market_stats_monthly', { dt: '2024-01-15' });
+  expect(before).toBeDefined();
+  logged = [];
+  ports = { ...ports, queryEngine: deafEngine(ports.queryEngine) };
+  const result = await timedOut();
+  expect(result.status).toBe('FAILED');
+  expect(await lastMessage()).toContain(`market_stats_monthly 2024-01-15: ${error}`);
+  await sleep(3_000); // past the end of the slow work
+  expect(await lake.catalog.getPartition('market_stats_monthly', { dt: '2024-01-15' })).toEqual(before);
+  expect(messages()).not.toContain('use case published');
+  const late = logged.find((l) => l.message.startsWith('RunSqlUseCase ended after its cancellation'));
+  expect(late?.line).toContain('"error":"TaskCancelledError"');
+  expect(late?.line).toContain('Refused to publish market_stats_monthly');
+  return before;
+}
+
 const endlessSql = 'SELECT count(*) AS n FROM range(100000000000) t(i) WHERE hash(i) % 7 = 3';
 
 describe('a task slower than its TimeoutSeconds, run locally', () => {
@@ -128,20 +155,11 @@ describe('a task slower than its TimeoutSeconds, run locally', () => {
 
   it('a use case whose work ignores its cancellation: the late publish is refused by name, the partition stays', async () => {
     const input = { date: '2024-01-15', useCases: ['market_stats_monthly'] };
-    expect((await run(definition, input)).status).toBe('SUCCEEDED');
-    const before = await lake.catalog.getPartition('market_stats_monthly', { dt: '2024-01-15' });
-    expect(before).toBeDefined();
-    logged = [];
-    ports = { ...ports, queryEngine: deafEngine(ports.queryEngine) };
-    const result = await run(withTaskTimeout(stateNames.runSqlUseCase, 1), input);
-    expect(result.status).toBe('FAILED');
-    expect(await lastMessage()).toContain('market_stats_monthly 2024-01-15: States.Timeout');
-    await sleep(3_000); // past the end of the slow work
-    expect(await lake.catalog.getPartition('market_stats_monthly', { dt: '2024-01-15' })).toEqual(before);
-    expect(messages()).not.toContain('use case published');
-    const late = logged.find((l) => l.message.startsWith('RunSqlUseCase ended after its cancellation'));
-    expect(late?.line).toContain('"error":"TaskCancelledError"');
-    expect(late?.line).toContain('Refused to publish market_stats_monthly');
+    const before = await latePublishIsRefused(
+      input,
+      () => run(withTaskTimeout(stateNames.runSqlUseCase, 1), input),
+      'States.Timeout',
+    );
     // what the refused attempt had written under its run prefix is gone; the live one stays
     const files = await lake.blobs.list(`${lake.zones.results}market_stats_monthly/`);
     expect(files.length).toBeGreaterThan(0);
@@ -224,20 +242,11 @@ describe("a Lambda task and its Lambda's timeout, run locally", () => {
   });
 
   it('one whose work ignores its cancellation: the late publish is refused by name, the partition stays', async () => {
-    expect((await run(definition, input)).status).toBe('SUCCEEDED');
-    const before = await lake.catalog.getPartition('market_stats_monthly', { dt: '2024-01-15' });
-    expect(before).toBeDefined();
-    logged = [];
-    ports = { ...ports, queryEngine: deafEngine(ports.queryEngine) };
-    const result = await run(definition, input, { lambdaTimeoutSeconds: { runSqlUseCase: 1 } });
-    expect(result.status).toBe('FAILED');
-    expect(await lastMessage()).toContain('market_stats_monthly 2024-01-15: Lambda.Unknown');
-    await sleep(3_000); // past the end of the slow work
-    expect(await lake.catalog.getPartition('market_stats_monthly', { dt: '2024-01-15' })).toEqual(before);
-    expect(messages()).not.toContain('use case published');
-    const late = logged.find((l) => l.message.startsWith('RunSqlUseCase ended after its cancellation'));
-    expect(late?.line).toContain('"error":"TaskCancelledError"');
-    expect(late?.line).toContain('Refused to publish market_stats_monthly');
+    await latePublishIsRefused(
+      input,
+      () => run(definition, input, { lambdaTimeoutSeconds: { runSqlUseCase: 1 } }),
+      'Lambda.Unknown',
+    );
   });
 
   it("a state's TimeoutSeconds shorter than its Lambda's timeout still fails it with States.Timeout", async () => {
