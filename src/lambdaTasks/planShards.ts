@@ -5,7 +5,7 @@ import { type LakeZones, shardPlanUri } from '../domain/lake/lakeLayout.ts';
 import { runIdPattern } from '../domain/run/runId.ts';
 import { sourceNamed } from '../domain/sources/registry.ts';
 import { recordsPathOf } from '../domain/sources/sourceContract.ts';
-import { shardLoadStep } from '../domain/taskEnvironments/containerEnvironments.ts';
+import { mergeLoadStep, shardLoadStep } from '../domain/taskEnvironments/containerEnvironments.ts';
 import { dayRawObjects } from '../jobs/loader/dayRawObjects.ts';
 import { isGzip } from '../jobs/loader/rawObjectContent.ts';
 import type { BlobStore } from '../ports/blobStore.ts';
@@ -17,6 +17,8 @@ export interface PlanShardsPorts {
   readonly blobs: BlobStore;
   /** The most raw bytes (as stored) one shard's task cleans: the environment's `loader.shardMaxMiB`. */
   readonly shardMaxBytes: number;
+  /** The most raw bytes (as stored) one part of the merge takes: the environment's `loader.mergePartMaxMiB`. */
+  readonly mergePartMaxBytes: number;
   readonly log: Logger;
 }
 
@@ -32,6 +34,8 @@ export interface ShardsOfDay {
   readonly shards: number;
   /** Each shard's LOAD_STEP, the items of the Map over shards (empty for one shard). */
   readonly loadSteps: readonly string[];
+  /** Each merge part's LOAD_STEP, the items of the Map over merge parts (empty for one shard). */
+  readonly mergeSteps: readonly string[];
 }
 
 /**
@@ -69,7 +73,7 @@ export async function planShardsTask(event: unknown, ports: PlanShardsPorts): Pr
       object.size > ports.shardMaxBytes && !recordsPath() && (await isSplittable(ports.blobs, object.uri));
     objects.push({ uri: object.uri, size: object.size, ...(splittable ? { splittable } : {}) });
   }
-  const plan = planShards({ ...day, runId: item.runId }, objects, ports.shardMaxBytes);
+  const plan = planShards({ ...day, runId: item.runId }, objects, ports.shardMaxBytes, ports.mergePartMaxBytes);
   const shards = plan.shards.length;
   if (shards > 1)
     await ports.blobs.putText(shardPlanUri(ports.zones, day, item.runId), `${JSON.stringify(plan)}\n`);
@@ -80,7 +84,13 @@ export async function planShardsTask(event: unknown, ports: PlanShardsPorts): Pr
     objects: objects.length,
     bytes: objects.reduce((sum, o) => sum + o.size, 0),
     shards,
+    mergeParts: shards > 1 ? plan.mergeParts : 0,
     shardMaxBytes: ports.shardMaxBytes,
   });
-  return { shards, loadSteps: shards > 1 ? plan.shards.map((_, shard) => shardLoadStep(shard)) : [] };
+  if (shards === 1) return { shards, loadSteps: [], mergeSteps: [] };
+  return {
+    shards,
+    loadSteps: plan.shards.map((_, shard) => shardLoadStep(shard)),
+    mergeSteps: Array.from({ length: plan.mergeParts }, (_, part) => mergeLoadStep(part)),
+  };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PipelineError } from '../errors/pipelineError.ts';
-import { maxShardsPerDay } from './shardLimit.ts';
+import { maxMergePartsPerDay, maxShardsPerDay } from './shardLimit.ts';
 
 /** A piece of the day: object `object` (its index in the listing), bytes `[start, end)`. */
 export const shardPieceSchema = z.object({
@@ -33,6 +33,12 @@ export const shardPlanSchema = z.object({
   objects: z.array(z.object({ uri: z.string(), size: z.number().int().nonnegative() })),
   /** Per shard, its pieces (consecutive, ascending); together, every byte of every object once. */
   shards: z.array(z.array(shardPieceSchema).min(1)).min(1),
+  /**
+   * How many parts the merge is split into: every shard writes its checked rows in this many
+   * parts by a hash of the id (all copies of an id in one part), and one task per part
+   * de-duplicates and writes its share of the day, so that no task holds the whole day.
+   */
+  mergeParts: z.number().int().min(1).max(maxMergePartsPerDay),
 });
 
 export type ShardPlan = z.infer<typeof shardPlanSchema>;
@@ -67,11 +73,15 @@ export function piecesOf(object: number, ref: RawObjectRef, maxBytes: number): S
   return Array.from({ length: n }, (_, k) => ({ object, start: at(k), end: at(k + 1) }));
 }
 
-/** Consecutive pieces, each shard filled up to `maxBytes` (an object larger than that, not cut, alone). */
+/**
+ * Consecutive pieces, each shard filled up to `maxBytes` (an object larger than that, not cut,
+ * alone); the merge in ceil(day's bytes / `mergePartMaxBytes`) parts.
+ */
 export function planShards(
   day: { readonly source: string; readonly dt: string; readonly runId: string },
   objects: readonly RawObjectRef[],
   maxBytes: number,
+  mergePartMaxBytes: number = Number.POSITIVE_INFINITY,
 ): ShardPlan {
   const shards: ShardPiece[][] = [];
   let current: ShardPiece[] = [];
@@ -89,12 +99,21 @@ export function planShards(
     bytes += size;
   }
   if (current.length > 0) shards.push(current);
+  const dayBytes = objects.reduce((sum, o) => sum + o.size, 0);
   if (shards.length > maxShardsPerDay) {
-    const bytes = objects.reduce((sum, o) => sum + o.size, 0);
     throw new DayTooLargeError(
-      `${day.source} ${day.dt} holds ${bytes} bytes in ${objects.length} raw objects: ${shards.length} shards of at most ` +
+      `${day.source} ${day.dt} holds ${dayBytes} bytes in ${objects.length} raw objects: ${shards.length} shards of at most ` +
         `${maxBytes} bytes, more than the ${maxShardsPerDay} a day may have. Raise loader.shardMaxMiB (and the task's ` +
         'ephemeral storage) in lib/config/environments.ts (locally: --shard-size), then re-run the day. Nothing was published.',
+    );
+  }
+  const mergeParts = Math.max(1, Math.ceil(dayBytes / mergePartMaxBytes));
+  if (mergeParts > maxMergePartsPerDay) {
+    throw new DayTooLargeError(
+      `${day.source} ${day.dt} holds ${dayBytes} bytes in ${objects.length} raw objects: a merge in ${mergeParts} parts of at ` +
+        `most ${mergePartMaxBytes} bytes, more than the ${maxMergePartsPerDay} a day may have. Raise loader.mergePartMaxMiB ` +
+        '(and the task\'s ephemeral storage) in lib/config/environments.ts (locally: --merge-part-size), then re-run the day. ' +
+        'Nothing was published.',
     );
   }
   return {
@@ -102,5 +121,6 @@ export function planShards(
     maxBytes,
     objects: objects.map(({ uri, size }) => ({ uri, size })),
     shards,
+    mergeParts,
   };
 }

@@ -17,8 +17,11 @@ export const stateNames = {
   /** Map over a day's shards, each cleaned by its own task… */
   checkShards: 'CheckShards',
   checkShard: 'CheckShard',
-  /** …then merged (de-duplicated across shards) and published once. */
+  /** …then merged: a Map over the merge's parts, each de-duplicating its share of the ids… */
   mergeShards: 'MergeShards',
+  mergeShard: 'MergeShard',
+  /** …and the parts published once, as the day's tables. */
+  publishShards: 'PublishShards',
   /** A day's load failed: its report is completed in the lake, the other days go on. */
   recordLoadFailure: 'RecordLoadFailure',
   /** Which days loaded, so which days' use cases run; stops the run if a source says so. */

@@ -43,23 +43,30 @@ export const containerLocalLake = z.object({ CATALOG: z.literal('local'), LAKE: 
 export const containerLake = z.discriminatedUnion('CATALOG', [containerGlueLake, containerLocalLake]);
 
 /**
- * Which part of a day's load a loader task does: the whole day (`day`), one shard of a day
- * planned into shards (`shard-<index>`), or the merge and publish of those shards (`merge`).
+ * Which part of a day's load a loader task does: the whole day (`day`); for a day planned into
+ * shards, one shard (`shard-<index>`), one part of the merge (`merge-<part>`: its share of the
+ * ids de-duplicated and written), or the publish of the merged parts (`publish`).
  */
 export const loadStepVariable = z
   .string()
-  .regex(/^(day|merge|shard-\d{1,5})$/, 'day, merge or shard-<index>')
-  .transform((step) =>
-    step.startsWith('shard-')
-      ? ({ kind: 'shard', shard: Number(step.slice('shard-'.length)) } as const)
-      : ({ kind: step as 'day' | 'merge' } as const),
-  );
+  .regex(/^(day|publish|shard-\d{1,5}|merge-\d{1,5})$/, 'day, shard-<index>, merge-<part> or publish')
+  .transform((step) => {
+    const [kind, index] = step.split('-');
+    if (kind === 'shard') return { kind: 'shard', shard: Number(index) } as const;
+    if (kind === 'merge') return { kind: 'merge', part: Number(index) } as const;
+    return { kind: kind as 'day' | 'publish' } as const;
+  });
 
 export type LoadStep = z.infer<typeof loadStepVariable>;
 
 /** The LOAD_STEP of a shard's task (what PlanShards lists for the Map over shards). */
 export function shardLoadStep(shard: number): string {
   return `shard-${shard}`;
+}
+
+/** The LOAD_STEP of a merge part's task (what PlanShards lists for the Map over merge parts). */
+export function mergeLoadStep(part: number): string {
+  return `merge-${part}`;
 }
 
 /** The values of one run, per kind of container: what the state machine overrides. */
