@@ -28,6 +28,11 @@ export interface BlobStore {
    * modified. `exists` says nothing about the content: compare it if that matters.
    */
   uploadIfAbsent(localPath: string, uri: string): Promise<IfAbsentOutcome>;
+  /**
+   * Copies an object to another URI within the store, replacing what is there, without the
+   * bytes passing through this process (S3: a server-side copy, in parts above 5 GiB).
+   */
+  copy(fromUri: string, toUri: string): Promise<void>;
   putText(uri: string, text: string): Promise<void>;
   /** `putText`, only if there is no object at the URI yet: of concurrent creators exactly one gets `created`. */
   putTextIfAbsent(uri: string, text: string): Promise<IfAbsentOutcome>;

@@ -172,6 +172,27 @@ describeWithMoto('S3BlobStore against moto_server', () => {
     await expect(store.read(`s3://${bucket}/raw/missing.json`)).rejects.toBeInstanceOf(BlobNotFoundError);
   });
 
+  it('copies an object server-side: in one CopyObject, and in ranged parts above the part size', async () => {
+    const path = join(scratch, 'part.parquet');
+    const content = randomBytes(12 * 1024 * 1024 + 5);
+    await writeFile(path, content);
+    const from = `s3://${bucket}/curated/_shards/source=pricehubble/dt=2024-01-15/run=r/merge-00001.listings.parquet`;
+    await new S3BlobStore(s3).upload(path, from);
+    const expected = { hash: createHash('sha256').update(content).digest('hex'), size: content.length };
+    const whole = `s3://${bucket}/curated/listings/source=pricehubble/dt=2024-01-15/run=r/part-00001.zstd.parquet`;
+    await new S3BlobStore(s3).copy(from, whole);
+    expect(await sha256Of(await new S3BlobStore(s3).read(whole))).toEqual(expected);
+    // 5 MiB parts: three UploadPartCopy ranges, the last one short
+    const inParts = `s3://${bucket}/curated/listings/source=pricehubble/dt=2024-01-15/run=r/part-00002.zstd.parquet`;
+    const store = new S3BlobStore(s3, { copyPartSize: 5 * 1024 * 1024 });
+    await store.copy(from, inParts);
+    expect(await sha256Of(await store.read(inParts))).toEqual(expected);
+    expect(await store.listIncompleteUploads(`s3://${bucket}/curated/`)).toEqual([]);
+    await expect(store.copy(`s3://${bucket}/curated/missing.parquet`, inParts)).rejects.toBeInstanceOf(
+      BlobNotFoundError,
+    );
+  });
+
   it('reads an object from an offset to its end (a Range GET), and stops early when destroyed', async () => {
     const path = join(scratch, 'piece.bin');
     const content = randomBytes(3 * 1024 * 1024 + 7);

@@ -25,6 +25,7 @@ export function listingTogether(store: BlobStore, parties: number): BlobStore {
     readFrom: (uri, start) => store.readFrom(uri, start),
     upload: (localPath, uri) => store.upload(localPath, uri),
     uploadIfAbsent: (localPath, uri) => store.uploadIfAbsent(localPath, uri),
+    copy: (fromUri, toUri) => store.copy(fromUri, toUri),
     putText: (uri, text) => store.putText(uri, text),
     putTextIfAbsent: (uri, text) => store.putTextIfAbsent(uri, text),
     getText: (uri) => store.getText(uri),

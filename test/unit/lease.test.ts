@@ -52,6 +52,7 @@ function spying(tweak: Partial<BlobStore> = {}) {
     readFrom: (u, s) => blobs.readFrom(u, s),
     upload: (l, u) => blobs.upload(l, u),
     uploadIfAbsent: (l, u) => blobs.uploadIfAbsent(l, u),
+    copy: (f, t) => blobs.copy(f, t),
     putText: seen('putText', (u: string, t: string) => (tweak.putText ?? blobs.putText.bind(blobs))(u, t)),
     putTextIfAbsent: seen('putTextIfAbsent', (u: string, t: string) => blobs.putTextIfAbsent(u, t)),
     getText: (u) => (tweak.getText ?? blobs.getText.bind(blobs))(u),

@@ -82,6 +82,10 @@ export class FileBlobStore implements BlobStore {
     await rename(`${uri}.partial`, uri);
   }
 
+  async copy(fromUri: string, toUri: string): Promise<void> {
+    await this.upload(fromUri, toUri);
+  }
+
   /**
    * The copy goes to a temporary file of its own, created exclusively (`wx`: never someone
    * else's), and is then hard-linked to its name. A link fails with EEXIST when the name is
