@@ -6,7 +6,7 @@
  */
 import { sourceNamed } from '../../src/domain/sources/registry.ts';
 import { loadPartition } from '../../src/jobs/loader/loadPartition.ts';
-import { checkShard, mergeShards } from '../../src/jobs/loader/shardedLoad.ts';
+import { checkShard, mergePart, publishShards } from '../../src/jobs/loader/shardedLoad.ts';
 import { runContainer } from '../../src/runtime/containerRuntime.ts';
 
 runContainer('loader', 'loader', async ({ run, lake, log, workDir, duckdb, progressIntervalMs }) => {
@@ -31,7 +31,10 @@ runContainer('loader', 'loader', async ({ run, lake, log, workDir, duckdb, progr
     log.info('shard checked', { shard: step.shard, records: summary.records });
     return { ...summary };
   }
-  const summary = await (step.kind === 'merge' ? mergeShards : loadPartition)(request, ports);
+  if (step.kind === 'merge') {
+    return { ...(await mergePart(request, step.part, ports)) };
+  }
+  const summary = await (step.kind === 'publish' ? publishShards : loadPartition)(request, ports);
   log.info('loaded', { read: summary.read, kept: summary.kept, rejected: summary.rejected });
   return { ...summary };
 });

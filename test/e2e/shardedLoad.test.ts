@@ -17,7 +17,7 @@ import { stateNames } from '../../src/domain/stateMachine/stateNames.ts';
 import { messyOfferLines } from '../../src/generator/messyOffers.ts';
 import { ShardWorkMissingError } from '../../src/jobs/loader/loaderErrors.ts';
 import type { LoadSummary } from '../../src/jobs/loader/loadPartition.ts';
-import { checkShard, mergeShards } from '../../src/jobs/loader/shardedLoad.ts';
+import { checkShard, mergePart, publishShards } from '../../src/jobs/loader/shardedLoad.ts';
 import { planShardsTask } from '../../src/lambdaTasks/planShards.ts';
 import { localStateMachineDefinition } from '../../src/orchestrator/localDefinition.ts';
 import { type LocalExecutionResult, runLocalExecution } from '../../src/orchestrator/localStateMachine.ts';
@@ -27,8 +27,9 @@ import { queryCatalog } from '../support/lakeQuery.ts';
 
 /**
  * A day larger than one task: PlanShards cuts it into shards, a loader task per shard checks
- * them at once (child processes here, Fargate tasks in AWS), MergeShards de-duplicates across
- * them and publishes once. The tables must be the very tables one task would publish.
+ * them at once (child processes here, Fargate tasks in AWS), a task per merge part
+ * de-duplicates its share of the ids across them, and PublishShards publishes once. The
+ * tables must be the very tables one task would publish.
  */
 
 const dt = '2024-03-01';
@@ -67,10 +68,14 @@ interface LakeRun {
   readonly execution: LocalExecutionResult;
 }
 
+/** A merge part size under which a day is merged in one part. */
+const onePart = 1024 * 1024 * 1024;
+
 async function runDay(
   shardMaxBytes: number,
   objects = dayObjects(),
   handlerOverrides = {},
+  mergePartMaxBytes = onePart,
 ): Promise<LakeRun> {
   const root = await mkdtemp(join(tmpdir(), 'sharded-'));
   roots.push(root);
@@ -85,6 +90,7 @@ async function runDay(
     rerunCommand: () => 'etl run',
     redriveCommand: () => 'etl redrive',
     shardMaxBytes,
+    mergePartMaxBytes,
     log: silentLogger,
   });
   const execution = await runLocalExecution(definition, { date: dt, useCases: [] } as never, {
@@ -119,37 +125,71 @@ async function manifestOf(run: LakeRun): Promise<LoadSummary> {
 }
 
 describe('a day cleaned in shards', () => {
-  it('publishes the same tables from 4 shards as from 1, with every guarantee kept', async () => {
-    const [one, four] = await Promise.all([runDay(1024 * 1024 * 1024), runDay(objectPerShard)]);
-    for (const { execution } of [one, four]) {
+  it('publishes the same tables from 4 shards, merged in 1 part or in 3, as from 1 task, with every guarantee kept', async () => {
+    const dayBytes = dayObjects().reduce((sum, o) => sum + o.content.length, 0);
+    const [one, four, inThree] = await Promise.all([
+      runDay(1024 * 1024 * 1024),
+      runDay(objectPerShard),
+      runDay(objectPerShard, dayObjects(), {}, Math.ceil(dayBytes / 3)),
+    ]);
+    for (const { execution } of [one, four, inThree]) {
       expect(execution.error).toBeNull();
       expect(execution.status).toBe('SUCCEEDED');
     }
-    // one shard: one task, as before; four: a task per shard, then the merge
+    // one shard: one task, as before; four: a task per shard, a task per merge part, the publish
     expect(entered(one.execution, stateNames.load)).toBe(1);
     expect(entered(one.execution, stateNames.checkShard)).toBe(0);
     expect(entered(four.execution, stateNames.load)).toBe(0);
     expect(entered(four.execution, stateNames.checkShard)).toBe(4);
-    expect(entered(four.execution, stateNames.mergeShards)).toBe(1);
+    expect(entered(four.execution, stateNames.mergeShard)).toBe(1);
+    expect(entered(four.execution, stateNames.publishShards)).toBe(1);
+    expect(entered(inThree.execution, stateNames.checkShard)).toBe(4);
+    expect(entered(inThree.execution, stateNames.mergeShard)).toBe(3);
+    expect(entered(inThree.execution, stateNames.publishShards)).toBe(1);
+    // one data file per merge part under each published run prefix
+    for (const table of ['listings', 'listings_rejected']) {
+      const partition = await inThree.lake.catalog.getPartition(table, { source, dt });
+      const files = await inThree.lake.blobs.list(partition?.location ?? 'missing');
+      expect(files.map((f) => f.uri.split('/').at(-1))).toEqual([
+        'part-00000.zstd.parquet',
+        'part-00001.zstd.parquet',
+        'part-00002.zstd.parquet',
+      ]);
+    }
 
     for (const table of ['listings', 'listings_rejected']) {
-      const [rowsOfOne, rowsOfFour] = await Promise.all([tableRows(one, table), tableRows(four, table)]);
+      const [rowsOfOne, rowsOfFour, rowsInThree] = await Promise.all([
+        tableRows(one, table),
+        tableRows(four, table),
+        tableRows(inThree, table),
+      ]);
       expect(rowsOfOne.length).toBeGreaterThan(1000);
       expect(rowsOfFour).toEqual(rowsOfOne);
+      expect(rowsInThree).toEqual(rowsOfOne);
     }
-    const [manifestOfOne, manifestOfFour] = await Promise.all([manifestOf(one), manifestOf(four)]);
-    // ids repeat across the objects: the merge found the duplicates across shards
-    expect(manifestOfFour.rejectedByReason.duplicate_id).toBeGreaterThan(1000);
-    for (const field of ['read', 'kept', 'rejected', 'rejectedForRules', 'rejectedByReason'] as const) {
-      expect(manifestOfFour[field]).toEqual(manifestOfOne[field]);
+    const [manifestOfOne, ...sharded] = await Promise.all([manifestOf(one), manifestOf(four), manifestOf(inThree)]);
+    const examples = (m: LoadSummary) =>
+      Object.entries(m.examplesByReason).map(([reason, list]) => [
+        reason,
+        list.map((e) => ({ ...e, sourceObject: e.sourceObject.split('/').at(-1) })),
+      ]);
+    for (const manifest of sharded) {
+      // ids repeat across the objects: the merge found the duplicates across shards
+      expect(manifest.rejectedByReason.duplicate_id).toBeGreaterThan(1000);
+      for (const field of ['read', 'kept', 'rejected', 'rejectedForRules'] as const) {
+        expect(manifest[field]).toEqual(manifestOfOne[field]);
+      }
+      // the same counts per reason, in the same order, with the same first examples
+      expect(Object.entries(manifest.rejectedByReason)).toEqual(Object.entries(manifestOfOne.rejectedByReason));
+      expect(examples(manifest)).toEqual(examples(manifestOfOne));
+      expect(manifest.read).toBe(12000);
+      // every object's byte account, in the day's order, whichever shard read it
+      const accounts = (m: LoadSummary) =>
+        m.objects.map(({ uri, bytes, records }) => ({ uri: uri.split('/').at(-1), bytes, records }));
+      expect(accounts(manifest)).toEqual(accounts(manifestOfOne));
     }
-    expect(manifestOfFour.read).toBe(12000);
-    // every object's byte account, in the day's order, whichever shard read it
-    const accounts = (m: LoadSummary) =>
-      m.objects.map(({ uri, bytes, records }) => ({ uri: uri.split('/').at(-1), bytes, records }));
-    expect(accounts(manifestOfFour)).toEqual(accounts(manifestOfOne));
     // the shard work area is gone once the day is published
-    expect(await four.lake.blobs.list(shardWorkRoot(four.lake.zones))).toEqual([]);
+    for (const run of [four, inThree]) expect(await run.lake.blobs.list(shardWorkRoot(run.lake.zones))).toEqual([]);
   });
 
   it('cuts a large JSON Lines object at line starts into pieces and publishes what loading it whole does', async () => {
@@ -186,7 +226,7 @@ describe('a day cleaned in shards', () => {
     // ceil(size / 50,000) pieces of part-1, each a shard; part-2 and part-3 whole, a shard each
     const pieces = Math.ceil((objects[0]?.content.length ?? 0) / shardMaxBytes);
     expect(entered(cut.execution, stateNames.checkShard)).toBe(pieces + 2);
-    expect(entered(cut.execution, stateNames.mergeShards)).toBe(1);
+    expect(entered(cut.execution, stateNames.publishShards)).toBe(1);
 
     for (const table of ['listings', 'listings_rejected']) {
       const [rowsWhole, rowsCut] = await Promise.all([tableRows(whole, table), tableRows(cut, table)]);
@@ -215,7 +255,8 @@ describe('a day cleaned in shards', () => {
     };
     const run = await runDay(objectPerShard, objects);
     expect(run.execution.status).toBe('FAILED');
-    expect(entered(run.execution, stateNames.mergeShards)).toBe(0);
+    expect(entered(run.execution, stateNames.mergeShard)).toBe(0);
+    expect(entered(run.execution, stateNames.publishShards)).toBe(0);
     expect(entered(run.execution, stateNames.recordLoadFailure)).toBe(1);
     const report = JSON.parse(
       (await run.lake.blobs.getText(
@@ -245,25 +286,53 @@ describe('a day cleaned in shards', () => {
       workDir: join(root, 'work'),
     };
     const request = { source: sourceNamed(source), date: dt, runId };
-    const plan = () => planShardsTask({ source, dt, runId }, { ...ports, shardMaxBytes: objectPerShard });
-    return { lake, dir, ports, request, plan };
+    const plan = (mergePartMaxBytes = onePart) =>
+      planShardsTask({ source, dt, runId }, { ...ports, shardMaxBytes: objectPerShard, mergePartMaxBytes });
+    /** The merge's parts, then the publish, as the state machine runs them. */
+    const mergeAndPublish = async (parts = 1) => {
+      for (let part = 0; part < parts; part++) await mergePart(request, part, ports);
+      return publishShards(request, ports);
+    };
+    return { lake, dir, ports, request, plan, mergeAndPublish };
   }
 
-  it('refuses to merge while a shard has left no work, and publishes nothing', async () => {
-    const { lake, ports, request, plan } = await shardSteps();
+  it('refuses to merge or publish while a shard has left no work, and publishes nothing', async () => {
+    const { lake, ports, request, plan, mergeAndPublish } = await shardSteps();
     const { shards } = await plan();
     expect(shards).toBe(4);
     // shards 0, 1 and 3 finished; shard 2 never ran (its task was lost)
     for (const shard of [0, 1, 3]) await checkShard(request, shard, ports);
-    await expect(mergeShards(request, ports)).rejects.toThrow(ShardWorkMissingError);
-    await expect(mergeShards(request, ports)).rejects.toThrow(
-      /Shard 2 .* left no summary .*Nothing was published/,
+    await expect(mergePart(request, 0, ports)).rejects.toThrow(ShardWorkMissingError);
+    await expect(mergePart(request, 0, ports)).rejects.toThrow(/Shard 2 .* left no summary .*Nothing was published/);
+    await expect(publishShards(request, ports)).rejects.toThrow(/Shard 2 .* left no summary/);
+    expect(await lake.catalog.getPartition('listings', { source, dt })).toBeUndefined();
+    // once it has run, the same steps publish the whole day
+    await checkShard(request, 2, ports);
+    const summary = await mergeAndPublish();
+    expect(summary.read).toBe(12000);
+    expect(await lake.catalog.getPartition('listings', { source, dt })).toBeDefined();
+  });
+
+  it('refuses to publish while a merge part has left no work, and publishes nothing', async () => {
+    const { lake, ports, request, plan } = await shardSteps();
+    const { mergeSteps } = await plan(1_000_000);
+    expect(mergeSteps).toEqual(['merge-0', 'merge-1']);
+    for (const shard of [0, 1, 2, 3]) await checkShard(request, shard, ports);
+    // part 1's task was lost
+    const first = await mergePart(request, 0, ports);
+    expect(first.read).toBeGreaterThan(0);
+    expect(first.read).toBeLessThan(12000);
+    await expect(publishShards(request, ports)).rejects.toThrow(
+      /Merge part 1 of pricehubble 2024-03-01 left no summary .*Nothing was published/,
     );
     expect(await lake.catalog.getPartition('listings', { source, dt })).toBeUndefined();
-    // once it has run, the same merge publishes the whole day
-    await checkShard(request, 2, ports);
-    const summary = await mergeShards(request, ports);
+    expect(await lake.catalog.getPartition('listings_rejected', { source, dt })).toBeUndefined();
+    // re-driven: the part runs, and the publish adds both parts up to the whole day
+    const second = await mergePart(request, 1, ports);
+    const summary = await publishShards(request, ports);
+    expect(first.read + second.read).toBe(12000);
     expect(summary.read).toBe(12000);
+    expect(summary.kept).toBe(first.kept + second.kept);
     expect(await lake.catalog.getPartition('listings', { source, dt })).toBeDefined();
   });
 
@@ -276,7 +345,7 @@ describe('a day cleaned in shards', () => {
     // cut short, then with a byte account missing (written by some other version)
     for (const damaged of [text.slice(0, 100), text.replace(/"separators":\d+,/g, '')]) {
       await lake.blobs.putText(summary, damaged);
-      await expect(mergeShards(request, ports)).rejects.toThrow(
+      await expect(mergePart(request, 0, ports)).rejects.toThrow(
         /shard-00001\.json is not a shard plan or summary this loader can read .*Nothing was published/,
       );
     }
@@ -290,9 +359,7 @@ describe('a day cleaned in shards', () => {
     // an object lands late and the day is planned again: shard 0 is now that object
     await writeFile(join(dir, 'part-0.jsonl'), `${[...messyOfferLines(10, 9)].join('\n')}\n`);
     expect((await plan()).shards).toBe(5);
-    await expect(mergeShards(request, ports)).rejects.toThrow(
-      /Shard 0 .* not the 1 its plan names .*planned again/,
-    );
+    await expect(mergePart(request, 0, ports)).rejects.toThrow(/Shard 0 .* not the 1 in 1 its plan names .*planned again/);
     expect(await lake.catalog.getPartition('listings', { source, dt })).toBeUndefined();
   });
 });

@@ -105,7 +105,10 @@ export class S3BlobStore implements BlobStore {
     this.listPageSize = options.listPageSize ?? 1000;
     this.partSize = Math.max(options.partSize ?? 8 * 1024 * 1024, minimumPartSize);
     this.uploadConcurrency = options.uploadConcurrency ?? 4;
-    this.copyPartSize = Math.min(Math.max(options.copyPartSize ?? largestSingleCopy, minimumPartSize), largestSingleCopy);
+    this.copyPartSize = Math.min(
+      Math.max(options.copyPartSize ?? largestSingleCopy, minimumPartSize),
+      largestSingleCopy,
+    );
   }
 
   async list(prefix: string): Promise<BlobObject[]> {
@@ -262,7 +265,8 @@ export class S3BlobStore implements BlobStore {
       new CreateMultipartUploadCommand({ ...target, ContentType: contentTypeOf(to.key) }),
     );
     const uploadId = created.UploadId;
-    if (uploadId === undefined) throw new InternalError(`CreateMultipartUpload ${toUri} returned no UploadId`);
+    if (uploadId === undefined)
+      throw new InternalError(`CreateMultipartUpload ${toUri} returned no UploadId`);
     try {
       const parts: { ETag: string; PartNumber: number }[] = [];
       for (let start = 0, number = 1; start < size; start += this.copyPartSize, number++) {
@@ -277,11 +281,16 @@ export class S3BlobStore implements BlobStore {
           }),
         );
         const etag = part.CopyPartResult?.ETag;
-        if (etag === undefined) throw new InternalError(`UploadPartCopy ${toUri} part ${number} returned no ETag`);
+        if (etag === undefined)
+          throw new InternalError(`UploadPartCopy ${toUri} part ${number} returned no ETag`);
         parts.push({ ETag: etag, PartNumber: number });
       }
       await this.client.send(
-        new CompleteMultipartUploadCommand({ ...target, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+        new CompleteMultipartUploadCommand({
+          ...target,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts },
+        }),
       );
     } catch (error) {
       await this.client

@@ -183,7 +183,29 @@ export interface CheckedFile {
  * input size (an in-memory table of 5M records measured 1.4 GB RSS under a 1 GB limit), and
  * later reads skip the raw text column when they do not need it. Then `checkedViewSql`.
  */
-export function checkRecordsSql(contract: SourceContract, input: CleaningInput, checkedPath: string): string {
+/**
+ * Which part of a merge split in `parts` a checked row goes to: by a hash of its id, so that
+ * every copy of an id is de-duplicated in the same part; a row without an id competes with
+ * no other and goes by its record number. (DuckDB's `hash`: every shard of a day runs the same
+ * image, so the same engine version, so the same hash.)
+ */
+export function mergePartSql(parts: number): string {
+  return `CASE WHEN id IS NULL THEN record_number % ${parts} ELSE hash(id) % ${parts} END`;
+}
+
+/** The folder of a checked file written in merge parts, and the part each row went to. */
+export const mergePartColumn = 'merge_part';
+
+/**
+ * `mergeParts` above 1: `checkedPath` is a folder of one sub-folder per part that has rows,
+ * `merge_part=<p>/` (DuckDB's partitioned write, the column itself left out of the files).
+ */
+export function checkRecordsSql(
+  contract: SourceContract,
+  input: CleaningInput,
+  checkedPath: string,
+  mergeParts = 1,
+): string {
   // The source's key names, mapped to the contract's names.
   const renamed = fieldOrder
     .map((field) => `j.${sqlIdentifier(contract.fields[field])} AS ${field}`)
@@ -211,7 +233,11 @@ judged AS (${judgedRecordsSql(contract, 'fields')})
 SELECT object_index, record_number, id, scraping_date, property_type, municipality, price, currency,
        living_area, price_per_square_meter, reasons, raw
 FROM judged`;
-  return parquetCopySql(select, checkedPath, 'lz4_raw');
+  if (mergeParts === 1) return parquetCopySql(select, checkedPath, 'lz4_raw');
+  return (
+    `COPY (SELECT *, ${mergePartSql(mergeParts)} AS ${mergePartColumn} FROM (${select})) TO ${sqlString(checkedPath)} ` +
+    `(FORMAT parquet, COMPRESSION lz4_raw, PARTITION_BY (${mergePartColumn}))`
+  );
 }
 
 export function checkedViewSql(checkedFiles: readonly CheckedFile[]): string {

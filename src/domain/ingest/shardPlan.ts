@@ -112,7 +112,7 @@ export function planShards(
     throw new DayTooLargeError(
       `${day.source} ${day.dt} holds ${dayBytes} bytes in ${objects.length} raw objects: a merge in ${mergeParts} parts of at ` +
         `most ${mergePartMaxBytes} bytes, more than the ${maxMergePartsPerDay} a day may have. Raise loader.mergePartMaxMiB ` +
-        '(and the task\'s ephemeral storage) in lib/config/environments.ts (locally: --merge-part-size), then re-run the day. ' +
+        "(and the task's ephemeral storage) in lib/config/environments.ts (locally: --merge-part-size), then re-run the day. " +
         'Nothing was published.',
     );
   }

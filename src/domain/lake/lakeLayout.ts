@@ -103,8 +103,11 @@ export function leasePrefix(zones: LakeZones, table: TableDefinition, values: Pa
 }
 
 /** The file a run writes in a run prefix (one per table and partition, named like Athena's). */
-export function runDataFile(runPrefixUri: string): string {
-  return `${runPrefixUri}part-00000.zstd.parquet`;
+const fiveDigits = (n: number): string => String(n).padStart(5, '0');
+
+/** A partition's data file: one for a day loaded in one task, one per merge part for a sharded day. */
+export function runDataFile(runPrefixUri: string, part = 0): string {
+  return `${runPrefixUri}part-${fiveDigits(part)}.zstd.parquet`;
 }
 
 export function manifestUri(zones: Pick<LakeZones, 'manifests'>, day: SourceDay, runId: string): string {
@@ -128,15 +131,36 @@ export function shardPlanUri(zones: Pick<LakeZones, 'curated'>, day: SourceDay, 
   return `${shardWorkPrefix(zones, day, runId)}plan.json`;
 }
 
-/** A shard's checked rows (`.parquet`) and its objects' summaries (`.json`). */
+/**
+ * A shard's checked rows, in the merge's parts (`checked(part, file)`: a part's rows may be in
+ * several files), and its objects' summaries (`.json`).
+ */
 export function shardOutputUris(
   zones: Pick<LakeZones, 'curated'>,
   day: SourceDay,
   runId: string,
   shard: number,
-): { readonly checked: string; readonly summary: string } {
-  const base = `${shardWorkPrefix(zones, day, runId)}shard-${String(shard).padStart(5, '0')}`;
-  return { checked: `${base}.checked.parquet`, summary: `${base}.json` };
+): { readonly checked: (part: number, file: number) => string; readonly summary: string } {
+  const base = `${shardWorkPrefix(zones, day, runId)}shard-${fiveDigits(shard)}`;
+  return {
+    checked: (part, file) => `${base}.part-${fiveDigits(part)}.${file}.checked.parquet`,
+    summary: `${base}.json`,
+  };
+}
+
+/** What one part of a sharded day's merge leaves for the publish: its share of both tables, and its counts. */
+export function mergePartUris(
+  zones: Pick<LakeZones, 'curated'>,
+  day: SourceDay,
+  runId: string,
+  part: number,
+): { readonly listings: string; readonly rejected: string; readonly summary: string } {
+  const base = `${shardWorkPrefix(zones, day, runId)}merge-${fiveDigits(part)}`;
+  return {
+    listings: `${base}.listings.parquet`,
+    rejected: `${base}.listings_rejected.parquet`,
+    summary: `${base}.json`,
+  };
 }
 
 /** The run id a run prefix belongs to, or undefined if the URI is not a run prefix. */

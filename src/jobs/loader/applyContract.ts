@@ -65,6 +65,9 @@ function engineError(error: Error, memoryLimit: string | undefined, workDir: str
   );
 }
 
+/** Rejected records a summary shows per reason, the first in read order. */
+export const examplesPerReason = 2;
+
 /**
  * Applies the listing contract in DuckDB, in two steps. `check` judges staged files (every
  * rule, every reason) into a checked Parquet file; it is queued on the engine and returns at
@@ -101,14 +104,20 @@ export class ContractChecker {
     return this.session.progressPercent();
   }
 
-  /** Queues staged files for checking; errors surface in `finish`. */
-  check(files: readonly StagedFile[]): void {
-    const checkedPath = join(this.options.workDir, `checked-${this.checkedPaths.length}.parquet`);
+  /**
+   * Queues staged files for checking; errors surface in `finish`. In `mergeParts` above 1 (a
+   * shard of a day merged in parts), the checked rows go to a folder of one file per part
+   * (checkRecordsSql).
+   */
+  check(files: readonly StagedFile[], mergeParts = 1): void {
+    const name = `checked-${this.checkedPaths.length}`;
+    const checkedPath = join(this.options.workDir, mergeParts === 1 ? `${name}.parquet` : name);
     this.checkedPaths.push({ path: checkedPath });
     const sql = checkRecordsSql(
       this.options.source,
       { stagedFiles: files, runId: this.options.runId },
       checkedPath,
+      mergeParts,
     );
     this.queue = this.queue.then(async () => {
       if (this.failure) return;
@@ -168,7 +177,7 @@ export class ContractChecker {
       const rejectedForRules = await session.all(ruleRejectedCountSql(rejectedPath));
       const rejectedByReason: Record<string, number> = {};
       const examplesByReason: Record<string, RejectedExample[]> = {};
-      for (const row of await session.all(rejectionSummarySql(rejectedPath, 2))) {
+      for (const row of await session.all(rejectionSummarySql(rejectedPath, examplesPerReason))) {
         const reason = String(row.reason);
         rejectedByReason[reason] = Number(row.records);
         examplesByReason[reason] = (row.examples as Record<string, unknown>[]).map((e) => ({

@@ -200,7 +200,7 @@ const checkStaged =
  * Step 3: the contract in DuckDB, both tables written as local zstd Parquet. `feed` gives the
  * checker its rows: staged files to check, or files other tasks checked (a sharded day).
  */
-async function applyContract(
+export async function applyContract(
   request: LoadRequest,
   ports: JobPorts,
   feed: (checker: ContractChecker) => void,
@@ -266,18 +266,22 @@ export interface LoadContext {
   readonly work: string;
 }
 
+/** How a load's two tables get under their fresh run prefix: uploaded by this task, or copied from the merge's parts. */
+export interface TableWrites {
+  readonly listings: (location: string) => Promise<void>;
+  readonly rejected: (location: string) => Promise<void>;
+}
+
 /**
  * Steps 3–6, once the day's rows are staged or checked: apply the contract (de-duplication
- * across everything checked), check conservation and data quality, publish both tables (the
- * one publish step: fresh run prefix, catalog switch, superseded runs removed), write the run
- * manifest. Until the switch, readers keep seeing the previous partition.
+ * across everything checked), then publishOutcome.
  */
 export async function publishDay(
   context: LoadContext,
   objects: readonly RawObjectSummary[],
   feed: (checker: ContractChecker) => void,
 ): Promise<LoadSummary> {
-  const { request, ports, day, log, clock, progress, work } = context;
+  const { request, ports, clock, progress, work } = context;
   const files = {
     work,
     listings: join(work, 'listings.parquet'),
@@ -285,16 +289,34 @@ export async function publishDay(
   };
   const objectNames = objects.map((o) => o.uri);
   const outcome = await applyContract(request, ports, feed, objectNames, files, clock, progress);
+  const upload = (local: string) => (location: string) => ports.blobs.upload(local, runDataFile(location));
+  return publishOutcome(context, objects, outcome, {
+    listings: upload(files.listings),
+    rejected: upload(files.rejected),
+  });
+}
+
+/**
+ * Steps 4–6, once both tables are written: check conservation and data quality, publish both
+ * tables (the one publish step: fresh run prefix, catalog switch, superseded runs removed),
+ * write the run manifest. Until the switch, readers keep seeing the previous partition.
+ */
+export async function publishOutcome(
+  context: LoadContext,
+  objects: readonly RawObjectSummary[],
+  outcome: ContractOutcome,
+  writes: TableWrites,
+): Promise<LoadSummary> {
+  const { request, ports, day, log, clock, progress } = context;
   const read = checkConservation(request.runId, day, objects, outcome);
   const { kept, rejected, rejectedForRules, rejectedByReason, examplesByReason } = outcome;
   log.info('contract applied', { read, kept, rejected, rejectedForRules, rejectedByReason });
   const quality = checkQuality(request, day, outcome, log);
 
   progress.stage = 'publishing';
-  const upload = (local: string) => (location: string) => ports.blobs.upload(local, runDataFile(location));
   const published = await publishRun({ ...ports, log }, request.runId, [
-    { table: listingsTable, values: day, write: upload(files.listings) },
-    { table: listingsRejectedTable, values: day, write: upload(files.rejected) },
+    { table: listingsTable, values: day, write: writes.listings },
+    { table: listingsRejectedTable, values: day, write: writes.rejected },
   ]);
   clock.done('publish');
 

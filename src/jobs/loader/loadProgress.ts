@@ -42,6 +42,8 @@ export class LoadProgress {
   staging: StagingStats | undefined;
   /** The engine at work (ContractChecker), once staging is over: how far its query is. */
   checker: { progressPercent(): number | null } | undefined;
+  /** False in a merge part: its share of the day's records is known only once it is written. */
+  knowsRecords = true;
   private stagedRecords = 0;
   private stagedBytes = 0;
 
@@ -61,6 +63,10 @@ export class LoadProgress {
       };
     }
     const percent = this.checker?.progressPercent() ?? null;
-    return { stage: this.stage, records: this.stagedRecords, ...(percent === null ? {} : { percent }) };
+    return {
+      stage: this.stage,
+      ...(this.knowsRecords ? { records: this.stagedRecords } : {}),
+      ...(percent === null ? {} : { percent }),
+    };
   }
 }

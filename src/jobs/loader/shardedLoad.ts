@@ -1,23 +1,33 @@
 import { createWriteStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import type { CheckedFile } from '../../domain/cleaning/listingRules.ts';
+import { type CheckedFile, mergePartColumn } from '../../domain/cleaning/listingRules.ts';
 import type { ByteAccount } from '../../domain/ingest/byteAccount.ts';
 import { type ShardPlan, shardPlanSchema } from '../../domain/ingest/shardPlan.ts';
 import {
+  mergePartUris,
+  runDataFile,
   type SourceDay,
   shardOutputUris,
   shardPlanUri,
   shardWorkPrefix,
 } from '../../domain/lake/lakeLayout.ts';
 import type { JobPorts } from '../jobPorts.ts';
-import { ContractChecker } from './applyContract.ts';
+import {
+  ContractChecker,
+  type ContractOutcome,
+  examplesPerReason,
+  type RejectedExample,
+} from './applyContract.ts';
 import { ConservationError, ShardWorkMissingError } from './loaderErrors.ts';
 import {
+  applyContract,
+  type LoadContext,
   type LoadRequest,
   type LoadSummary,
-  publishDay,
+  publishOutcome,
   type RawObjectSummary,
   stageRawObjects,
   withLoadContext,
@@ -56,9 +66,22 @@ const shardSummarySchema = z.object({
   shard: z.number().int().nonnegative(),
   /** Its pieces' summaries (a RawObjectSummary with the piece's start and end each), in the plan's order. */
   pieces: z.array(pieceSummarySchema),
-  /** False when its pieces held no record: it wrote no checked rows. */
-  checked: z.boolean(),
+  /** Per part of the merge, how many files of checked rows it wrote (none: no row of the shard is in that part). */
+  checkedFiles: z.array(count),
 });
+
+const exampleSchema = z.object({ sourceObject: z.string(), recordNumber: count, rawRecord: z.string() });
+
+/** What one part of the merge leaves for the publish beside its share of the tables: its counts. */
+const mergePartSummarySchema = z.object({
+  part: count,
+  read: count,
+  kept: count,
+  rejected: count,
+  rejectedForRules: count,
+  rejectedByReason: z.record(z.string(), count),
+  examplesByReason: z.record(z.string(), z.array(exampleSchema satisfies z.ZodType<RejectedExample>)),
+}) satisfies z.ZodType<ContractOutcome>;
 
 export interface ShardSummary {
   readonly runId: string;
@@ -67,6 +90,17 @@ export interface ShardSummary {
   readonly shard: number;
   readonly objects: number;
   readonly records: number;
+}
+
+/** What a merge part's task reports: its share of the day's records. */
+export interface MergePartSummary {
+  readonly runId: string;
+  readonly source: string;
+  readonly dt: string;
+  readonly part: number;
+  readonly read: number;
+  readonly kept: number;
+  readonly rejected: number;
 }
 
 /** A plan or a shard's summary read back from the lake; one that does not parse fails by name. */
@@ -99,10 +133,24 @@ async function readPlan(request: LoadRequest, ports: JobPorts): Promise<ShardPla
   return readShardWork(shardPlanSchema, text, uri);
 }
 
+/** The files of each merge part a check wrote: one file, or a folder per part (checkRecordsSql). */
+async function checkedPartFiles(checked: string, mergeParts: number): Promise<string[][]> {
+  if (mergeParts === 1) return [[checked]];
+  const parts: string[][] = Array.from({ length: mergeParts }, () => []);
+  for (const entry of await readdir(checked)) {
+    const part = Number(entry.slice(`${mergePartColumn}=`.length));
+    const files = parts[part];
+    if (!entry.startsWith(`${mergePartColumn}=`) || files === undefined) continue;
+    const folder = join(checked, entry);
+    for (const file of (await readdir(folder)).sort()) files.push(join(folder, file));
+  }
+  return parts;
+}
+
 /**
  * One shard of a sharded day: stages its raw objects and applies every rule to them, then
- * leaves the checked rows (every record, with its reasons and raw text) and its objects'
- * summaries in the run's shard work area. Publishes nothing: the merge does, once.
+ * leaves the checked rows (every record, with its reasons and raw text), in the merge's parts,
+ * and its objects' summaries in the run's shard work area. Publishes nothing.
  */
 export async function checkShard(
   request: LoadRequest,
@@ -126,8 +174,8 @@ export async function checkShard(
     const staged = await stageRawObjects(request, ports, objects, work, log, progress);
     clock.done('stage');
     const out = shardOutputUris(ports.zones, dayOf(request), request.runId, shard);
-    const checked = staged.stagedFiles.length > 0;
-    if (checked) {
+    const checkedFiles: number[] = Array.from({ length: plan.mergeParts }, () => 0);
+    if (staged.stagedFiles.length > 0) {
       const checker = await ContractChecker.open({
         source: request.source,
         runId: request.runId,
@@ -138,11 +186,15 @@ export async function checkShard(
       progress.checker = checker;
       progress.stage = 'checking';
       try {
-        checker.check(staged.stagedFiles);
-        const [file] = await checker.checkedFiles();
+        checker.check(staged.stagedFiles, plan.mergeParts);
+        const [checked] = await checker.checkedFiles();
         clock.done('check');
         progress.stage = 'uploading';
-        await ports.blobs.upload(file as string, out.checked);
+        for (const [part, files] of (await checkedPartFiles(checked as string, plan.mergeParts)).entries()) {
+          for (const [index, file] of files.entries())
+            await ports.blobs.upload(file, out.checked(part, index));
+          checkedFiles[part] = files.length;
+        }
       } finally {
         await checker.close();
       }
@@ -153,7 +205,7 @@ export async function checkShard(
       `${JSON.stringify({
         shard,
         pieces: staged.objects.map((o, i) => ({ ...o, start: pieces[i]?.start, end: pieces[i]?.end })),
-        checked,
+        checkedFiles,
       })}\n`,
     );
     clock.done('upload');
@@ -210,62 +262,195 @@ function objectSummary(
   };
 }
 
+interface ShardWork {
+  /** Per object of the plan, its pieces' summaries in the plan's order. */
+  readonly pieces: PieceSummary[][];
+  /** Per shard: its summary, and the record number shift of each object it holds a later piece of. */
+  readonly shards: {
+    readonly summary: z.infer<typeof shardSummarySchema>;
+    readonly recordOffsets: Map<number, number>;
+  }[];
+}
+
 /**
- * The end of a sharded day: every shard's checked rows, de-duplicated across shards and
- * written as the day's two tables, through the same conservation, quality and publish steps
- * as a day loaded in one task. A shard whose work is missing fails the merge by name.
+ * Every shard's summary, each held to the plan: a shard whose work is missing, or was done
+ * under another plan of the run, fails by name.
  */
-export async function mergeShards(request: LoadRequest, ports: JobPorts): Promise<LoadSummary> {
+async function readShardSummaries(
+  request: LoadRequest,
+  plan: ShardPlan,
+  ports: JobPorts,
+): Promise<ShardWork> {
+  const day = dayOf(request);
+  const pieces: PieceSummary[][] = plan.objects.map(() => []);
+  const shards: ShardWork['shards'] = [];
+  for (const [shard, planned] of plan.shards.entries()) {
+    const out = shardOutputUris(ports.zones, day, request.runId, shard);
+    const text = await ports.blobs.getText(out.summary);
+    if (text === undefined) {
+      throw new ShardWorkMissingError(
+        `Shard ${shard} of ${day.source} ${day.dt} left no summary (${out.summary}): it did not finish. ` +
+          'Re-drive the execution to run it again. Nothing was published.',
+      );
+    }
+    const summary = readShardWork(shardSummarySchema, text, out.summary);
+    // Work left by a shard of another plan of this run (the day re-planned after more objects
+    // landed) would leave objects out in silence: its pieces must be the plan's.
+    const named = (p: { uri: string | undefined; start: number; end: number }) =>
+      `${p.uri} ${p.start}-${p.end}`;
+    const expected = planned.map((p) => named({ ...p, uri: plan.objects[p.object]?.uri }));
+    const found = summary.pieces.map(named);
+    if (
+      JSON.stringify(found) !== JSON.stringify(expected) ||
+      summary.checkedFiles.length !== plan.mergeParts
+    ) {
+      throw new ShardWorkMissingError(
+        `Shard ${shard} of ${day.source} ${day.dt} checked ${found.length} pieces in ${summary.checkedFiles.length} merge parts, ` +
+          `not the ${expected.length} in ${plan.mergeParts} its plan names (${out.summary}): the day was planned again since. ` +
+          'Re-drive the execution. Nothing was published.',
+      );
+    }
+    // A later piece's record numbers go on from the lines of its object's earlier pieces,
+    // which are in earlier shards (pieces are consecutive): as if the object were read whole.
+    const recordOffsets = new Map<number, number>();
+    for (const [i, piece] of planned.entries()) {
+      const earlier = pieces[piece.object] ?? [];
+      const lines = earlier.reduce((sum, p) => sum + p.records + p.blankLines, 0);
+      if (lines > 0) recordOffsets.set(piece.object, lines);
+      earlier.push(summary.pieces[i] as PieceSummary);
+    }
+    shards.push({ summary, recordOffsets });
+  }
+  return { pieces, shards };
+}
+
+/**
+ * One part of a sharded day's merge: the checked rows of that part from every shard (every
+ * copy of an id is in one part), de-duplicated together and written as the part's share of
+ * both tables, with its counts, in the run's shard work area. Publishes nothing.
+ */
+export async function mergePart(
+  request: LoadRequest,
+  part: number,
+  ports: JobPorts,
+): Promise<MergePartSummary> {
   const plan = await readPlan(request, ports);
   const day = dayOf(request);
-  const summary = await withLoadContext(request, ports, async (context) => {
-    const pieces: PieceSummary[][] = plan.objects.map(() => []);
+  if (part >= plan.mergeParts) {
+    throw new ShardWorkMissingError(
+      `Merge part ${part} is not in the plan of ${day.source} ${day.dt} (it has ${plan.mergeParts}).`,
+    );
+  }
+  return withLoadContext(request, ports, async (context) => {
+    const { log, clock, progress, work } = context;
+    const { shards } = await readShardSummaries(request, plan, ports);
+    log.info('merge part started', { part, parts: plan.mergeParts, shards: shards.length });
+    progress.stage = 'downloading';
+    progress.knowsRecords = false;
     const checkedFiles: CheckedFile[] = [];
-    context.log.info('merge started', { shards: plan.shards.length, objects: plan.objects.length });
-    for (const [shard, planned] of plan.shards.entries()) {
+    for (const [shard, { summary, recordOffsets }] of shards.entries()) {
       const out = shardOutputUris(ports.zones, day, request.runId, shard);
-      const text = await ports.blobs.getText(out.summary);
-      if (text === undefined) {
-        throw new ShardWorkMissingError(
-          `Shard ${shard} of ${day.source} ${day.dt} left no summary (${out.summary}): it did not finish. ` +
-            'Re-drive the execution to run it again. Nothing was published.',
-        );
-      }
-      const shardSummary = readShardWork(shardSummarySchema, text, out.summary);
-      // Work left by a shard of another plan of this run (the day re-planned after more objects
-      // landed) would leave objects out in silence: its pieces must be the plan's.
-      const named = (p: { uri: string | undefined; start: number; end: number }) =>
-        `${p.uri} ${p.start}-${p.end}`;
-      const expected = planned.map((p) => named({ ...p, uri: plan.objects[p.object]?.uri }));
-      const found = shardSummary.pieces.map(named);
-      if (JSON.stringify(found) !== JSON.stringify(expected)) {
-        throw new ShardWorkMissingError(
-          `Shard ${shard} of ${day.source} ${day.dt} checked ${found.length} pieces that are not the ${expected.length} ` +
-            `its plan names (${out.summary}): the day was planned again since. Re-drive the execution. Nothing was published.`,
-        );
-      }
-      // A later piece's record numbers go on from the lines of its object's earlier pieces,
-      // which are in earlier shards (pieces are consecutive): as if the object were read whole.
-      const recordOffsets = new Map<number, number>();
-      for (const [i, piece] of planned.entries()) {
-        const earlier = pieces[piece.object] ?? [];
-        const lines = earlier.reduce((sum, p) => sum + p.records + p.blankLines, 0);
-        if (lines > 0) recordOffsets.set(piece.object, lines);
-        earlier.push(shardSummary.pieces[i] as PieceSummary);
-      }
-      if (shardSummary.checked) {
-        const local = join(context.work, `shard-${shard}.checked.parquet`);
-        await pipeline(await ports.blobs.read(out.checked), createWriteStream(local));
+      for (let file = 0; file < (summary.checkedFiles[part] ?? 0); file++) {
+        const local = join(work, `shard-${shard}.${file}.checked.parquet`);
+        await pipeline(await ports.blobs.read(out.checked(part, file)), createWriteStream(local));
         checkedFiles.push({ path: local, recordOffsets });
       }
     }
-    context.clock.done('download');
+    clock.done('download');
+    const files = {
+      work,
+      listings: join(work, 'listings.parquet'),
+      rejected: join(work, 'listings_rejected.parquet'),
+    };
+    const objectNames = plan.objects.map((o) => o.uri);
+    const feed = (checker: ContractChecker) => checker.adopt(checkedFiles);
+    const outcome = await applyContract(request, ports, feed, objectNames, files, clock, progress);
+    const uris = mergePartUris(ports.zones, day, request.runId, part);
+    progress.stage = 'uploading';
+    await ports.blobs.upload(files.listings, uris.listings);
+    await ports.blobs.upload(files.rejected, uris.rejected);
+    // The summary goes last: its presence says the part's work is complete.
+    await ports.blobs.putText(uris.summary, `${JSON.stringify({ part, ...outcome })}\n`);
+    clock.done('upload');
+    const { read, kept, rejected } = outcome;
+    log.info('merge part written', { part, read, kept, rejected, phasesMs: clock.phasesMs });
+    return { runId: request.runId, source: day.source, dt: day.dt, part, read, kept, rejected };
+  });
+}
+
+/** UTF-8 byte order, as DuckDB compares text: the examples of the parts ordered as one task orders them. */
+const byObjectAndRecord = (a: RejectedExample, b: RejectedExample): number =>
+  Buffer.compare(Buffer.from(a.sourceObject), Buffer.from(b.sourceObject)) || a.recordNumber - b.recordNumber;
+
+/** The merge parts' counts as one: sums, and per reason the first examples in read order. */
+function outcomeOfParts(parts: readonly ContractOutcome[]): ContractOutcome {
+  const sum = (field: 'read' | 'kept' | 'rejected' | 'rejectedForRules') =>
+    parts.reduce((total, p) => total + p[field], 0);
+  const rejectedByReason: Record<string, number> = {};
+  const examples: Record<string, RejectedExample[]> = {};
+  for (const part of parts) {
+    for (const [reason, records] of Object.entries(part.rejectedByReason))
+      rejectedByReason[reason] = (rejectedByReason[reason] ?? 0) + records;
+    for (const [reason, list] of Object.entries(part.examplesByReason))
+      examples[reason] = [...(examples[reason] ?? []), ...list];
+  }
+  // Reasons in the order one task gives them: most records first, then by name.
+  const reasons = Object.keys(rejectedByReason).sort(
+    (a, b) => (rejectedByReason[b] ?? 0) - (rejectedByReason[a] ?? 0) || (a < b ? -1 : a > b ? 1 : 0),
+  );
+  return {
+    read: sum('read'),
+    kept: sum('kept'),
+    rejected: sum('rejected'),
+    rejectedForRules: sum('rejectedForRules'),
+    rejectedByReason: Object.fromEntries(reasons.map((r) => [r, rejectedByReason[r] as number])),
+    examplesByReason: Object.fromEntries(
+      reasons.map((r) => [r, (examples[r] ?? []).sort(byObjectAndRecord).slice(0, examplesPerReason)]),
+    ),
+  };
+}
+
+/**
+ * The end of a sharded day: every merge part's counts added up and put through the same
+ * conservation, quality and publish steps as a day loaded in one task; the parts' files are
+ * copied (in the store, not through the task) under the run's fresh prefix, one data file per
+ * part. A part or shard whose work is missing fails the publish by name.
+ */
+export async function publishShards(request: LoadRequest, ports: JobPorts): Promise<LoadSummary> {
+  const plan = await readPlan(request, ports);
+  const day = dayOf(request);
+  const summary = await withLoadContext(request, ports, async (context: LoadContext) => {
+    const { pieces } = await readShardSummaries(request, plan, ports);
+    const parts: ContractOutcome[] = [];
+    for (let part = 0; part < plan.mergeParts; part++) {
+      const uris = mergePartUris(ports.zones, day, request.runId, part);
+      const text = await ports.blobs.getText(uris.summary);
+      if (text === undefined) {
+        throw new ShardWorkMissingError(
+          `Merge part ${part} of ${day.source} ${day.dt} left no summary (${uris.summary}): it did not finish. ` +
+            'Re-drive the execution to run it again. Nothing was published.',
+        );
+      }
+      const { part: named, ...outcome } = readShardWork(mergePartSummarySchema, text, uris.summary);
+      if (named !== part)
+        throw new ShardWorkMissingError(`${uris.summary} is the summary of part ${named}, not ${part}.`);
+      parts.push(outcome);
+    }
+    context.log.info('publish started', { parts: plan.mergeParts, shards: plan.shards.length });
     const objects = plan.objects.map((object, index) =>
       objectSummary(request.runId, object, pieces[index] ?? []),
     );
-    // The day's records, which the shards staged, for the merge's progress lines.
-    for (const object of objects) context.progress.staged(object);
-    return publishDay(context, objects, (checker) => checker.adopt(checkedFiles));
+    const copyParts = (table: 'listings' | 'rejected') => async (location: string) => {
+      for (let part = 0; part < plan.mergeParts; part++)
+        await ports.blobs.copy(
+          mergePartUris(ports.zones, day, request.runId, part)[table],
+          runDataFile(location, part),
+        );
+    };
+    return publishOutcome(context, objects, outcomeOfParts(parts), {
+      listings: copyParts('listings'),
+      rejected: copyParts('rejected'),
+    });
   });
   // Published: the shards' work is of no further use (a failure here leaves it for the bucket's expiry).
   await ports.blobs.deletePrefix(shardWorkPrefix(ports.zones, day, request.runId)).catch((error: unknown) =>
