@@ -1,12 +1,13 @@
 /**
  * A day larger than one task, locally: `etl run`'s pipeline (in this process, its loader tasks
- * as child processes) on a day of many raw objects, loaded in one task and in shards, one
- * after the other, alternating. Records wall time, the load's time, the peak RSS of every
- * task's process (the largest is what a task size must hold) and checks that both published
- * the same counts. Results go to bench/sharded-load.md with the machine.
+ * as child processes) on a day of many raw objects, loaded in one task, in shards merged in one
+ * part, and in shards merged in `--merge-parts` parts, one after the other, alternating. Records
+ * wall time, the load's time, the peak RSS of every task's process (the largest is what a task
+ * size must hold) and checks that all published the same counts. Results go to
+ * bench/sharded-load.md with the machine.
  *
- * Options: --objects 20  --rows-per-object 1000000  --shard-size 600 (MiB)  --memory-limit 1GB
- *          --repeat 1  --out bench/sharded-load.md
+ * Options: --objects 20  --rows-per-object 1000000  --shard-size 600 (MiB)  --merge-parts 4
+ *          --memory-limit 1GB  --repeat 1  --out bench/sharded-load.md
  */
 import { existsSync } from 'node:fs';
 import { link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -27,6 +28,7 @@ const { values: options } = parseArgs({
     objects: { type: 'string', default: '20' },
     'rows-per-object': { type: 'string', default: '1000000' },
     'shard-size': { type: 'string', default: '600' },
+    'merge-parts': { type: 'string', default: '4' },
     'memory-limit': { type: 'string', default: '1GB' },
     repeat: { type: 'string', default: '1' },
     out: { type: 'string', default: 'bench/sharded-load.md' },
@@ -35,6 +37,7 @@ const { values: options } = parseArgs({
 const objects = Number(options.objects);
 const rowsPerObject = Number(options['rows-per-object']);
 const shardSizeMiB = Number(options['shard-size']);
+const mergeParts = Number(options['merge-parts']);
 const memoryLimit = options['memory-limit'];
 const repeat = Number(options.repeat);
 const work = join(tmpdir(), 'listings-bench', 'sharded');
@@ -60,9 +63,10 @@ async function dayObjects(): Promise<string[]> {
 interface Run {
   readonly wallMs: number;
   readonly loadMs: number;
-  /** The shards' Map and the merge (zero for a day in one task). */
+  /** The shards' Map, the merge parts' Map and the publish (zero for a day in one task). */
   readonly checkShardsMs: number;
   readonly mergeMs: number;
+  readonly publishMs: number;
   readonly tasks: number;
   readonly maxTaskRssBytes: number;
   readonly read: number;
@@ -71,7 +75,10 @@ interface Run {
 }
 
 /** One run on a fresh lake whose raw zone holds the day (hard links: nothing is copied). */
-async function runDay(paths: readonly string[], shardMaxMiB: number): Promise<Run> {
+async function runDay(
+  paths: readonly string[],
+  sizes: { readonly shardMaxMiB: number; readonly mergePartMaxMiB: number },
+): Promise<Run> {
   const lake = join(work, 'lake');
   await rm(lake, { recursive: true, force: true });
   const raw = rawPrefix({ raw: `${lake}/raw/` }, { source, dt });
@@ -91,7 +98,7 @@ async function runDay(paths: readonly string[], shardMaxMiB: number): Promise<Ru
       catalog: 'local',
       workDir: join(work, 'scratch'),
       duckdbMemoryLimit: memoryLimit,
-      shardMaxMiB,
+      ...sizes,
       onProgress,
     },
     silentLogger,
@@ -105,6 +112,7 @@ async function runDay(paths: readonly string[], shardMaxMiB: number): Promise<Ru
     loadMs: stateMs('LoadPartitions'),
     checkShardsMs: stateMs('CheckShards'),
     mergeMs: stateMs('MergeShards'),
+    publishMs: stateMs('PublishShards'),
     tasks: rss.length,
     maxTaskRssBytes: Math.max(...rss),
     ...summary.totals,
@@ -119,9 +127,15 @@ await containerBundle('loader'); // built once, before anything is timed
 const paths = await dayObjects();
 let bytes = 0;
 for (const path of paths) bytes += (await stat(path)).size;
-const configs = { 'one task': 1024 * 1024, shards: shardSizeMiB } as const;
+const dayMiB = bytes / 2 ** 20;
+const inParts = `shards, merge in ${mergeParts} parts`;
+const configs = {
+  'one task': { shardMaxMiB: 1024 * 1024, mergePartMaxMiB: 1024 * 1024 },
+  'shards, merge in 1 part': { shardMaxMiB: shardSizeMiB, mergePartMaxMiB: 1024 * 1024 },
+  [inParts]: { shardMaxMiB: shardSizeMiB, mergePartMaxMiB: Math.ceil(dayMiB / mergeParts) },
+};
 type Config = keyof typeof configs;
-const runs: Record<Config, Run[]> = { 'one task': [], shards: [] };
+const runs: Record<Config, Run[]> = Object.fromEntries(Object.keys(configs).map((c) => [c, []]));
 for (let round = 0; round < repeat; round++) {
   const order = (Object.keys(configs) as Config[]).slice();
   if (round % 2 === 1) order.reverse();
@@ -135,17 +149,19 @@ for (let round = 0; round < repeat; round++) {
 }
 const best = (config: Config) => runs[config].reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
 const one = best('one task');
-const sharded = best('shards');
+const sharded = best('shards, merge in 1 part');
+const parted = best(inParts);
 for (const field of ['read', 'kept', 'rejected'] as const) {
-  if (one[field] !== sharded[field])
-    throw new Error(`one task and shards disagree on ${field}: ${one[field]} vs ${sharded[field]}`);
+  for (const other of [sharded, parted])
+    if (one[field] !== other[field])
+      throw new Error(`one task and shards disagree on ${field}: ${one[field]} vs ${other[field]}`);
 }
 const rows = objects * rowsPerObject;
 const plannedMiB = plannedLoaderMemoryMiB(memoryLimit);
 const withinPlan = (run: Run) => run.maxTaskRssBytes <= plannedMiB * 2 ** 20;
 const row = (config: Config, run: Run) =>
   `| ${config} | ${run.tasks} | ${seconds(run.wallMs)} | ${seconds(run.loadMs)} | ${seconds(run.checkShardsMs)} | ` +
-  `${seconds(run.mergeMs)} | ${count(Math.round(rows / (run.loadMs / 1000)))} | ${mb(run.maxTaskRssBytes)} ` +
+  `${seconds(run.mergeMs)} | ${seconds(run.publishMs)} | ${count(Math.round(rows / (run.loadMs / 1000)))} | ${mb(run.maxTaskRssBytes)} ` +
   `(${withinPlan(run) ? 'within' : '**over**'} plan) |`;
 const lines = [
   '# A day in shards',
@@ -154,18 +170,21 @@ const lines = [
     `${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}. ` +
     `The day: ${objects} raw object${objects === 1 ? '' : 's'} of ${count(rowsPerObject)} generated offers (${count(rows)} rows, ${mb(bytes)} MB; ` +
     'ids repeat), loaded by the local pipeline (`etl run --no-use-cases`) in one loader task and in ' +
-    `shards of at most ${shardSizeMiB} MiB (\`--shard-size ${shardSizeMiB}\`), each task a child process with a ` +
+    `shards of at most ${shardSizeMiB} MiB (\`--shard-size ${shardSizeMiB}\`) merged in one part and in ${mergeParts} ` +
+    `(\`--merge-part-size ${configs[inParts].mergePartMaxMiB}\`), each task a child process with a ` +
     `${memoryLimit} DuckDB limit. Best of ${repeat} alternating round(s).`,
   '',
-  '| load | loader tasks | wall s | load s | of which shards s | merge s | rows/s | largest task peak RSS MB |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|',
+  '| load | loader tasks | wall s | load s | of which shards s | merge s | publish s | rows/s | largest task peak RSS MB |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   row('one task', one),
-  row('shards', sharded),
+  row('shards, merge in 1 part', sharded),
+  row(inParts, parted),
   '',
-  `Both published the same day: read ${count(one.read)}, kept ${count(one.kept)}, rejected ${count(one.rejected)} ` +
+  `All published the same day: read ${count(one.read)}, kept ${count(one.kept)}, rejected ${count(one.rejected)} ` +
     '(the generator repeats ids across objects: most rejects are duplicates). The plan for a task is ' +
     `${plannedMiB} MiB with a ${memoryLimit} limit (limit + measured overhead; \`src/domain/sql/duckdbMemoryLimit.ts\`). ` +
-    `Sharded, the day took ${(sharded.wallMs / one.wallMs).toFixed(2)}× the time of one task here, where all tasks ` +
+    `Sharded, the day took ${(sharded.wallMs / one.wallMs).toFixed(2)}× (merged in one part) and ` +
+    `${(parted.wallMs / one.wallMs).toFixed(2)}× (in ${mergeParts}) the time of one task here, where all tasks ` +
     'share the same two cores; in AWS each shard has its own Fargate task (docs/capacity.md).',
   '',
 ];
