@@ -73,7 +73,12 @@ export async function planShardsTask(event: unknown, ports: PlanShardsPorts): Pr
       object.size > ports.shardMaxBytes && !recordsPath() && (await isSplittable(ports.blobs, object.uri));
     objects.push({ uri: object.uri, size: object.size, ...(splittable ? { splittable } : {}) });
   }
-  const plan = planShards({ ...day, runId: item.runId }, objects, ports.shardMaxBytes, ports.mergePartMaxBytes);
+  const plan = planShards(
+    { ...day, runId: item.runId },
+    objects,
+    ports.shardMaxBytes,
+    ports.mergePartMaxBytes,
+  );
   const shards = plan.shards.length;
   if (shards > 1)
     await ports.blobs.putText(shardPlanUri(ports.zones, day, item.runId), `${JSON.stringify(plan)}\n`);

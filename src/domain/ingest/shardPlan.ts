@@ -49,7 +49,13 @@ export type ShardPlan = z.infer<typeof shardPlanSchema>;
  */
 export const defaultShardMaxMiB = 1024;
 
-/** A day needs more shards than an execution budgets for one source's day. */
+/**
+ * The merge part size of dev and of a local run (`etl run --merge-part-size`): a sharded day
+ * above 32 GiB of raw objects is merged in several parts, split by a hash of the id.
+ */
+export const defaultMergePartMaxMiB = 32768;
+
+/** A day needs more shards, or more merge parts, than an execution budgets for one source's day. */
 export class DayTooLargeError extends PipelineError {
   override readonly name = 'DayTooLargeError';
 }
@@ -112,7 +118,7 @@ export function planShards(
     throw new DayTooLargeError(
       `${day.source} ${day.dt} holds ${dayBytes} bytes in ${objects.length} raw objects: a merge in ${mergeParts} parts of at ` +
         `most ${mergePartMaxBytes} bytes, more than the ${maxMergePartsPerDay} a day may have. Raise loader.mergePartMaxMiB ` +
-        '(and the task\'s ephemeral storage) in lib/config/environments.ts (locally: --merge-part-size), then re-run the day. ' +
+        "(and the task's ephemeral storage) in lib/config/environments.ts (locally: --merge-part-size), then re-run the day. " +
         'Nothing was published.',
     );
   }
