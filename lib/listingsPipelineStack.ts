@@ -146,6 +146,7 @@ export class ListingsPipelineStack extends Stack {
           LAKE_RAW: this.lake.zones.raw,
           LAKE_CURATED: this.lake.zones.curated,
           SHARD_MAX_BYTES: String(config.loader.shardMaxMiB * 1024 * 1024),
+          MERGE_PART_MAX_BYTES: String(config.loader.mergePartMaxMiB * 1024 * 1024),
         },
         runSqlUseCase: { ...logging, ...lakeVariables, ATHENA_WORKGROUP: athenaWorkgroupName },
         recordFailure: (lambdaLogGroups) => ({

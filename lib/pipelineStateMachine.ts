@@ -252,34 +252,52 @@ export class PipelineStateMachine extends Construct {
       "Clean one shard of the day: its raw objects checked against the contract, left in the run's shard work area",
       loaderRun(sfn.JsonPath.stringAt('$.loadStep')),
     );
+    /** The state a task of a sharded day gets: which step it does (its Map item), and the day's run. */
+    const shardStepItem = {
+      loadStep: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
+      source: sfn.JsonPath.stringAt('$.source'),
+      dt: sfn.JsonPath.stringAt('$.dt'),
+      runId: sfn.JsonPath.stringAt('$.runId'),
+      quality: sfn.JsonPath.objectAt('$.quality'),
+    };
     const checkShards = new sfn.Map(this, stateNames.checkShards, {
       comment: 'Every shard of the day, each in its own loader task',
       itemsPath: '$.shardPlan.loadSteps',
-      itemSelector: {
-        loadStep: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
-        source: sfn.JsonPath.stringAt('$.source'),
-        dt: sfn.JsonPath.stringAt('$.dt'),
-        runId: sfn.JsonPath.stringAt('$.runId'),
-        quality: sfn.JsonPath.objectAt('$.quality'),
-      },
+      itemSelector: shardStepItem,
       maxConcurrency: props.maxConcurrency.shards,
       resultPath: sfn.JsonPath.DISCARD,
     });
     checkShards.itemProcessor(checkShard);
     caughtPerItem(checkShards, recordLoadFailure);
-    const mergeShards = containerTask(
-      stateNames.mergeShards,
+    const mergeShard = containerTask(
+      stateNames.mergeShard,
       props.loader,
-      "De-duplicate the day's shards together, write and publish both tables once",
-      loaderRun('merge'),
+      "De-duplicate one part of the day's ids across all shards and write its share of both tables",
+      loaderRun(sfn.JsonPath.stringAt('$.loadStep')),
     );
+    const mergeShards = new sfn.Map(this, stateNames.mergeShards, {
+      comment: "Every part of the day's merge (its ids split by a hash), each in its own loader task",
+      itemsPath: '$.shardPlan.mergeSteps',
+      itemSelector: shardStepItem,
+      maxConcurrency: props.maxConcurrency.shards,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    mergeShards.itemProcessor(mergeShard);
     caughtPerItem(mergeShards, recordLoadFailure);
+    const publishShards = containerTask(
+      stateNames.publishShards,
+      props.loader,
+      "Check conservation and quality over the merged parts, and publish the day's tables once",
+      loaderRun('publish'),
+    );
+    caughtPerItem(publishShards, recordLoadFailure);
     const loadSourceDay = planShards.next(
       new sfn.Choice(this, stateNames.chooseLoad, {
-        comment: 'A day of one shard loads in one task; a larger one in a task per shard, then a merge',
+        comment:
+          'A day of one shard loads in one task; a larger one in a task per shard, then a task per merge part, then a publish',
       })
         .when(sfn.Condition.numberEquals('$.shardPlan.shards', 1), load)
-        .otherwise(checkShards.next(mergeShards)),
+        .otherwise(checkShards.next(mergeShards).next(publishShards)),
     );
     const loadPartitions = this.overDaysAndItems({
       outer: { id: stateNames.loadPartitions, comment: 'Every planned day, then every planned source of it' },

@@ -2,7 +2,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
 import { type EnvironmentName, environmentNames } from '../../src/domain/deployment/pipelineStack.ts';
 import { PipelineError } from '../../src/domain/errors/pipelineError.ts';
-import { defaultShardMaxMiB } from '../../src/domain/ingest/shardPlan.ts';
+import { defaultMergePartMaxMiB, defaultShardMaxMiB } from '../../src/domain/ingest/shardPlan.ts';
 import { pipelineTimeZone } from '../../src/domain/run/runArguments.ts';
 import {
   duckdbMemoryLimitHint,
@@ -66,6 +66,12 @@ function smallestFargateMemory(cpu: number, neededMiB: number): number | undefin
 /** Task disk per byte of a shard: staged records, checked rows, DuckDB's spill, the outputs. */
 const shardDiskFactor = 4;
 
+/**
+ * Task disk per raw byte of a merge part: its checked rows (measured 0.42× the raw bytes) plus
+ * the part's output tables, about 0.6× in all; 0.75 leaves head room above that.
+ */
+const mergePartDiskFactor = 0.75;
+
 function isTimeZone(name: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: name });
@@ -115,6 +121,11 @@ export const pipelineConfigSchema = z
        * size, each cleaned by its own task (an object larger than it is a shard of its own).
        */
       shardMaxMiB: z.number().int().min(1),
+      /**
+       * A sharded day whose raw objects (stored bytes) exceed this is merged in several parts of
+       * at most this size, split by a hash of the id, each de-duplicated and written by its own task.
+       */
+      mergePartMaxMiB: z.number().int().min(1),
     }),
     /** CloudWatch namespace of the run figures Summarize publishes (dimensions: environment, source). */
     metricsNamespace: z
@@ -173,6 +184,16 @@ export const pipelineConfigSchema = z
           `${config.loader.ephemeralStorageGiB} GiB holds shards of ${Math.floor((config.loader.ephemeralStorageGiB * 1024) / shardDiskFactor)} MiB at most`,
       });
     }
+    // A merge part's task holds its share of the checked rows and writes its share of both tables.
+    if (config.loader.mergePartMaxMiB * mergePartDiskFactor > config.loader.ephemeralStorageGiB * 1024) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['loader', 'mergePartMaxMiB'],
+        message:
+          `a merge part of ${config.loader.mergePartMaxMiB} MiB needs ${mergePartDiskFactor}× its size of task disk; ` +
+          `${config.loader.ephemeralStorageGiB} GiB holds merge parts of ${Math.floor((config.loader.ephemeralStorageGiB * 1024) / mergePartDiskFactor)} MiB at most`,
+      });
+    }
     const ratio = duckdbMemoryLimitMiB(config.loader.duckdbMemoryLimit) / config.loader.memoryMiB;
     if (ratio < 0.3) {
       ctx.addIssue({
@@ -218,6 +239,8 @@ const productionSizedLoader = {
   ephemeralStorageGiB: 100,
   // About two minutes of a 2-vCPU task's cleaning (docs/capacity.md).
   shardMaxMiB: 4096,
+  // 0.75 × 128 GiB = 96 GiB of the 100 GiB disk; 16 parts merge a day of 2 TiB.
+  mergePartMaxMiB: 131072,
 } as const;
 
 const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
@@ -231,6 +254,7 @@ const reviewedSettings: Readonly<Record<EnvironmentName, ReviewedSettings>> = {
       timeoutMinutes: 60,
       ephemeralStorageGiB: 30,
       shardMaxMiB: defaultShardMaxMiB,
+      mergePartMaxMiB: defaultMergePartMaxMiB,
     },
     logLevel: 'debug',
     metricsNamespace,

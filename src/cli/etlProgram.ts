@@ -7,7 +7,7 @@ import { StepFunctionsExecutions } from '../adapters/aws/stepFunctionsExecutions
 import { defaultDuckdbMemoryLimit } from '../adapters/duckdb/duckdbSession.ts';
 import { QueryRefusedError } from '../adapters/duckdb/readOnlyStatement.ts';
 import { environmentNames } from '../domain/deployment/pipelineStack.ts';
-import { defaultShardMaxMiB } from '../domain/ingest/shardPlan.ts';
+import { defaultMergePartMaxMiB, defaultShardMaxMiB } from '../domain/ingest/shardPlan.ts';
 import { consoleLink } from '../domain/notifications/notifications.ts';
 import { NoRunsYetError } from '../report/noRunsYetError.ts';
 import { writeRunReport } from '../report/runReportFiles.ts';
@@ -277,6 +277,12 @@ function etlProgram(output: CliOutput, setExitCode: (code: number) => void): Com
         '--shard-size <MiB>',
         'a day whose raw files exceed this (MiB, as stored) is cleaned in shards of at most this size, each by its own loader process at once, then merged',
       ).default(String(defaultShardMaxMiB)),
+    )
+    .addOption(
+      new Option(
+        '--merge-part-size <MiB>',
+        "the most raw MiB one part of a sharded day's merge takes; a larger sharded day is merged in several parts by id",
+      ).default(String(defaultMergePartMaxMiB)),
     )
     .addOption(new Option('--json', 'print only the run summary, as JSON, on stdout').default(false, 'off'));
   for (const option of runScopeOptions()) runCommand.addOption(option);

@@ -46,6 +46,8 @@ export interface RunOptions {
   readonly duckdbMemoryLimit: string;
   /** A day above this many MiB of raw objects is loaded in shards (default: dev's). */
   readonly shardMaxMiB?: number;
+  /** A sharded day above this many MiB of raw objects is merged in parts (default: dev's). */
+  readonly mergePartMaxMiB?: number;
   /** Days one execution plans at most (default: what Step Functions' history allows); tests make parts small. */
   readonly maxDaysPerExecution?: number;
   /** The execution input as it is (a re-drive's days, run id and lineage) instead of the options' days. */
@@ -101,6 +103,7 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
     redriveCommand: (executionId) => redriveCommandFor(executionId, options.lake),
     ...(options.maxDaysPerExecution ? { maxDaysPerExecution: options.maxDaysPerExecution } : {}),
     ...(options.shardMaxMiB ? { shardMaxBytes: options.shardMaxMiB * 1024 * 1024 } : {}),
+    ...(options.mergePartMaxMiB ? { mergePartMaxBytes: options.mergePartMaxMiB * 1024 * 1024 } : {}),
     // the SQL use cases under the run's memory limit too, spilling to its scratch space
     duckdb: { memoryLimit: options.duckdbMemoryLimit, tempDirectory: join(options.workDir, 'sql-spill') },
     log,

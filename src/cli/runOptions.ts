@@ -28,6 +28,7 @@ export const runFlagsSchema = z
     catalog: z.enum(['local', 'glue']).optional(),
     memoryLimit: z.string(),
     shardSize: z.string(),
+    mergePartSize: z.string(),
     json: z.boolean(),
   })
   .strict();
@@ -55,10 +56,15 @@ export async function runOptionsFrom(flags: RunFlags, workDir: string): Promise<
       `--memory-limit ${JSON.stringify(flags.memoryLimit)} is not a DuckDB memory limit: give ${duckdbMemoryLimitHint}.`,
     );
   }
-  if (!/^[1-9]\d{0,6}$/.test(flags.shardSize)) {
-    throw new UsageError(
-      `--shard-size ${JSON.stringify(flags.shardSize)} is not a size in MiB: give a whole number such as 1024.`,
-    );
+  for (const [option, size] of [
+    ['--shard-size', flags.shardSize],
+    ['--merge-part-size', flags.mergePartSize],
+  ] as const) {
+    if (!/^[1-9]\d{0,6}$/.test(size)) {
+      throw new UsageError(
+        `${option} ${JSON.stringify(size)} is not a size in MiB: give a whole number such as 1024.`,
+      );
+    }
   }
   await checkInputs(flags);
   const lake = await lakeOptionFrom(flags.lake, flags.catalog);
@@ -76,6 +82,7 @@ export async function runOptionsFrom(flags: RunFlags, workDir: string): Promise<
       workDir,
       duckdbMemoryLimit: flags.memoryLimit,
       shardMaxMiB: Number(flags.shardSize),
+      mergePartMaxMiB: Number(flags.mergePartSize),
     },
     json: flags.json,
     defaultCatalog: lake.defaultCatalog,

@@ -313,7 +313,9 @@ function doneMessage(
     const objects = Number(outcome.objects);
     return `checked ${taskLabel(container, env)}: ${String(outcome.records)} records of ${objects} object${objects === 1 ? '' : 's'}`;
   }
-  return `loaded ${taskLabel(container, env)}: read ${String(outcome.read)}, kept ${String(outcome.kept)}, rejected ${String(outcome.rejected)}`;
+  const counts = `read ${String(outcome.read)}, kept ${String(outcome.kept)}, rejected ${String(outcome.rejected)}`;
+  if (env.LOAD_STEP?.startsWith('merge-')) return `merged ${taskLabel(container, env)}: ${counts}`;
+  return `loaded ${taskLabel(container, env)}: ${counts}`;
 }
 
 /**
@@ -427,7 +429,8 @@ export function localTaskHandlers(
     [stateNames.planShards]: lambda((event, taskPorts) => planShardsTask(event, taskPorts)),
     [stateNames.load]: runContainerTask('loader', options),
     [stateNames.checkShard]: runContainerTask('loader', options),
-    [stateNames.mergeShards]: runContainerTask('loader', options),
+    [stateNames.mergeShard]: runContainerTask('loader', options),
+    [stateNames.publishShards]: runContainerTask('loader', options),
     [stateNames.recordLoadFailure]: lambda((event, taskPorts) => recordFailureTask(event, taskPorts)),
     [stateNames.reviewLoads]: lambda((event, taskPorts) => reviewLoadsTask(event, taskPorts)),
     [stateNames.runSqlUseCase]: lambda((event, taskPorts) => runSqlUseCaseTask(event, taskPorts)),

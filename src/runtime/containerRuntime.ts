@@ -121,15 +121,16 @@ async function fileFailureReport<Kind extends ContainerKind>(
 }
 
 /**
- * A failure report left by an earlier attempt of this task is not this attempt's. A shard's
- * task leaves it alone: the report may be a sibling shard's, filed a moment before.
+ * A failure report left by an earlier attempt of this task is not this attempt's. A shard's or
+ * a merge part's task leaves it alone: the report may be a sibling's, filed a moment before
+ * (the publish runs alone, after every part, so it clears).
  */
 async function clearFailureReport<Kind extends ContainerKind>(
   kind: Kind,
   context: ContainerContext<Kind>,
 ): Promise<void> {
   const run = context.run as Partial<ContainerRunSettings<'loader'>>;
-  if (kind === 'loader' && run.LOAD_STEP?.kind === 'shard') return;
+  if (kind === 'loader' && (run.LOAD_STEP?.kind === 'shard' || run.LOAD_STEP?.kind === 'merge')) return;
   await context.lake.blobs.deletePrefix(
     failureReportUri(context.lake.zones, failedItemOf(kind, context.run), context.run.RUN_ID),
   );

@@ -62,6 +62,7 @@ export const lambdaWiring = {
     zones: { raw: settings.LAKE_RAW, curated: settings.LAKE_CURATED },
     blobs: new S3BlobStore(createS3Client({ region: runtime.AWS_REGION })),
     shardMaxBytes: settings.SHARD_MAX_BYTES,
+    mergePartMaxBytes: settings.MERGE_PART_MAX_BYTES,
     log: logger('planShards', settings),
   }),
   runSqlUseCase: (

@@ -6,7 +6,7 @@ import { createAthenaClient } from '../adapters/aws/awsClients.ts';
 import type { DuckdbOptions } from '../adapters/duckdb/duckdbSession.ts';
 import { LocalQueryEngine } from '../adapters/duckdb/localQueryEngine.ts';
 import { unpublishedMetrics } from '../adapters/local/unpublishedMetrics.ts';
-import { defaultShardMaxMiB } from '../domain/ingest/shardPlan.ts';
+import { defaultMergePartMaxMiB, defaultShardMaxMiB } from '../domain/ingest/shardPlan.ts';
 import type {
   containerGlueLake,
   containerLocalLake,
@@ -49,6 +49,8 @@ export interface LocalRunSettings {
   readonly maxDaysPerExecution?: number;
   /** A day above this many raw bytes is loaded in shards (default: {@link defaultShardMaxMiB}). */
   readonly shardMaxBytes?: number;
+  /** A sharded day above this many raw bytes is merged in parts (default: {@link defaultMergePartMaxMiB}). */
+  readonly mergePartMaxBytes?: number;
   /**
    * DuckDB's memory limit and spill folder for the SQL use cases (each statement's engine):
    * without them a crowded day's clustering took 14 GB of a laptop's memory.
@@ -119,6 +121,7 @@ export function localPipelinePorts(lake: LakeConnection, settings: LocalRunSetti
     logGroups: null,
     ...(settings.maxDaysPerExecution ? { maxDaysPerExecution: settings.maxDaysPerExecution } : {}),
     shardMaxBytes: settings.shardMaxBytes ?? defaultShardMaxMiB * 1024 * 1024,
+    mergePartMaxBytes: settings.mergePartMaxBytes ?? defaultMergePartMaxMiB * 1024 * 1024,
     log: settings.log,
   };
 }

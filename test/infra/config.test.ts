@@ -50,6 +50,24 @@ describe('environment configuration', () => {
     }
   });
 
+  it('sizes every merge part within the task disk: 0.75 × the part, at most', () => {
+    expect(environmentNames.map((e) => [e, loadEnvironmentConfig(e).loader.mergePartMaxMiB])).toEqual([
+      ['dev', 32_768],
+      ['preprod', 131_072],
+      ['prod', 131_072],
+    ]);
+    // the largest part a disk takes is allowed; one MiB more is not
+    const withPart = (ephemeralStorageGiB: number, mergePartMaxMiB: number) =>
+      pipelineConfigSchema.safeParse({
+        ...valid(),
+        loader: { ...valid().loader, ephemeralStorageGiB, mergePartMaxMiB },
+      }).success;
+    expect(withPart(30, 40_960)).toBe(true);
+    expect(withPart(30, 40_961)).toBe(false);
+    expect(withPart(100, 136_533)).toBe(true);
+    expect(withPart(100, 136_534)).toBe(false);
+  });
+
   it('refuses a task too small for its DuckDB limit, and says what size would do', () => {
     const small = {
       ...valid(),
@@ -114,6 +132,21 @@ describe('environment configuration', () => {
       'a DuckDB limit far below the task memory',
       { loader: { ...valid().loader, duckdbMemoryLimit: '1GB' } },
       /would spill while the task's memory lies idle/,
+    ],
+    [
+      'a shard larger than a quarter of the task disk',
+      { loader: { ...valid().loader, ephemeralStorageGiB: 100, shardMaxMiB: 25_601 } },
+      /a shard of 25601 MiB needs 4× its size of task disk; 100 GiB holds shards of 25600 MiB at most/,
+    ],
+    [
+      'a merge part whose 0.75× does not fit the task disk',
+      { loader: { ...valid().loader, ephemeralStorageGiB: 30, mergePartMaxMiB: 40_961 } },
+      /a merge part of 40961 MiB needs 0\.75× its size of task disk; 30 GiB holds merge parts of 40960 MiB at most/,
+    ],
+    [
+      'a merge part size that is not a positive whole number',
+      { loader: { ...valid().loader, mergePartMaxMiB: 0 } },
+      /mergePartMaxMiB/,
     ],
     ['a log retention CloudWatch does not offer', { logRetentionDays: 8 }, /retention/],
     [

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { AslState, StateMachineDefinition } from '../../lib/resolvedDefinition.ts';
 import { resolveDefinition } from '../../lib/resolvedDefinition.ts';
 import { synthesizedDefinition } from '../../lib/synthesizedDefinition.ts';
-import { maxShardsPerDay } from '../../src/domain/ingest/shardLimit.ts';
+import { maxMergePartsPerDay, maxShardsPerDay } from '../../src/domain/ingest/shardLimit.ts';
 import { eventsPerDay } from '../../src/domain/run/executionBudget.ts';
 import { stateNames } from '../../src/domain/stateMachine/stateNames.ts';
 
@@ -52,13 +52,13 @@ describe('the execution budget of a planned day', () => {
   const dayEvents = (mapName: string, width: number): number => {
     const map = definition.States[mapName];
     if (!map?.ItemProcessor) throw new Error(`${mapName} is not a Map`);
-    // a source's day counted at its most shards
-    return (
-      2 +
-      iterationEvents(map.ItemProcessor, (inner) =>
-        inner === stateNames.checkShards ? maxShardsPerDay : width,
-      )
-    );
+    // a source's day counted at its most shards and its most merge parts
+    const items = (inner: string): number => {
+      if (inner === stateNames.checkShards) return maxShardsPerDay;
+      if (inner === stateNames.mergeShards) return maxMergePartsPerDay;
+      return width;
+    };
+    return 2 + iterationEvents(map.ItemProcessor, items);
   };
 
   it('counts, per day, what the synthesized definition makes Step Functions write', () => {

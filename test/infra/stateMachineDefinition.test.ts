@@ -160,7 +160,7 @@ describe.each(environmentNames)('state machine definition of %s', (environment) 
     expect(load.TimeoutSeconds).toBe(config.loader.timeoutMinutes * 60);
   });
 
-  it("a source's day is planned into shards: one loads in one task, more in a task per shard, then one merge", () => {
+  it("a source's day is planned into shards: one loads in one task, more in a task per shard, per merge part, then one publish", () => {
     expect(state(stateNames.loadSourcesOfDay).ItemProcessor?.StartAt).toBe(stateNames.planShards);
     expect(state(stateNames.planShards)).toMatchObject({
       Type: 'Task',
@@ -173,47 +173,61 @@ describe.each(environmentNames)('state machine definition of %s', (environment) 
       Choices: [{ Variable: '$.shardPlan.shards', NumericEquals: 1, Next: stateNames.load }],
       Default: stateNames.checkShards,
     });
+    // each step's task gets its LOAD_STEP from the Map's item and the day's run
+    const stepItem = {
+      'loadStep.$': '$$.Map.Item.Value',
+      'source.$': '$.source',
+      'dt.$': '$.dt',
+      'runId.$': '$.runId',
+      'quality.$': '$.quality',
+    };
     expect(state(stateNames.checkShards)).toMatchObject({
       Type: 'Map',
       ItemsPath: '$.shardPlan.loadSteps',
-      ItemSelector: {
-        'loadStep.$': '$$.Map.Item.Value',
-        'source.$': '$.source',
-        'dt.$': '$.dt',
-        'runId.$': '$.runId',
-        'quality.$': '$.quality',
-      },
+      ItemSelector: stepItem,
       MaxConcurrency: config.maxConcurrency.shards,
       ResultPath: null,
       Next: stateNames.mergeShards,
     });
+    expect(state(stateNames.mergeShards)).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.shardPlan.mergeSteps',
+      ItemSelector: stepItem,
+      MaxConcurrency: config.maxConcurrency.shards,
+      ResultPath: null,
+      Next: stateNames.publishShards,
+    });
     const environmentOf = (name: string) =>
       (state(name).Parameters as { Overrides: { ContainerOverrides: { Environment: object[] }[] } }).Overrides
         .ContainerOverrides[0]?.Environment;
-    expect(state(stateNames.checkShards).ItemProcessor?.StartAt).toBe(stateNames.checkShard);
-    expect(state(stateNames.checkShard).Resource).toBe('arn:aws:states:::ecs:runTask.sync');
-    expect(environmentOf(stateNames.checkShard)).toContainEqual({
-      Name: 'LOAD_STEP',
-      'Value.$': '$.loadStep',
-    });
-    expect(environmentOf(stateNames.mergeShards)).toContainEqual({ Name: 'LOAD_STEP', Value: 'merge' });
-    expect(state(stateNames.mergeShards)).toMatchObject({
+    for (const [map, item] of [
+      [stateNames.checkShards, stateNames.checkShard],
+      [stateNames.mergeShards, stateNames.mergeShard],
+    ] as const) {
+      expect(state(map).ItemProcessor?.StartAt).toBe(item);
+      expect(state(item)).toMatchObject({ Resource: 'arn:aws:states:::ecs:runTask.sync', End: true });
+      expect(environmentOf(item)).toContainEqual({ Name: 'LOAD_STEP', 'Value.$': '$.loadStep' });
+    }
+    expect(environmentOf(stateNames.publishShards)).toContainEqual({ Name: 'LOAD_STEP', Value: 'publish' });
+    expect(state(stateNames.publishShards)).toMatchObject({
+      Type: 'Task',
       Resource: 'arn:aws:states:::ecs:runTask.sync',
       End: true,
     });
-    for (const name of [stateNames.checkShard, stateNames.mergeShards]) {
+    for (const name of [stateNames.checkShard, stateNames.mergeShard, stateNames.publishShards]) {
       expect(state(name).TimeoutSeconds).toBe(config.loader.timeoutMinutes * 60);
       expect((state(name).Retry ?? []).flatMap((r) => r.ErrorEquals)).toContain('ECS.AmazonECSException');
     }
   });
 
   it('a failed day is filed and the other days go on: Load catches into RecordLoadFailure', () => {
-    // whichever step of the day fails: the plan, the one task, a shard, the merge
+    // whichever step of the day fails: the plan, the one task, a shard, a merge part, the publish
     for (const name of [
       stateNames.planShards,
       stateNames.load,
       stateNames.checkShards,
       stateNames.mergeShards,
+      stateNames.publishShards,
     ]) {
       expect(state(name).Catch, name).toEqual([
         { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: stateNames.recordLoadFailure },

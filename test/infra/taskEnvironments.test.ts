@@ -45,6 +45,7 @@ const sampleValues: Readonly<Record<string, string>> = {
   QUALITY: JSON.stringify({ maxRejectedShare: 1, reason: 'vendor export lost its prices' }),
   LOAD_STEP: 'shard-3',
   SHARD_MAX_BYTES: '1073741824',
+  MERGE_PART_MAX_BYTES: '34359738368',
   TASK_LOG_GROUPS: JSON.stringify({
     containers: { loader: '/ecs/listings-dev-loader' },
     lambdas: { RunSqlUseCase: '/aws/lambda/listings-dev-run-sql' },

@@ -55,6 +55,7 @@ describe('etl help', () => {
         '--catalog',
         '--memory-limit',
         '--shard-size',
+        '--merge-part-size',
         '--json',
         '--max-rejected-share',
         '--reason',
@@ -97,6 +98,7 @@ describe('etl help', () => {
     const entries = optionEntries((await etl('run', '--help')).stdout);
     expect(entries.get('--memory-limit')).toContain('(default: "1GB")');
     expect(entries.get('--shard-size')).toContain('(default: "1024")');
+    expect(entries.get('--merge-part-size')).toContain('(default: "32768")');
     expect(entries.get('--catalog')).toContain('(default: local for a directory, glue for s3://)');
     expect(entries.get('--lake')).toContain('(default: ".lake")');
     expect(entries.get('--source')).toContain('pricehubble');

@@ -88,12 +88,12 @@ describe('run arguments', () => {
 
 describe('the execution budget', () => {
   it('bounds an execution by the 25,000 events of its history, not by the state size', () => {
-    // per day: 12 fixed + 280 per source (its day in up to 32 shards) + 15 per use case (a failed
-    // item's Record*Failure counted); 80% of 25,000 events
-    expect(maxDaysPerExecution(1, 4)).toBe(Math.floor(20_000 / (12 + 280 + 60)));
-    // a backfill of a year runs in a handful of executions
-    expect(maxDaysPerExecution(1, 6)).toBeGreaterThanOrEqual(50);
-    expect(maxDaysPerExecution(10, 40)).toBe(Math.floor(20_000 / (12 + 2800 + 600)));
+    // per day: 12 fixed + 412 per source (its day in up to 32 shards and 16 merge parts) + 15 per
+    // use case (a failed item's Record*Failure counted); 80% of 25,000 events
+    expect(maxDaysPerExecution(1, 4)).toBe(Math.floor(20_000 / (12 + 412 + 60)));
+    // a backfill of a year runs in about ten executions
+    expect(maxDaysPerExecution(1, 6)).toBeGreaterThanOrEqual(36);
+    expect(maxDaysPerExecution(10, 40)).toBe(Math.floor(20_000 / (12 + 4120 + 600)));
     expect(maxDaysPerExecution(1000, 1000)).toBe(1);
   });
 

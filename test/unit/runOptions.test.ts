@@ -28,6 +28,7 @@ function flags(given: Partial<RunFlags> = {}): RunFlags {
     lake,
     memoryLimit: '1GB',
     shardSize: '1024',
+    mergePartSize: '32768',
     json: false,
     ...given,
   };
@@ -54,6 +55,7 @@ describe('etl run options', () => {
         workDir: work,
         duckdbMemoryLimit: '1GB',
         shardMaxMiB: 1024,
+        mergePartMaxMiB: 32768,
       },
       json: true,
       defaultCatalog: 'local',
@@ -164,6 +166,20 @@ describe('etl run options', () => {
   it('take a shard size in MiB', async () => {
     const run = await runOptionsFrom(flags({ date: '2024-01-15', shardSize: '64' }), work);
     expect(run.options.shardMaxMiB).toBe(64);
+  });
+
+  it.each(['abc', '', '0', '-5', '1.5', '32GB', '12345678'])(
+    'refuse the merge part size %j',
+    async (mergePartSize) => {
+      expect(await usageError({ mergePartSize })).toMatch(
+        /^--merge-part-size .* not a size in MiB: give a whole number/,
+      );
+    },
+  );
+
+  it('take a merge part size in MiB', async () => {
+    const run = await runOptionsFrom(flags({ date: '2024-01-15', mergePartSize: '256' }), work);
+    expect(run.options.mergePartMaxMiB).toBe(256);
   });
 
   it('refuse --input files that cannot be landed', async () => {

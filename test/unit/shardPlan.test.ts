@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/adapters/jsonLogger.ts';
-import { maxShardsPerDay } from '../../src/domain/ingest/shardLimit.ts';
+import { maxMergePartsPerDay, maxShardsPerDay } from '../../src/domain/ingest/shardLimit.ts';
 import {
   DayTooLargeError,
   planShards,
@@ -12,7 +12,11 @@ import {
   shardPlanSchema,
 } from '../../src/domain/ingest/shardPlan.ts';
 import { rawPrefix, shardPlanUri } from '../../src/domain/lake/lakeLayout.ts';
-import { loadStepVariable, shardLoadStep } from '../../src/domain/taskEnvironments/containerEnvironments.ts';
+import {
+  loadStepVariable,
+  mergeLoadStep,
+  shardLoadStep,
+} from '../../src/domain/taskEnvironments/containerEnvironments.ts';
 import { NoRawDataError } from '../../src/jobs/loader/loaderErrors.ts';
 import { planShardsTask } from '../../src/lambdaTasks/planShards.ts';
 import { connectLake } from '../../src/runtime/lakeConnection.ts';
@@ -89,11 +93,47 @@ describe('cutting a day into shards', () => {
     expect(() => planShards(day, many, 10)).toThrow(/Raise loader\.shardMaxMiB .*Nothing was published/);
   });
 
-  it('names each shard task by a LOAD_STEP the loader reads back', () => {
+  it('merges a day in ceil(its bytes / the part size) parts, one by default', () => {
+    // no part size: the whole day in one part
+    expect(planShards(day, objects(40, 50, 30), 100).mergeParts).toBe(1);
+    expect(planShards(day, objects(40, 50, 30), 100, 120).mergeParts).toBe(1);
+    expect(planShards(day, objects(40, 50, 30), 100, 119).mergeParts).toBe(2);
+    expect(planShards(day, objects(40, 50, 30), 100, 40).mergeParts).toBe(3);
+    expect(planShards(day, objects(40, 50, 30), 100, 39).mergeParts).toBe(4);
+    // the parts do not depend on how the day is cut into shards
+    expect(planShards(day, objects(40, 50, 30), 10, 60).mergeParts).toBe(2);
+    const plan = planShards(day, objects(40, 50, 30), 100, 39);
+    expect(shardPlanSchema.parse(JSON.parse(JSON.stringify(plan)))).toEqual(plan);
+  });
+
+  it(`refuses a day whose merge needs more than ${maxMergePartsPerDay} parts, saying what to raise`, () => {
+    const bytes = 10 * maxMergePartsPerDay;
+    expect(planShards(day, objects(bytes), 1000, 10).mergeParts).toBe(maxMergePartsPerDay);
+    expect(() => planShards(day, objects(bytes + 1), 1000, 10)).toThrow(DayTooLargeError);
+    expect(() => planShards(day, objects(bytes + 1), 1000, 10)).toThrow(
+      /a day may have\. Raise loader\.mergePartMaxMiB .*--merge-part-size.*Nothing was published/,
+    );
+  });
+
+  it('names each shard and merge part task by a LOAD_STEP the loader reads back', () => {
     expect(loadStepVariable.parse(shardLoadStep(12))).toEqual({ kind: 'shard', shard: 12 });
+    expect(loadStepVariable.parse(mergeLoadStep(3))).toEqual({ kind: 'merge', part: 3 });
+    expect(loadStepVariable.parse('merge-3')).toEqual({ kind: 'merge', part: 3 });
     expect(loadStepVariable.parse('day')).toEqual({ kind: 'day' });
-    expect(loadStepVariable.parse('merge')).toEqual({ kind: 'merge' });
-    for (const bad of ['', 'shard-', 'shard-x', 'Day', 'shard-1-2', 'shard-123456']) {
+    expect(loadStepVariable.parse('publish')).toEqual({ kind: 'publish' });
+    for (const bad of [
+      '',
+      'shard-',
+      'shard-x',
+      'Day',
+      'shard-1-2',
+      'shard-123456',
+      'merge',
+      'merge-',
+      'merge-x',
+      'merge-1-2',
+      'Publish',
+    ]) {
       expect(loadStepVariable.safeParse(bad).success, bad).toBe(false);
     }
   });
@@ -114,24 +154,44 @@ describe('PlanShards', () => {
     for (const [i, size] of sizes.entries()) await writeFile(join(dir, `part-${i}.jsonl`), 'x'.repeat(size));
     return lake;
   }
-  const ports = (lake: ReturnType<typeof connectLake>, shardMaxBytes: number) => ({
+  const ports = (
+    lake: ReturnType<typeof connectLake>,
+    shardMaxBytes: number,
+    mergePartMaxBytes = Number.MAX_SAFE_INTEGER,
+  ) => ({
     zones: lake.zones,
     blobs: lake.blobs,
     shardMaxBytes,
+    mergePartMaxBytes,
     log: silentLogger,
   });
 
-  it('writes the plan of a day of several shards and lists their load steps', async () => {
+  it('writes the plan of a day of several shards and lists their load steps and merge steps', async () => {
     const lake = await lakeWith([60, 60, 60]);
     expect(await planShardsTask(day, ports(lake, 100))).toEqual({
       shards: 3,
       loadSteps: ['shard-0', 'shard-1', 'shard-2'],
+      mergeSteps: ['merge-0'],
     });
     const plan = shardPlanSchema.parse(
       JSON.parse((await lake.blobs.getText(shardPlanUri(lake.zones, day, day.runId))) ?? ''),
     );
     expect(indexes(plan)).toEqual([[0], [1], [2]]);
     expect(plan.objects.map((o) => o.size)).toEqual([60, 60, 60]);
+    expect(plan.mergeParts).toBe(1);
+  });
+
+  it('lists a merge step per part of a sharded day, as the plan it writes says', async () => {
+    const lake = await lakeWith([60, 60, 60]);
+    expect(await planShardsTask(day, ports(lake, 100, 50))).toEqual({
+      shards: 3,
+      loadSteps: ['shard-0', 'shard-1', 'shard-2'],
+      mergeSteps: ['merge-0', 'merge-1', 'merge-2', 'merge-3'],
+    });
+    const plan = shardPlanSchema.parse(
+      JSON.parse((await lake.blobs.getText(shardPlanUri(lake.zones, day, day.runId))) ?? ''),
+    );
+    expect(plan.mergeParts).toBe(4);
   });
 
   it('cuts only uncompressed JSON Lines: gzip, arrays and string exports larger than a shard stay whole', async () => {
@@ -159,7 +219,12 @@ describe('PlanShards', () => {
 
   it('leaves a day of one shard to one task, with no plan to read', async () => {
     const lake = await lakeWith([60, 60]);
-    expect(await planShardsTask(day, ports(lake, 1000))).toEqual({ shards: 1, loadSteps: [] });
+    // however small the merge part: one task loads and publishes the day
+    expect(await planShardsTask(day, ports(lake, 1000, 50))).toEqual({
+      shards: 1,
+      loadSteps: [],
+      mergeSteps: [],
+    });
     expect(await lake.blobs.getText(shardPlanUri(lake.zones, day, day.runId))).toBeUndefined();
   });
 

@@ -1,4 +1,4 @@
-import { maxShardsPerDay } from '../ingest/shardLimit.ts';
+import { maxMergePartsPerDay, maxShardsPerDay } from '../ingest/shardLimit.ts';
 import type { ErrorCategory } from './errorCategory.ts';
 
 export interface ErrorEntry {
@@ -97,9 +97,12 @@ export const errorCatalog = {
   // bad data
   DayTooLargeError: {
     category: 'data',
-    meaning: `a source's day needs more shards than a day may have (${maxShardsPerDay} of \`loader.shardMaxMiB\` each); nothing was published`,
+    meaning:
+      `a source's day needs more shards (${maxShardsPerDay} of \`loader.shardMaxMiB\` each) or more merge parts ` +
+      `(${maxMergePartsPerDay} of \`loader.mergePartMaxMiB\` each) than a day may have; nothing was published`,
     action:
-      'raise `loader.shardMaxMiB` and the task disk in `lib/config/environments.ts`, then re-run the day',
+      'raise the setting the message names (`loader.shardMaxMiB` or `loader.mergePartMaxMiB`) and the task disk in ' +
+      '`lib/config/environments.ts` (locally: `--shard-size` or `--merge-part-size`), then re-run the day',
   },
   NoRawDataError: {
     category: 'data',

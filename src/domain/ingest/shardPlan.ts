@@ -49,7 +49,13 @@ export type ShardPlan = z.infer<typeof shardPlanSchema>;
  */
 export const defaultShardMaxMiB = 1024;
 
-/** A day needs more shards than an execution budgets for one source's day. */
+/**
+ * The merge part size of dev and of a local run (`etl run --merge-part-size`): a sharded day
+ * above 32 GiB of raw objects is merged in several parts, split by a hash of the id.
+ */
+export const defaultMergePartMaxMiB = 32768;
+
+/** A day needs more shards, or more merge parts, than an execution budgets for one source's day. */
 export class DayTooLargeError extends PipelineError {
   override readonly name = 'DayTooLargeError';
 }

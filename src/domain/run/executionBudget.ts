@@ -1,4 +1,4 @@
-import { maxShardsPerDay } from '../ingest/shardLimit.ts';
+import { maxMergePartsPerDay, maxShardsPerDay } from '../ingest/shardLimit.ts';
 
 /**
  * How many days one execution of the state machine may load. A standard Step Functions
@@ -20,10 +20,13 @@ export const eventsPerDay = {
   fixed: 2 * (2 + 4),
   /**
    * A source's iteration (2), PlanShards (5), the Choice (2), then the longer of its loader task
-   * (`.sync`: 6) and its shards: the Map (4), each shard's iteration and task (2 + 6, at most
-   * maxShardsPerDay of them) and the merge (6); if it fails, RecordLoadFailure (5).
+   * (`.sync`: 6) and its shards: the Map over shards (4), each shard's iteration and task (2 + 6,
+   * at most maxShardsPerDay of them), the Map over merge parts (4), each part's iteration and
+   * task (2 + 6, at most maxMergePartsPerDay of them) and the publish (6); if it fails,
+   * RecordLoadFailure (5).
    */
-  perSource: 2 + 5 + 2 + Math.max(6, 4 + maxShardsPerDay * (2 + 6) + 6) + 5,
+  perSource:
+    2 + 5 + 2 + Math.max(6, 4 + maxShardsPerDay * (2 + 6) + 4 + maxMergePartsPerDay * (2 + 6) + 6) + 5,
   /** A use case's iteration (2), the Choice (2), its task (at most 6) and, if it fails, RecordUseCaseFailure (5). */
   perUseCase: 2 + 2 + 6 + 5,
 } as const;

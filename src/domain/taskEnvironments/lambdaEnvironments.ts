@@ -16,14 +16,16 @@ export const lambdaEnvironments = {
   /** Plans the run: needs the schedule's time zone to know which day a scheduled run is for. */
   parseArgs: z.object({ ...taskLoggingVariables, TIME_ZONE: nonEmpty }),
   /**
-   * Cuts a source's day into shards of at most SHARD_MAX_BYTES: lists its raw objects, writes
-   * the shard plan in the curated zone's shard work area.
+   * Cuts a source's day into shards of at most SHARD_MAX_BYTES and its merge into parts of at
+   * most MERGE_PART_MAX_BYTES: lists its raw objects, writes the shard plan in the curated
+   * zone's shard work area.
    */
   planShards: z.object({
     ...taskLoggingVariables,
     LAKE_RAW: lakeZoneVariables.LAKE_RAW,
     LAKE_CURATED: lakeZoneVariables.LAKE_CURATED,
     SHARD_MAX_BYTES: z.coerce.number().int().positive(),
+    MERGE_PART_MAX_BYTES: z.coerce.number().int().positive(),
   }),
   /** Renders a SQL use case, runs it on Athena into a fresh run prefix, publishes it in Glue. */
   runSqlUseCase: z.object({ ...taskLoggingVariables, ...glueLakeVariables, ATHENA_WORKGROUP: nonEmpty }),
