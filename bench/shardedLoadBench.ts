@@ -129,25 +129,27 @@ let bytes = 0;
 for (const path of paths) bytes += (await stat(path)).size;
 const dayMiB = bytes / 2 ** 20;
 const inParts = `shards, merge in ${mergeParts} parts`;
-const configs = {
-  'one task': { shardMaxMiB: 1024 * 1024, mergePartMaxMiB: 1024 * 1024 },
-  'shards, merge in 1 part': { shardMaxMiB: shardSizeMiB, mergePartMaxMiB: 1024 * 1024 },
-  [inParts]: { shardMaxMiB: shardSizeMiB, mergePartMaxMiB: Math.ceil(dayMiB / mergeParts) },
-};
-type Config = keyof typeof configs;
-const runs: Record<Config, Run[]> = Object.fromEntries(Object.keys(configs).map((c) => [c, []]));
+const partMiB = Math.ceil(dayMiB / mergeParts);
+const configs = new Map([
+  ['one task', { shardMaxMiB: 1024 * 1024, mergePartMaxMiB: 1024 * 1024 }],
+  ['shards, merge in 1 part', { shardMaxMiB: shardSizeMiB, mergePartMaxMiB: 1024 * 1024 }],
+  [inParts, { shardMaxMiB: shardSizeMiB, mergePartMaxMiB: partMiB }],
+]);
+type Config = string;
+const runs = new Map<Config, Run[]>([...configs.keys()].map((c) => [c, []]));
 for (let round = 0; round < repeat; round++) {
-  const order = (Object.keys(configs) as Config[]).slice();
+  const order = [...configs.entries()];
   if (round % 2 === 1) order.reverse();
-  for (const config of order) {
-    const run = await runDay(paths, configs[config]);
-    runs[config].push(run);
+  for (const [config, sizes] of order) {
+    const run = await runDay(paths, sizes);
+    runs.get(config)?.push(run);
     process.stderr.write(
       `${config}: ${seconds(run.wallMs)} s, ${run.tasks} tasks, max task RSS ${mb(run.maxTaskRssBytes)} MB\n`,
     );
   }
 }
-const best = (config: Config) => runs[config].reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
+const best = (config: Config): Run =>
+  (runs.get(config) ?? []).reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
 const one = best('one task');
 const sharded = best('shards, merge in 1 part');
 const parted = best(inParts);
@@ -171,7 +173,7 @@ const lines = [
     `The day: ${objects} raw object${objects === 1 ? '' : 's'} of ${count(rowsPerObject)} generated offers (${count(rows)} rows, ${mb(bytes)} MB; ` +
     'ids repeat), loaded by the local pipeline (`etl run --no-use-cases`) in one loader task and in ' +
     `shards of at most ${shardSizeMiB} MiB (\`--shard-size ${shardSizeMiB}\`) merged in one part and in ${mergeParts} ` +
-    `(\`--merge-part-size ${configs[inParts].mergePartMaxMiB}\`), each task a child process with a ` +
+    `(\`--merge-part-size ${partMiB}\`), each task a child process with a ` +
     `${memoryLimit} DuckDB limit. Best of ${repeat} alternating round(s).`,
   '',
   '| load | loader tasks | wall s | load s | of which shards s | merge s | publish s | rows/s | largest task peak RSS MB |',

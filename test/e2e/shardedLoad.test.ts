@@ -167,7 +167,11 @@ describe('a day cleaned in shards', () => {
       expect(rowsOfFour).toEqual(rowsOfOne);
       expect(rowsInThree).toEqual(rowsOfOne);
     }
-    const [manifestOfOne, ...sharded] = await Promise.all([manifestOf(one), manifestOf(four), manifestOf(inThree)]);
+    const [manifestOfOne, ...sharded] = await Promise.all([
+      manifestOf(one),
+      manifestOf(four),
+      manifestOf(inThree),
+    ]);
     const examples = (m: LoadSummary) =>
       Object.entries(m.examplesByReason).map(([reason, list]) => [
         reason,
@@ -180,7 +184,9 @@ describe('a day cleaned in shards', () => {
         expect(manifest[field]).toEqual(manifestOfOne[field]);
       }
       // the same counts per reason, in the same order, with the same first examples
-      expect(Object.entries(manifest.rejectedByReason)).toEqual(Object.entries(manifestOfOne.rejectedByReason));
+      expect(Object.entries(manifest.rejectedByReason)).toEqual(
+        Object.entries(manifestOfOne.rejectedByReason),
+      );
       expect(examples(manifest)).toEqual(examples(manifestOfOne));
       expect(manifest.read).toBe(12000);
       // every object's byte account, in the day's order, whichever shard read it
@@ -189,7 +195,8 @@ describe('a day cleaned in shards', () => {
       expect(accounts(manifest)).toEqual(accounts(manifestOfOne));
     }
     // the shard work area is gone once the day is published
-    for (const run of [four, inThree]) expect(await run.lake.blobs.list(shardWorkRoot(run.lake.zones))).toEqual([]);
+    for (const run of [four, inThree])
+      expect(await run.lake.blobs.list(shardWorkRoot(run.lake.zones))).toEqual([]);
   });
 
   it('cuts a large JSON Lines object at line starts into pieces and publishes what loading it whole does', async () => {
@@ -303,7 +310,9 @@ describe('a day cleaned in shards', () => {
     // shards 0, 1 and 3 finished; shard 2 never ran (its task was lost)
     for (const shard of [0, 1, 3]) await checkShard(request, shard, ports);
     await expect(mergePart(request, 0, ports)).rejects.toThrow(ShardWorkMissingError);
-    await expect(mergePart(request, 0, ports)).rejects.toThrow(/Shard 2 .* left no summary .*Nothing was published/);
+    await expect(mergePart(request, 0, ports)).rejects.toThrow(
+      /Shard 2 .* left no summary .*Nothing was published/,
+    );
     await expect(publishShards(request, ports)).rejects.toThrow(/Shard 2 .* left no summary/);
     expect(await lake.catalog.getPartition('listings', { source, dt })).toBeUndefined();
     // once it has run, the same steps publish the whole day
@@ -359,7 +368,9 @@ describe('a day cleaned in shards', () => {
     // an object lands late and the day is planned again: shard 0 is now that object
     await writeFile(join(dir, 'part-0.jsonl'), `${[...messyOfferLines(10, 9)].join('\n')}\n`);
     expect((await plan()).shards).toBe(5);
-    await expect(mergePart(request, 0, ports)).rejects.toThrow(/Shard 0 .* not the 1 in 1 its plan names .*planned again/);
+    await expect(mergePart(request, 0, ports)).rejects.toThrow(
+      /Shard 0 .* not the 1 in 1 its plan names .*planned again/,
+    );
     expect(await lake.catalog.getPartition('listings', { source, dt })).toBeUndefined();
   });
 });
