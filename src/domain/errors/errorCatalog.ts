@@ -171,7 +171,7 @@ export const errorCatalog = {
   ShardWorkMissingError: {
     category: 'environment',
     meaning:
-      "a sharded day's plan or a shard's output is missing from the run's shard work area (`curated/_shards/`), unreadable, or left under another plan of the run: the step that writes it did not finish, or the day was planned again",
+      "a sharded day's plan, a shard's output or a merge part's output is missing from the run's shard work area (`curated/_shards/`), unreadable, or left under another plan of the run: the step that writes it did not finish, or the day was planned again",
     action: 're-drive the execution (`etl redrive`): the missing steps run again; nothing was published',
   },
   CatalogLockTimeoutError: {
