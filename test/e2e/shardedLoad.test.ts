@@ -342,7 +342,13 @@ describe('a day cleaned in shards', () => {
     expect(first.read + second.read).toBe(12000);
     expect(summary.read).toBe(12000);
     expect(summary.kept).toBe(first.kept + second.kept);
-    expect(await lake.catalog.getPartition('listings', { source, dt })).toBeDefined();
+    const partition = await lake.catalog.getPartition('listings', { source, dt });
+    expect(partition?.location).toContain(request.runId);
+    // the shard work is gone; a retry of the publish (its task failed on the way out) finds the
+    // day published by this run and says so, instead of failing for want of work
+    expect(await lake.blobs.list(shardWorkRoot(lake.zones))).toEqual([]);
+    expect(await publishShards(request, ports)).toEqual(summary);
+    expect(await lake.catalog.getPartition('listings', { source, dt })).toEqual(partition);
   });
 
   it('refuses a shard summary it cannot read, by name, and publishes nothing', async () => {

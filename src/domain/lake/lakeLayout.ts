@@ -116,7 +116,7 @@ export function manifestUri(zones: Pick<LakeZones, 'manifests'>, day: SourceDay,
 
 /**
  * Where a sharded load keeps its work until the day is published: the shard plan, and each
- * shard's checked rows and object summaries. Read by no table; the merge removes it.
+ * shard's checked rows and object summaries. Read by no table; the publish removes it.
  */
 export function shardWorkPrefix(zones: Pick<LakeZones, 'curated'>, day: SourceDay, runId: string): string {
   return `${shardWorkRoot(zones)}source=${day.source}/dt=${day.dt}/run=${runId}/`;

@@ -7,6 +7,7 @@ import { type CheckedFile, mergePartColumn } from '../../domain/cleaning/listing
 import type { ByteAccount } from '../../domain/ingest/byteAccount.ts';
 import { type ShardPlan, shardPlanSchema } from '../../domain/ingest/shardPlan.ts';
 import {
+  manifestUri,
   mergePartUris,
   runDataFile,
   type SourceDay,
@@ -417,8 +418,15 @@ function outcomeOfParts(parts: readonly ContractOutcome[]): ContractOutcome {
  * part. A part or shard whose work is missing fails the publish by name.
  */
 export async function publishShards(request: LoadRequest, ports: JobPorts): Promise<LoadSummary> {
-  const plan = await readPlan(request, ports);
   const day = dayOf(request);
+  // A retry of a publish that got as far as its manifest (then the shard work went, and the task
+  // failed on its way out): the day is published, and says so, rather than failing for want of work.
+  const published = await ports.blobs.getText(manifestUri(ports.zones, day, request.runId));
+  if (published !== undefined) {
+    ports.log.info('already published by an earlier attempt of this run', { runId: request.runId, ...day });
+    return JSON.parse(published) as LoadSummary;
+  }
+  const plan = await readPlan(request, ports);
   const summary = await withLoadContext(request, ports, async (context: LoadContext) => {
     const { pieces } = await readShardSummaries(request, plan, ports);
     const parts: ContractOutcome[] = [];
