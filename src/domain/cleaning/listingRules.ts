@@ -271,6 +271,15 @@ SELECT object_index, record_number FROM (
 WHERE rank > 1`;
 }
 
+/**
+ * The checked rows that are not de-duplication losers: an anti join on the positions (both never
+ * NULL). `NOT EXISTS` gave the same rows with the listings write 0.14 s slower on 2M records (0.80
+ * against 0.66 s, medians of 6 alternating runs, 2026-12-03); for the rejects, a join measured
+ * no faster.
+ */
+const keptRows = 'checked ANTI JOIN losers USING (object_index, record_number)';
+
+/** A checked row that lost to a duplicate. */
 const isLoser = `EXISTS (SELECT 1 FROM losers l
   WHERE l.object_index = checked.object_index AND l.record_number = checked.record_number)`;
 
@@ -289,7 +298,7 @@ export function writeListingsSql(runId: string, path: string, objectNames: reado
     columns,
     listingsTable.columns.map((c) => c.name),
   )}
-  FROM checked WHERE len(reasons) = 0 AND NOT ${isLoser} ORDER BY id`;
+  FROM ${keptRows} WHERE len(reasons) = 0 ORDER BY id`;
   return parquetCopySql(select, path);
 }
 
