@@ -196,6 +196,19 @@ const checkStaged =
     if (staged.stagedFiles.length > 0) checker.check(staged.stagedFiles);
   };
 
+/** Where applyContract writes both tables in a task's scratch folder. */
+export interface ContractFiles {
+  readonly work: string;
+  readonly listings: string;
+  readonly rejected: string;
+}
+
+export const contractFiles = (work: string): ContractFiles => ({
+  work,
+  listings: join(work, 'listings.parquet'),
+  rejected: join(work, 'listings_rejected.parquet'),
+});
+
 /**
  * Step 3: the contract in DuckDB, both tables written as local zstd Parquet. `feed` gives the
  * checker its rows: staged files to check, or files other tasks checked (a sharded day).
@@ -205,7 +218,7 @@ export async function applyContract(
   ports: JobPorts,
   feed: (checker: ContractChecker) => void,
   objectNames: readonly string[],
-  files: { work: string; listings: string; rejected: string },
+  files: ContractFiles,
   clock: PhaseClock,
   progress: LoadProgress,
 ): Promise<ContractOutcome> {
@@ -282,11 +295,7 @@ export async function publishDay(
   feed: (checker: ContractChecker) => void,
 ): Promise<LoadSummary> {
   const { request, ports, clock, progress, work } = context;
-  const files = {
-    work,
-    listings: join(work, 'listings.parquet'),
-    rejected: join(work, 'listings_rejected.parquet'),
-  };
+  const files = contractFiles(work);
   const objectNames = objects.map((o) => o.uri);
   const outcome = await applyContract(request, ports, feed, objectNames, files, clock, progress);
   const upload = (local: string) => (location: string) => ports.blobs.upload(local, runDataFile(location));

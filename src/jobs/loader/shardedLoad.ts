@@ -25,6 +25,7 @@ import {
 import { ConservationError, ShardWorkMissingError } from './loaderErrors.ts';
 import {
   applyContract,
+  contractFiles,
   type LoadContext,
   type LoadRequest,
   type LoadSummary,
@@ -358,11 +359,7 @@ export async function mergePart(
       }
     }
     clock.done('download');
-    const files = {
-      work,
-      listings: join(work, 'listings.parquet'),
-      rejected: join(work, 'listings_rejected.parquet'),
-    };
+    const files = contractFiles(work);
     const objectNames = plan.objects.map((o) => o.uri);
     const feed = (checker: ContractChecker) => checker.adopt(checkedFiles);
     const outcome = await applyContract(request, ports, feed, objectNames, files, clock, progress);
