@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CreateMultipartUploadCommand,
+  HeadObjectCommand,
   ListMultipartUploadsCommand,
   PutObjectCommand,
   type S3Client,
@@ -187,6 +188,11 @@ describeWithMoto('S3BlobStore against moto_server', () => {
     const store = new S3BlobStore(s3, { copyPartSize: 5 * 1024 * 1024 });
     await store.copy(from, inParts);
     expect(await sha256Of(await store.read(inParts))).toEqual(expected);
+    // a multipart object's ETag ends with its number of parts: the ranged copy made three
+    const head = await s3.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: inParts.slice(`s3://${bucket}/`.length) }),
+    );
+    expect(head.ETag).toMatch(/-3"?$/);
     expect(await store.listIncompleteUploads(`s3://${bucket}/curated/`)).toEqual([]);
     await expect(store.copy(`s3://${bucket}/curated/missing.parquet`, inParts)).rejects.toBeInstanceOf(
       BlobNotFoundError,
